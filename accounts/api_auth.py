@@ -1,0 +1,73 @@
+"""API-key authentication and the organization scope for DRF endpoints."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions, permissions
+
+from accounts.models import ApiKey, hash_api_key
+from accounts.scoping import OrgContext, context_for_api_key
+
+KEYWORD = "Api-Key"
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Api-Key <key>`; the key is looked up by its hash and must not be revoked."""
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        if not header:
+            return None
+        parts = header.split()
+        if parts[0] != KEYWORD:
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed("Malformed Api-Key header.")
+        api_key = (
+            ApiKey.objects.select_related("organization")
+            .filter(hashed_key=hash_api_key(parts[1]), revoked_at__isnull=True)
+            .first()
+        )
+        if api_key is None:
+            raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
+        now = timezone.now()
+        if api_key.last_used_at is None or (now - api_key.last_used_at).total_seconds() > 60:
+            ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        from django.contrib.auth.models import AnonymousUser
+
+        return (AnonymousUser(), api_key)
+
+    def authenticate_header(self, request):
+        return KEYWORD
+
+
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "accounts.api_auth.ApiKeyAuthentication"
+    name = "ApiKeyAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": "Authorization", "description": "`Api-Key <key>`"}
+
+
+def api_context(request) -> OrgContext | None:
+    """The OrgContext of an API request: its API key's organization, else the session's current organization."""
+    if isinstance(request.auth, ApiKey):
+        return context_for_api_key(request.auth)
+    return getattr(request._request, "org", None)
+
+
+class HasOrganization(permissions.BasePermission):
+    """Authenticated by API key or session, with a current organization; writes need program-edit rights."""
+
+    def has_permission(self, request, view):
+        ctx = api_context(request)
+        if ctx is None:
+            if request.auth is None and not request.user.is_authenticated:
+                raise exceptions.NotAuthenticated()
+            return False
+        request.org_ctx = ctx
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        allowed = getattr(view, "write_roles", None)
+        return ctx.can_edit_program if allowed is None else ctx.role in allowed

@@ -1,0 +1,127 @@
+"""Personas, journeys, ordered stages and ordered touchpoints."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import OrgOwned, OrgQuerySet, Team
+
+
+class Persona(OrgOwned):
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    goals = models.TextField(_("goals"), blank=True)
+    is_archived = models.BooleanField(_("archived"), default=False)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="persona_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class JourneyQuerySet(OrgQuerySet):
+    def active(self) -> JourneyQuerySet:
+        return self.filter(is_archived=False)
+
+
+class Journey(OrgOwned):
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    personas = models.ManyToManyField(Persona, blank=True, related_name="journeys", verbose_name=_("personas"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_journeys",
+    )
+    is_archived = models.BooleanField(_("archived"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = JourneyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Stage(OrgOwned):
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="stages")
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["journey_id", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web")
+    APP = "app", _("App")
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+    CHAT = "chat", _("Chat")
+    STORE = "store", _("Store")
+    FIELD_VISIT = "field_visit", _("Field visit")
+    INVOICE = "invoice", _("Invoice")
+    LETTER = "letter", _("Letter")
+
+
+class TouchpointQuerySet(OrgQuerySet):
+    def active(self) -> TouchpointQuerySet:
+        return self.filter(is_active=True)
+
+
+class Touchpoint(OrgOwned):
+    # journey is denormalised from stage so touchpoint-level facts can be grouped per journey without a join.
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="touchpoints")
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="touchpoints")
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.WEB)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accountable owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_touchpoints",
+    )
+    responsible_team = models.ForeignKey(
+        Team,
+        verbose_name=_("responsible team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="touchpoints",
+    )
+    is_moment_of_truth = models.BooleanField(_("moment of truth"), default=False)
+    pain_points = models.TextField(_("known pain points"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    priority = models.PositiveSmallIntegerField(
+        _("survey priority"), default=50, help_text=_("Higher wins when several touchpoints may survey a customer.")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TouchpointQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["stage__position", "position", "pk"]
+        indexes = [models.Index(fields=["organization", "journey"])]
+
+    def __str__(self) -> str:
+        return self.name

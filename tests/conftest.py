@@ -1,0 +1,66 @@
+"""Shared fixtures: two organizations with one user per role each (alice's org and bob's org).
+
+`org_a`/`org_b` and `members_a`/`members_b` give the permission tests their cast: every role in org A,
+and an admin of org B whose view of org A must stay empty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from accounts.models import Membership, Organization, Role, Team
+from tests.factories import MembershipFactory, OrganizationFactory, TeamFactory, UserFactory
+
+
+@dataclass
+class OrgCast:
+    org: Organization
+    team: Team
+    admin: Membership
+    cx_manager: Membership
+    frontline: Membership
+    executive: Membership
+
+    def member(self, role: str) -> Membership:
+        return getattr(self, role)
+
+
+def _make_cast(name: str) -> OrgCast:
+    org = OrganizationFactory(name=name, slug=name.lower().replace(" ", "-"))
+    team = TeamFactory(organization=org, name=f"{name} support")
+    cast = {}
+    for role in Role.values:
+        user = UserFactory(username=f"{org.slug}-{role}")
+        cast[role] = MembershipFactory(organization=org, user=user, role=role)
+    cast[Role.FRONTLINE].teams.add(team)
+    return OrgCast(org=org, team=team, **cast)
+
+
+@pytest.fixture
+def cast_a(db) -> OrgCast:
+    return _make_cast("Alpha Telecom")
+
+
+@pytest.fixture
+def cast_b(db) -> OrgCast:
+    return _make_cast("Beta Broadband")
+
+
+def login(client: Client, membership: Membership) -> Client:
+    client.force_login(membership.user)
+    return client
+
+
+@pytest.fixture
+def client_for(client):
+    """client_for(membership) -> a Django test client logged in as that member."""
+
+    def make(membership: Membership) -> Client:
+        c = Client()
+        c.force_login(membership.user)
+        return c
+
+    return make
