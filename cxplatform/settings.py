@@ -221,3 +221,11 @@ LOGGING = {
 # Product settings.
 MIN_N_DEFAULT = env.int("MIN_N_DEFAULT", default=30)
 WHITENOISE_USE_FINDERS = DEBUG
+
+# --- surveys settings (owned by the surveys app) ---
+
+# --- kpis settings (owned by the kpis app) ---
+
+# --- actions settings (owned by the actions app) ---
+
+# --- customers/imports settings (owned by the customers and imports apps) ---

@@ -7,6 +7,10 @@ from cxplatform import views
 api_v1 = [
     path("", include("journeys.api_urls")),
     path("", include("customers.api_urls")),
+    path("", include("imports.api_urls")),
+    path("", include("surveys.api_urls")),
+    path("", include("kpis.api_urls")),
+    path("", include("actions.api_urls")),
 ]
 
 urlpatterns = [
@@ -16,6 +20,10 @@ urlpatterns = [
     path("journeys/", include("journeys.urls")),
     path("customers/", include("customers.urls")),
     path("imports/", include("imports.urls")),
+    path("surveys/", include("surveys.urls")),
+    path("kpis/", include("kpis.urls")),
+    path("actions/", include("actions.urls")),
+    # Public, unauthenticated survey pages (respondents) live under /s/ (see surveys.public_urls).
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

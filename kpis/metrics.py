@@ -1,0 +1,131 @@
+"""Survey statistics as pure functions over counts and sums (no Django): NPS, margins of error, significance.
+
+Everything here works on aggregated numbers (n, promoters, detractors, sum, sum of squares), which is what the
+rollups store, so a figure for any period is computed by adding rollup rows and calling one of these.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+Z95 = 1.959963984540054
+
+
+def normal_two_sided_p(z: float) -> float:
+    """Two-sided p-value of a standard normal z statistic."""
+    return math.erfc(abs(z) / math.sqrt(2))
+
+
+def nps_category(score: float) -> str:
+    if score >= 9:
+        return "promoter"
+    if score >= 7:
+        return "passive"
+    return "detractor"
+
+
+@dataclass(frozen=True)
+class NpsSummary:
+    n: int
+    promoters: int
+    passives: int
+    detractors: int
+
+    @property
+    def score(self) -> float | None:
+        """NPS in points (-100..100), or None without answers."""
+        if self.n == 0:
+            return None
+        return 100.0 * (self.promoters - self.detractors) / self.n
+
+    @property
+    def variance(self) -> float | None:
+        """Variance of the per-respondent NPS value (+1/0/-1), on the -1..1 scale."""
+        if self.n == 0:
+            return None
+        p, d = self.promoters / self.n, self.detractors / self.n
+        return p + d - (p - d) ** 2
+
+    @property
+    def margin_of_error(self) -> float | None:
+        """Half-width of the 95 % confidence interval, in NPS points."""
+        if self.n < 2:
+            return None
+        return 100.0 * Z95 * math.sqrt(self.variance / self.n)
+
+    def is_sufficient(self, min_n: int) -> bool:
+        return self.n >= min_n
+
+
+def nps_from_scores(scores: list[float]) -> NpsSummary:
+    cats = [nps_category(s) for s in scores]
+    return NpsSummary(
+        n=len(cats),
+        promoters=cats.count("promoter"),
+        passives=cats.count("passive"),
+        detractors=cats.count("detractor"),
+    )
+
+
+@dataclass(frozen=True)
+class Difference:
+    delta: float
+    z: float | None
+    p_value: float | None
+    significant: bool
+
+
+def nps_difference(before: NpsSummary, after: NpsSummary, *, alpha: float = 0.05) -> Difference | None:
+    """Change in NPS between two independent samples, with a z-test on the difference."""
+    if before.n < 2 or after.n < 2:
+        return None
+    delta = after.score - before.score
+    se = 100.0 * math.sqrt(before.variance / before.n + after.variance / after.n)
+    if se == 0:
+        return Difference(delta=delta, z=None, p_value=None, significant=False)
+    z = delta / se
+    p = normal_two_sided_p(z)
+    return Difference(delta=delta, z=z, p_value=p, significant=p < alpha)
+
+
+@dataclass(frozen=True)
+class MeanSummary:
+    n: int
+    total: float
+    total_sq: float
+
+    @property
+    def mean(self) -> float | None:
+        return self.total / self.n if self.n else None
+
+    @property
+    def std(self) -> float | None:
+        """Sample standard deviation from the sum and the sum of squares."""
+        if self.n < 2:
+            return None
+        var = (self.total_sq - self.total**2 / self.n) / (self.n - 1)
+        return math.sqrt(max(var, 0.0))
+
+    @property
+    def margin_of_error(self) -> float | None:
+        """95 % half-width (normal approximation; figures below the minimum n are suppressed anyway)."""
+        if self.n < 2:
+            return None
+        return Z95 * self.std / math.sqrt(self.n)
+
+    def is_sufficient(self, min_n: int) -> bool:
+        return self.n >= min_n
+
+
+def mean_difference(before: MeanSummary, after: MeanSummary, *, alpha: float = 0.05) -> Difference | None:
+    """Welch-style z-test on the difference of two means."""
+    if before.n < 2 or after.n < 2:
+        return None
+    delta = after.mean - before.mean
+    se = math.sqrt(before.std**2 / before.n + after.std**2 / after.n)
+    if se == 0:
+        return Difference(delta=delta, z=None, p_value=None, significant=False)
+    z = delta / se
+    p = normal_two_sided_p(z)
+    return Difference(delta=delta, z=z, p_value=p, significant=p < alpha)
