@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "surveys",
     "kpis",
     "actions",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -23,7 +23,8 @@ urlpatterns = [
     path("surveys/", include("surveys.urls")),
     path("kpis/", include("kpis.urls")),
     path("actions/", include("actions.urls")),
-    # Public, unauthenticated survey pages (respondents) live under /s/ (see surveys.public_urls).
+    # Public, unauthenticated survey pages for respondents.
+    path("s/", include("surveys.public_urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
