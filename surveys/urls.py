@@ -1,3 +1,8 @@
+from django.urls import include, path
+
 app_name = "surveys"
 
-urlpatterns: list = []
+urlpatterns = [
+    # Response explorer and imports (surveys.ingestion).
+    path("responses/", include("surveys.ingestion.urls")),
+]

@@ -1,0 +1,1 @@
+"""Celery tasks of surveys.distribution (imported by surveys/tasks.py for autodiscovery)."""

@@ -1,0 +1,1 @@
+"""Celery tasks of surveys.ingestion (imported by surveys/tasks.py for autodiscovery)."""
