@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "journeys",
     "surveys",
     "kpis",
+    "value",
     "actions",
     "demo",
 ]
@@ -226,6 +227,8 @@ WHITENOISE_USE_FINDERS = DEBUG
 # --- surveys settings (owned by the surveys app) ---
 
 # --- kpis settings (owned by the kpis app) ---
+
+# --- value settings (owned by the value app) ---
 
 # --- actions settings (owned by the actions app) ---
 

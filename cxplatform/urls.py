@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("imports.api_urls")),
     path("", include("surveys.api_urls")),
     path("", include("kpis.api_urls")),
+    path("", include("value.api_urls")),
     path("", include("actions.api_urls")),
 ]
 
@@ -22,6 +23,7 @@ urlpatterns = [
     path("imports/", include("imports.urls")),
     path("surveys/", include("surveys.urls")),
     path("kpis/", include("kpis.urls")),
+    path("value/", include("value.urls")),
     path("actions/", include("actions.urls")),
     # Public, unauthenticated survey pages for respondents.
     path("s/", include("surveys.public_urls")),
