@@ -89,7 +89,7 @@ def context_for_session(request: HttpRequest) -> OrgContext | None:
     if wanted is not None:
         membership = qs.filter(organization_id=wanted).first()
     if membership is None:
-        membership = qs.order_by("organization__name").first()
+        membership = qs.order_by("pk").first()  # the organization joined first
         if membership is None:
             return None
         request.session[SESSION_KEY] = membership.organization_id
