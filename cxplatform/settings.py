@@ -8,6 +8,7 @@ Production: DEBUG=False requires SECRET_KEY, DATABASE_URL and CELERY_BROKER_URL.
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -192,7 +193,7 @@ SPECTACULAR_SETTINGS = {
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", "'nonce'"],
+        "script-src": ["'self'", NONCE],
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
@@ -225,11 +226,54 @@ MIN_N_DEFAULT = env.int("MIN_N_DEFAULT", default=30)
 WHITENOISE_USE_FINDERS = DEBUG
 
 # --- surveys settings (owned by the surveys app) ---
+# Languages a survey can be written in (codes); the public pages' own texts exist in sv, nb, da and en.
+SURVEY_LANGUAGES = env.list("SURVEY_LANGUAGES", default=["sv", "nb", "da", "en"])
+# Public survey pages: submissions per minute per client IP (counted in CACHES["default"]; use Redis with
+# several web processes), and how many reverse proxies in front of us append to X-Forwarded-For.
+SURVEYS_PUBLIC_RATE_LIMIT = env.int("SURVEYS_PUBLIC_RATE_LIMIT", default=30)
+SURVEYS_NUM_PROXIES = env.int("SURVEYS_NUM_PROXIES", default=0)
+SURVEYS_PUBLIC_MAX_BYTES = env.int("SURVEYS_PUBLIC_MAX_BYTES", default=64 * 1024)
+SURVEYS_TEXT_MAX_LENGTH = env.int("SURVEYS_TEXT_MAX_LENGTH", default=5000)
+# Touchpoint events: invitations wait this long before the e-mail goes out, so a higher-priority touchpoint event
+# for the same customer within the window replaces them; events older than the max age are not surveyed.
+SURVEYS_EVENT_HOLD_MINUTES = env.int("SURVEYS_EVENT_HOLD_MINUTES", default=60)
+SURVEYS_EVENT_MAX_AGE_DAYS = env.int("SURVEYS_EVENT_MAX_AGE_DAYS", default=7)
+
+# surveys.ingestion: API throttles per API key (or user), batch size, exports.
+SURVEYS_API_THROTTLE_RATES = {
+    "responses": env.str("SURVEYS_API_RESPONSES_RATE", default="6000/min"),
+    "responses_batch": env.str("SURVEYS_API_RESPONSES_BATCH_RATE", default="120/min"),
+}
+SURVEYS_API_BATCH_MAX_ITEMS = env.int("SURVEYS_API_BATCH_MAX_ITEMS", default=500)
+# XLSX exports are built in memory before sending: capped; CSV exports stream and have no cap.
+SURVEYS_EXPORT_XLSX_MAX_ROWS = env.int("SURVEYS_EXPORT_XLSX_MAX_ROWS", default=50_000)
 
 # --- kpis settings (owned by the kpis app) ---
 
 # --- value settings (owned by the value app) ---
+# No money figure is claimed with fewer customers that have both a score and revenue (statistical honesty).
+VALUE_MIN_CUSTOMERS = env.int("VALUE_MIN_CUSTOMERS", default=100)
+VALUE_MIN_CHURN_EVENTS = env.int("VALUE_MIN_CHURN_EVENTS", default=10)
+# How many months of scores, revenue and churn the model reads; how many snapshots per organization are kept.
+VALUE_WINDOW_MONTHS = env.int("VALUE_WINDOW_MONTHS", default=24)
+VALUE_SNAPSHOTS_KEPT = env.int("VALUE_SNAPSHOTS_KEPT", default=60)
 
 # --- actions settings (owned by the actions app) ---
+# A case's team lead is reminded when this share of its SLA has passed; CX managers are alerted when it is due.
+ACTIONS_SLA_WARNING_FRACTION = env.float("ACTIONS_SLA_WARNING_FRACTION", default=0.75)
+# Cases escalated per run of actions.escalate_cases (the next run takes the rest).
+ACTIONS_ESCALATION_BATCH = env.int("ACTIONS_ESCALATION_BATCH", default=500)
+# Responses older than this when processed (historical imports) open no feedback case.
+ACTIONS_MAX_RESPONSE_AGE_DAYS = env.int("ACTIONS_MAX_RESPONSE_AGE_DAYS", default=30)
 
 # --- customers/imports settings (owned by the customers and imports apps) ---
+# Rows validated and written per transaction; progress is saved after each batch.
+IMPORT_BATCH_SIZE = env.int("IMPORT_BATCH_SIZE", default=2000)
+# Row errors kept on the job for the page and the API; the full list is in the downloadable report.
+IMPORT_INLINE_ERRORS = 50
+# A stable schema name for the import kind enum (other apps also have fields named "kind").
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["ImportKindEnum"] = "imports.models.ImportJob.Kind"
+
+# --- journeys settings (owned by the journeys app) ---
+# A stable schema name for the touchpoint channel enum (invitations and contact attempts have "channel" fields too).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["TouchpointChannelEnum"] = "journeys.models.Channel"

@@ -79,6 +79,21 @@ class Channel(models.TextChoices):
     LETTER = "letter", _("Letter")
 
 
+# Bootstrap icon per channel, so the journey map shows the channel at a glance.
+CHANNEL_ICONS = {
+    Channel.WEB: "bi-globe",
+    Channel.APP: "bi-phone",
+    Channel.PHONE: "bi-telephone",
+    Channel.EMAIL: "bi-envelope",
+    Channel.SMS: "bi-chat-text",
+    Channel.CHAT: "bi-chat-dots",
+    Channel.STORE: "bi-shop",
+    Channel.FIELD_VISIT: "bi-truck",
+    Channel.INVOICE: "bi-receipt",
+    Channel.LETTER: "bi-mailbox",
+}
+
+
 class TouchpointQuerySet(OrgQuerySet):
     def active(self) -> TouchpointQuerySet:
         return self.filter(is_active=True)
@@ -125,3 +140,7 @@ class Touchpoint(OrgOwned):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def channel_icon(self) -> str:
+        return CHANNEL_ICONS.get(self.channel, "bi-circle")
