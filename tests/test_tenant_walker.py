@@ -1,0 +1,223 @@
+"""Walk every URL pattern and every API endpoint as a member (each role) and an API key of another organization.
+
+The victim is the full demo organisation (every app's seed step), so every kind of object exists. The attacker is a
+fresh organization with one member per role and an API key. For every URL:
+- GET, POST, PUT, PATCH and DELETE, with the victim's object ids filled into the URL's parameters;
+- the response never carries a victim marker (organization name, customer names and e-mails, journey and
+  touchpoint names) and is never a 5xx;
+- every URL with an object id gets 404 (or 403/405, or a redirect to the login page) and never 2xx;
+- the victim's rows are byte-for-byte unchanged afterwards.
+A URL pattern with a parameter this file does not know how to fill fails the test, so new URLs must be added here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.test import APIClient
+
+from accounts.models import Organization, OrgOwned, Role
+from accounts.scoping import context_for_membership
+from accounts.services import api_key_create
+from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+
+# URL prefixes that are not tenant data: Django admin (superusers only), auth pages, i18n, API docs, health, static.
+SKIP_PREFIXES = ("admin/", "i18n/", "api/schema/", "api/docs/", "api/redoc/", "health/")
+# Public respondent pages are reachable without login by design; their tokens are tested in tests/surveys.
+PUBLIC_PREFIXES = ("s/",)
+ALLOWED_FOR_ID_URLS = {301, 302, 400, 403, 404, 405}
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def iter_patterns(resolver: URLResolver | None = None, prefix: str = "", namespace: str = "") -> Iterator[tuple]:
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = namespace
+            if entry.namespace:
+                ns = f"{namespace}:{entry.namespace}" if namespace else entry.namespace
+            yield from iter_patterns(entry, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}:{entry.name}" if namespace and entry.name else (entry.name or "")
+            yield prefix + str(entry.pattern), name, entry
+
+
+def victim_rows_fingerprint(org: Organization) -> str:
+    """A hash of every row of every organization-owned model of the victim."""
+    digest = hashlib.sha256()
+    for model in apps.get_models():
+        if not issubclass(model, OrgOwned):
+            continue
+        rows = model.objects.filter(organization=org).order_by("pk").values_list()
+        digest.update(model._meta.label.encode())
+        for row in rows:
+            digest.update(repr(row).encode())
+    return digest.hexdigest()
+
+
+@dataclass
+class World:
+    victim: Organization
+    markers: list[str]
+
+
+def first_pk(model_label: str, org: Organization, **filters) -> int | None:
+    model = apps.get_model(model_label)
+    return model.objects.filter(organization=org, **filters).values_list("pk", flat=True).order_by("pk").first()
+
+
+def seed_victim() -> World:
+    call_command("seed_demo", customers=60, months=3, verbosity=0)
+    victim = Organization.objects.get(slug="nordlys-bredband")
+    from customers.models import Customer
+    from journeys.models import Journey, Touchpoint
+
+    customers = Customer.objects.filter(organization=victim)
+    markers = [victim.name]
+    markers += list(customers.values_list("name", flat=True)[:20])
+    markers += [e for e in customers.values_list("email", flat=True)[:20] if e]
+    markers += list(Journey.objects.filter(organization=victim).values_list("name", flat=True))
+    markers += list(Touchpoint.objects.filter(organization=victim).values_list("name", flat=True)[:20])
+    return World(victim=victim, markers=[m for m in markers if len(m) >= 6])
+
+
+# Which victim model a URL's `pk` points at, by the first matching fragment of the URL name (order matters).
+PK_MODEL_BY_NAME_FRAGMENT: list[tuple[str, str]] = [
+    ("member", "accounts.Membership"),
+    ("team", "accounts.Team"),
+    ("api_key", "accounts.ApiKey"),
+    ("persona", "journeys.Persona"),
+    ("journey", "journeys.Journey"),
+    ("stage", "journeys.Stage"),
+    ("touchpoint", "journeys.Touchpoint"),
+    ("customer", "customers.Customer"),
+    ("import", "imports.ImportJob"),
+    ("job", "imports.ImportJob"),
+    ("response", "surveys.Response"),
+    ("survey", "surveys.Survey"),
+    ("question", "surveys.Survey"),
+    ("link", "surveys.Survey"),
+    ("invitation", "surveys.Survey"),
+    ("kpi", "kpis.Kpi"),
+    ("target", "kpis.Target"),
+    ("benchmark", "kpis.Benchmark"),
+    ("case", "actions.FeedbackCase"),
+    ("rule", "actions.AlertRule"),
+    ("root", "actions.RootCause"),
+    ("holiday", "actions.Holiday"),
+    ("improvement", "actions.ImprovementAction"),
+]
+PARAM_MODELS: dict[str, str] = {
+    "journey_pk": "journeys.Journey",
+    "stage_pk": "journeys.Stage",
+    "customer_pk": "customers.Customer",
+    "kpi_pk": "kpis.Kpi",
+    "link_pk": "surveys.SurveyLink",
+}
+# Parameters that are not object ids: fixed harmless values.
+CONSTANT_PARAMS = {"format": "json", "preset": "nps", "direction": "up", "fmt": "svg", "kind": "customers"}
+
+
+def victim_value(param: str, name: str, org: Organization) -> object:
+    if param in CONSTANT_PARAMS:
+        return CONSTANT_PARAMS[param]
+    if param == "code":
+        return apps.get_model("surveys.Question").objects.filter(organization=org).values_list("code", flat=True)[0]
+    if param == "external_id":
+        return (
+            apps.get_model("customers.Customer")
+            .objects.filter(organization=org)
+            .values_list("external_id", flat=True)[0]
+        )
+    if param == "pk":
+        short = name.rsplit(":", 1)[-1].replace("-", "_")
+        label = next((lbl for frag, lbl in PK_MODEL_BY_NAME_FRAGMENT if frag in short), None)
+    else:
+        label = PARAM_MODELS.get(param)
+    if label is None:
+        pytest.fail(f"tests/test_tenant_walker.py does not know how to fill <{param}> in {name}")
+    pk = first_pk(label, org)
+    assert pk is not None, f"the demo organisation has no {label} to fill <{param}> of {name}"
+    return pk
+
+
+def build_path(route: str, pattern: URLPattern, name: str, org: Organization) -> str:
+    params = list(pattern.pattern.regex.groupindex)
+    values = {p: victim_value(p, name, org) for p in params}
+    if name:
+        from django.urls import reverse
+
+        return reverse(name, kwargs=values)
+    raise AssertionError(f"unnamed URL pattern with parameters: {route}")
+
+
+def walk_targets(org: Organization) -> list[tuple[str, str, bool]]:
+    """(path, url name, has object parameter) for every URL pattern worth walking."""
+    targets = []
+    for route, name, pattern in iter_patterns():
+        if route.startswith(SKIP_PREFIXES + PUBLIC_PREFIXES) or name.startswith("accounts:password_reset"):
+            continue
+        if "<format>" in route or "(?P<format>" in route:
+            continue  # the same views as the suffix-less routes
+        params = [p for p in pattern.pattern.regex.groupindex if p not in CONSTANT_PARAMS]
+        path = build_path(route, pattern, name, org) if pattern.pattern.regex.groupindex else "/" + route
+        path = path.replace("^", "").replace("$", "")
+        targets.append((path, name, bool(params)))
+    return targets
+
+
+def check_response(problems: list[str], who: str, method: str, path: str, has_object: bool, response, markers) -> None:
+    code = response.status_code
+    if code >= 500:
+        problems.append(f"{who} {method.upper()} {path}: {code}")
+        return
+    if has_object and code not in ALLOWED_FOR_ID_URLS:
+        problems.append(f"{who} {method.upper()} {path}: {code} for another organization's object")
+    if getattr(response, "streaming", False):
+        body = b"".join(response.streaming_content).decode(errors="replace")
+    else:
+        body = response.content.decode(errors="replace")
+    leaked = [m for m in markers if m in body]
+    if leaked:
+        problems.append(f"{who} {method.upper()} {path}: shows {leaked[:3]}")
+
+
+def test_every_url_and_endpoint_gives_another_organization_nothing(db, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    world = seed_victim()
+    victim = world.victim
+    attacker = OrganizationFactory(name="Intruder Oy", slug="intruder")
+    before = victim_rows_fingerprint(victim)
+    targets = walk_targets(victim)
+    assert len(targets) > 100, "the walker found suspiciously few URLs"
+
+    problems: list[str] = []
+    clients: list[tuple[str, Client]] = []
+    for role in Role.values:
+        member = MembershipFactory(organization=attacker, user=UserFactory(username=f"intruder-{role}"), role=role)
+        c = Client(raise_request_exception=False)
+        c.force_login(member.user)
+        clients.append((role, c))
+    key_owner = MembershipFactory(organization=attacker, user=UserFactory(username="intruder-keys"), role=Role.ADMIN)
+    _key, raw = api_key_create(ctx=context_for_membership(key_owner, user=key_owner.user), name="walker")
+    api = APIClient(raise_request_exception=False)
+    api.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    clients.append(("api-key", api))
+
+    for path, _name, has_object in targets:
+        for who, c in clients:
+            for method in METHODS:
+                if who != "api-key" and not path.startswith("/api/") and method in ("put", "patch"):
+                    continue
+                response = getattr(c, method)(path, data={} if method != "get" else None)
+                check_response(problems, who, method, path, has_object, response, world.markers)
+
+    assert victim_rows_fingerprint(victim) == before, "the victim's data changed"
+    assert not problems, "\n".join(problems[:60])
