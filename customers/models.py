@@ -22,7 +22,7 @@ class Customer(OrgOwned):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     language = models.CharField(_("preferred language"), max_length=8, choices=settings.LANGUAGES, default="en")
     country = models.CharField(_("country"), max_length=2, blank=True)
-    segment = models.CharField(_("segment"), max_length=60, blank=True, db_index=True)
+    segment = models.CharField(_("segment"), max_length=60, blank=True)
     persona = models.ForeignKey(
         Persona, verbose_name=_("persona"), null=True, blank=True, on_delete=models.SET_NULL, related_name="customers"
     )
@@ -38,7 +38,11 @@ class Customer(OrgOwned):
         constraints = [
             models.UniqueConstraint(fields=["organization", "external_id"], name="customer_unique_external_id")
         ]
-        indexes = [models.Index(fields=["organization", "name"])]
+        indexes = [
+            models.Index(fields=["organization", "name"]),
+            # Segment filters and the list of segments are always within one organization.
+            models.Index(fields=["organization", "segment"], name="customer_org_segment"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.external_id})"

@@ -245,6 +245,13 @@ SURVEYS_API_THROTTLE_RATES = {
     "responses_batch": env.str("SURVEYS_API_RESPONSES_BATCH_RATE", default="120/min"),
 }
 SURVEYS_API_BATCH_MAX_ITEMS = env.int("SURVEYS_API_BATCH_MAX_ITEMS", default=500)
+# The sweep (surveys.sweep_unprocessed, every minute) processes responses whose follow-up has not run after this
+# many seconds (broker outage, lost task, imports), in batches of this size.
+SURVEYS_SWEEP_MIN_AGE_SECONDS = env.int("SURVEYS_SWEEP_MIN_AGE_SECONDS", default=60)
+SURVEYS_SWEEP_BATCH_SIZE = env.int("SURVEYS_SWEEP_BATCH_SIZE", default=500)
+# Response imports check foreign keys once per chunk (FOR KEY SHARE) instead of per row when the database user
+# may set session_replication_role (superuser, or PostgreSQL 15+ GRANT SET ON PARAMETER); False: per-row triggers.
+SURVEYS_IMPORT_SET_BASED_FK_CHECKS = env.bool("SURVEYS_IMPORT_SET_BASED_FK_CHECKS", default=True)
 # XLSX exports are built in memory before sending: capped; CSV exports stream and have no cap.
 SURVEYS_EXPORT_XLSX_MAX_ROWS = env.int("SURVEYS_EXPORT_XLSX_MAX_ROWS", default=50_000)
 

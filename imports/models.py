@@ -33,6 +33,8 @@ class ImportJob(OrgOwned):
     processed_rows = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)
+    # Valid rows that matched an existing record field for field: nothing written.
+    unchanged_count = models.PositiveIntegerField(default=0)
     error_count = models.PositiveIntegerField(default=0)
     # First errors kept inline for the page; the full report is a CSV file.
     errors = models.JSONField(default=list, blank=True)
@@ -44,6 +46,7 @@ class ImportJob(OrgOwned):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["organization", "-created_at"], name="importjob_org_recent")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} import {self.pk} ({self.status})"
@@ -55,6 +58,12 @@ class ImportJob(OrgOwned):
         if not self.total_rows:
             return 0
         return min(100, int(100 * self.processed_rows / self.total_rows))
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
 
     @property
     def is_finished(self) -> bool:
