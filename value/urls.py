@@ -1,3 +1,10 @@
+from django.urls import path
+
+from value import views
+
 app_name = "value"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("recompute/", views.recompute, name="recompute"),
+]

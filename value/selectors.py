@@ -1,0 +1,133 @@
+"""Reads of the value app, always scoped by an `OrgContext`.
+
+Contract for other apps (kpis: value at stake; actions: expected value of an improvement):
+- `touchpoint_values(ctx=) -> dict[int, TouchpointValue]` from the latest finished snapshot only (no model run,
+  no scan of facts: one query);
+- `currency(ctx=) -> str`, the currency those values are in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from value.models import ChurnEvent, CustomerRevenue, ValueSnapshot
+from value.reasons import reason_text
+
+if TYPE_CHECKING:
+    from accounts.scoping import OrgContext
+
+
+# A queued or running recompute older than this is considered lost (worker died): a new request may start one.
+STALE_AFTER = dt.timedelta(hours=2)
+
+
+@dataclass(frozen=True)
+class TouchpointValue:
+    """What one NPS point at a touchpoint is worth, per year, in the snapshot's currency.
+
+    `value_per_point`, `low` and `high` are None when `supported` is False; `reason` then says why in plain words.
+    """
+
+    touchpoint_id: int
+    value_per_point: float | None
+    low: float | None
+    high: float | None
+    n_customers: int
+    supported: bool
+    reason: str = ""
+
+
+def value_snapshot_latest(*, ctx: OrgContext) -> ValueSnapshot | None:
+    """The most recent finished snapshot of the organization (what every dashboard shows)."""
+    return ValueSnapshot.objects.for_org(ctx.organization).done().order_by("-computed_at", "-pk").first()
+
+
+def value_snapshot_in_progress(*, ctx: OrgContext) -> ValueSnapshot | None:
+    """A queued or running recomputation, if any (older ones count as lost: their worker or broker failed)."""
+    return (
+        ValueSnapshot.objects.for_org(ctx.organization)
+        .filter(
+            status__in=[ValueSnapshot.Status.PENDING, ValueSnapshot.Status.RUNNING],
+            requested_at__gte=timezone.now() - STALE_AFTER,
+        )
+        .order_by("-requested_at")
+        .first()
+    )
+
+
+def value_snapshot_list(*, ctx: OrgContext) -> QuerySet[ValueSnapshot]:
+    return ValueSnapshot.objects.for_org(ctx.organization).defer("results").order_by("-requested_at", "-pk")
+
+
+def touchpoint_values_from_snapshot(snapshot: ValueSnapshot | None) -> dict[int, TouchpointValue]:
+    if snapshot is None:
+        return {}
+    values: dict[int, TouchpointValue] = {}
+    for row in snapshot.results.get("touchpoints", []):
+        supported = bool(row.get("supported"))
+        values[int(row["touchpoint_id"])] = TouchpointValue(
+            touchpoint_id=int(row["touchpoint_id"]),
+            value_per_point=row.get("value_per_point") if supported else None,
+            low=row.get("low") if supported else None,
+            high=row.get("high") if supported else None,
+            n_customers=int(row.get("n_customers") or 0),
+            supported=supported,
+            reason=reason_text(row.get("reason_code", ""), row.get("reason_params")),
+        )
+    return values
+
+
+def touchpoint_values(*, ctx: OrgContext) -> dict[int, TouchpointValue]:
+    """Touchpoint id -> value of one NPS point per year, from the latest stored snapshot ({} if none yet)."""
+    return touchpoint_values_from_snapshot(value_snapshot_latest(ctx=ctx))
+
+
+def currency(*, ctx: OrgContext) -> str:
+    """The currency of the latest snapshot's amounts (the organization's currency when there is none yet)."""
+    snapshot = (
+        ValueSnapshot.objects.for_org(ctx.organization)
+        .done()
+        .order_by("-computed_at", "-pk")
+        .values_list("currency", flat=True)
+        .first()
+    )
+    return snapshot or ctx.organization.currency
+
+
+def revenue_list(
+    *,
+    ctx: OrgContext,
+    customer_external_id: str | None = None,
+    month_from: dt.date | None = None,
+    month_to: dt.date | None = None,
+) -> QuerySet[CustomerRevenue]:
+    qs = CustomerRevenue.objects.for_org(ctx.organization).select_related("customer")
+    if customer_external_id:
+        qs = qs.filter(customer__external_id=customer_external_id)
+    if month_from:
+        qs = qs.filter(month__gte=month_from)
+    if month_to:
+        qs = qs.filter(month__lte=month_to)
+    return qs.order_by("-month", "customer_id")
+
+
+def churn_event_list(
+    *,
+    ctx: OrgContext,
+    customer_external_id: str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> QuerySet[ChurnEvent]:
+    qs = ChurnEvent.objects.for_org(ctx.organization).select_related("customer")
+    if customer_external_id:
+        qs = qs.filter(customer__external_id=customer_external_id)
+    if date_from:
+        qs = qs.filter(date__gte=date_from)
+    if date_to:
+        qs = qs.filter(date__lte=date_to)
+    return qs.order_by("-date", "customer_id")

@@ -1,0 +1,199 @@
+"""Writes of the value app: revenue and churn upserts, and runs of the value model."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Organization
+from value import frames
+from value.analysis.inputs import Parameters
+from value.analysis.model import run
+from value.models import ChurnEvent, CustomerRevenue, ValueSnapshot
+from value.selectors import STALE_AFTER, value_snapshot_in_progress
+from value.validation import ChurnRow, RevenueRow
+
+if TYPE_CHECKING:
+    from accounts.scoping import OrgContext
+
+logger = logging.getLogger(__name__)
+
+
+def revenue_upsert(*, organization: Organization, rows: list[RevenueRow]) -> tuple[int, int]:
+    """Insert or update monthly revenue on (customer, month); return (created, updated). Unchanged rows are skipped."""
+    if not rows:
+        return 0, 0
+    existing = {
+        (c, m): (pk, amount)
+        for pk, c, m, amount in CustomerRevenue.objects.for_org(organization)
+        .filter(customer_id__in={r.customer_id for r in rows}, month__in={r.month for r in rows})
+        .values_list("pk", "customer_id", "month", "amount")
+    }
+    now = timezone.now()
+    new, changed = [], []
+    for row in rows:
+        found = existing.get((row.customer_id, row.month))
+        if found is None:
+            new.append(
+                CustomerRevenue(
+                    organization=organization, customer_id=row.customer_id, month=row.month, amount=row.amount
+                )
+            )
+        elif found[1] != row.amount:
+            changed.append(CustomerRevenue(pk=found[0], amount=row.amount, updated_at=now))
+    with transaction.atomic():
+        # update_conflicts: a concurrent import of the same rows must not fail the batch.
+        CustomerRevenue.objects.bulk_create(
+            new, batch_size=2000, update_conflicts=True, unique_fields=["customer", "month"], update_fields=["amount"]
+        )
+        CustomerRevenue.objects.bulk_update(changed, ["amount", "updated_at"], batch_size=2000)
+    return len(new), len(changed)
+
+
+def churn_event_upsert(*, organization: Organization, rows: list[ChurnRow]) -> tuple[int, int]:
+    """Insert or update churn events on (customer, date); a row without reason leaves the stored reason alone."""
+    if not rows:
+        return 0, 0
+    existing = {
+        (c, d): (pk, reason)
+        for pk, c, d, reason in ChurnEvent.objects.for_org(organization)
+        .filter(customer_id__in={r.customer_id for r in rows}, date__in={r.date for r in rows})
+        .values_list("pk", "customer_id", "date", "reason")
+    }
+    now = timezone.now()
+    new, changed = [], []
+    for row in rows:
+        found = existing.get((row.customer_id, row.date))
+        if found is None:
+            new.append(
+                ChurnEvent(
+                    organization=organization, customer_id=row.customer_id, date=row.date, reason=row.reason or ""
+                )
+            )
+        elif row.reason is not None and row.reason != found[1]:
+            changed.append(ChurnEvent(pk=found[0], reason=row.reason, updated_at=now))
+    with transaction.atomic():
+        ChurnEvent.objects.bulk_create(
+            new, batch_size=2000, update_conflicts=True, unique_fields=["customer", "date"], update_fields=["reason"]
+        )
+        ChurnEvent.objects.bulk_update(changed, ["reason", "updated_at"], batch_size=2000)
+    return len(new), len(changed)
+
+
+def default_parameters(organization: Organization) -> Parameters:
+    return Parameters(
+        min_customers=settings.VALUE_MIN_CUSTOMERS,
+        min_events=settings.VALUE_MIN_CHURN_EVENTS,
+        min_n=organization.min_n,
+        window_months=settings.VALUE_WINDOW_MONTHS,
+    )
+
+
+def value_recompute_request(*, ctx: OrgContext) -> ValueSnapshot:
+    """Queue a model run for the context's organization (at most one waiting or running at a time)."""
+    from value.tasks import run_model
+
+    org = ctx.organization
+    with transaction.atomic():
+        # Lock the organization row so two clicks cannot both queue a run.
+        Organization.objects.select_for_update().filter(pk=org.pk).first()
+        busy = value_snapshot_in_progress(ctx=ctx)
+        if busy is not None:
+            return busy
+        snapshot = ValueSnapshot.objects.create(
+            organization=org, requested_by=ctx.user if ctx.user and ctx.user.is_authenticated else None
+        )
+        transaction.on_commit(lambda: _enqueue(run_model, organization_id=org.pk, snapshot_id=snapshot.pk))
+    return snapshot
+
+
+def _enqueue(task, **kwargs) -> None:
+    # A broker outage must not turn the click into an error page: the request stays queued until it goes stale,
+    # and the nightly run recomputes anyway.
+    try:
+        task.delay(**kwargs)
+    except Exception:
+        logger.exception("could not queue %s %s", task.name, kwargs)
+
+
+def _claim(organization: Organization, snapshot_id: int | None) -> ValueSnapshot | None:
+    """Mark the snapshot running with a conditional UPDATE, so two workers never compute the same request."""
+    now = timezone.now()
+    if snapshot_id is None:
+        return ValueSnapshot.objects.create(
+            organization=organization, status=ValueSnapshot.Status.RUNNING, started_at=now
+        )
+    claimed = (
+        ValueSnapshot.objects.for_org(organization)
+        .filter(pk=snapshot_id, status=ValueSnapshot.Status.PENDING)
+        .update(status=ValueSnapshot.Status.RUNNING, started_at=now)
+    )
+    return ValueSnapshot.objects.get(pk=snapshot_id) if claimed else None
+
+
+def value_model_run(
+    *, organization: Organization, snapshot_id: int | None = None, as_of: dt.date | None = None
+) -> ValueSnapshot | None:
+    """Compute the value model for one organization and store it as a snapshot; None if already taken."""
+    snapshot = _claim(organization, snapshot_id)
+    if snapshot is None:
+        return None
+    as_of = as_of or timezone.localdate()
+    parameters = default_parameters(organization)
+    try:
+        data = frames.model_input(organization, as_of=as_of, parameters=parameters)
+        results = run(data)
+    except Exception as exc:
+        logger.exception("value model failed for organization %s", organization.pk)
+        snapshot.status = ValueSnapshot.Status.FAILED
+        snapshot.message = f"{type(exc).__name__}: {exc}"[:2000]
+        snapshot.computed_at = timezone.now()
+        snapshot.save(update_fields=["status", "message", "computed_at"])
+        return snapshot
+    snapshot.status = ValueSnapshot.Status.DONE
+    snapshot.computed_at = timezone.now()
+    snapshot.currency = organization.currency
+    snapshot.parameters = {**parameters.as_dict(), "as_of": as_of.isoformat()}
+    snapshot.results = results
+    snapshot.explanations = _explanations(results)
+    snapshot.save()
+    _prune(organization)
+    return snapshot
+
+
+def _explanations(results: dict) -> list[dict]:
+    """Run-level notes: every section that could not be supported, with its reason code."""
+    notes = []
+    for key in ("categories", "revenue_at_risk", "drivers"):
+        section = results.get(key) or {}
+        if not section.get("supported"):
+            notes.append(
+                {
+                    "section": key,
+                    "reason_code": section.get("reason_code", ""),
+                    "reason_params": section.get("reason_params", {}),
+                }
+            )
+    return notes
+
+
+def _prune(organization: Organization) -> None:
+    """Keep the latest finished snapshots; drop requests whose worker was lost long ago."""
+    ValueSnapshot.objects.for_org(organization).filter(
+        status__in=[ValueSnapshot.Status.PENDING, ValueSnapshot.Status.RUNNING],
+        requested_at__lt=timezone.now() - STALE_AFTER,
+    ).delete()
+    keep = settings.VALUE_SNAPSHOTS_KEPT
+    old = list(
+        ValueSnapshot.objects.for_org(organization)
+        .filter(status__in=[ValueSnapshot.Status.DONE, ValueSnapshot.Status.FAILED])
+        .order_by("-computed_at", "-pk")
+        .values_list("pk", flat=True)[keep:]
+    )
+    if old:
+        ValueSnapshot.objects.filter(pk__in=old).delete()
