@@ -9,7 +9,10 @@ Contract for the KPI engine and the closed loop (do not rename or remove these f
 
 from __future__ import annotations
 
+import secrets
+
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OrgOwned, OrgQuerySet
@@ -108,6 +111,59 @@ class Question(OrgOwned):
     def __str__(self) -> str:
         return f"{self.code} ({self.kind})"
 
+    SCORE_KINDS = frozenset({Kind.NPS, Kind.CSAT, Kind.CES, Kind.RATING})
+    FIXED_SCALES = {Kind.NPS: (0, 10), Kind.CSAT: (1, 5), Kind.CES: (1, 7)}
+
+    @property
+    def is_score(self) -> bool:
+        return self.kind in self.SCORE_KINDS
+
+    @property
+    def is_choice(self) -> bool:
+        return self.kind in (self.Kind.SINGLE_CHOICE, self.Kind.MULTI_CHOICE)
+
+    @property
+    def scale(self) -> tuple[int, int] | None:
+        """(min, max) of a score question; rating questions use their own bounds (default 1-5)."""
+        if self.kind in self.FIXED_SCALES:
+            return self.FIXED_SCALES[self.kind]
+        if self.kind == self.Kind.RATING:
+            return (self.scale_min if self.scale_min is not None else 1, self.scale_max or 5)
+        return None
+
+    def text_in(self, language: str, fallback: str = "") -> str:
+        return self.text.get(language) or self.text.get(fallback) or next(iter(self.text.values()), "")
+
+
+def new_link_token() -> str:
+    return secrets.token_urlsafe(24)  # 192 bits: links cannot be guessed, only revoked
+
+
+def new_invitation_token() -> str:
+    return secrets.token_urlsafe(32)  # 256 bits
+
+
+class SurveyLink(OrgOwned):
+    """An anonymous link (and QR code) for one survey at one touchpoint; revoking it retires the token for good."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="links")
+    touchpoint = models.ForeignKey(Touchpoint, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=64, unique=True, default=new_link_token)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["survey_id", "touchpoint_id", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "touchpoint"], condition=models.Q(is_active=True), name="surveylink_one_active"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey} @ {self.touchpoint or '-'}"
+
 
 class Invitation(OrgOwned):
     class Channel(models.TextChoices):
@@ -119,7 +175,7 @@ class Invitation(OrgOwned):
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="invitations")
     touchpoint = models.ForeignKey(Touchpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations")
-    token = models.CharField(max_length=64, unique=True)
+    token = models.CharField(max_length=64, unique=True, default=new_invitation_token)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
     language = models.CharField(max_length=8, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -128,10 +184,91 @@ class Invitation(OrgOwned):
     reminders_sent = models.PositiveSmallIntegerField(default=0)
     last_reminder_at = models.DateTimeField(null=True, blank=True)
     used_at = models.DateTimeField(null=True, blank=True)
+    # Held e-mail invitations (from touchpoint events) go out at send_after; until then a higher-priority
+    # touchpoint may replace them. NULL = not sent automatically (already sent, or delivered by the caller).
+    send_after = models.DateTimeField(null=True, blank=True)
+    # Set (with expires_at = now) when a held invitation is replaced: it is never sent and its link is dead.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["organization", "customer", "created_at"])]
+        indexes = [
+            models.Index(fields=["organization", "customer", "created_at"]),
+            models.Index(fields=["send_after"], name="invitation_held_idx", condition=models.Q(sent_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"invitation {self.pk} ({self.survey_id})"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_used(self) -> bool:
+        return self.used_at is not None
+
+
+class ContactDecision(OrgOwned):
+    """Why a customer was (or was not) invited: one row per decision, kept as an audit log."""
+
+    class Decision(models.TextChoices):
+        INVITED = "invited", _("Invited")
+        NOT_INVITED = "not_invited", _("Not invited")
+        WITHDRAWN = "withdrawn", _("Invitation withdrawn")
+
+    class Reason(models.TextChoices):
+        ELIGIBLE = "eligible", _("Eligible")
+        REPLACES_LOWER_PRIORITY = "replaces_lower_priority", _("Replaces a lower-priority invitation")
+        REPLACED_BY_HIGHER_PRIORITY = "replaced_by_higher_priority", _("Replaced by a higher-priority touchpoint")
+        UNKNOWN_CUSTOMER = "unknown_customer", _("Unknown customer")
+        NO_CONSENT = "no_consent", _("Customer may not be surveyed")
+        NO_EMAIL = "no_email", _("Customer has no e-mail address")
+        TOUCHPOINT_INACTIVE = "touchpoint_inactive", _("Touchpoint inactive")
+        NO_PUBLISHED_SURVEY = "no_published_survey", _("No published survey")
+        QUARANTINE = "quarantine", _("Quarantine")
+        LOWER_PRIORITY = "lower_priority", _("Lower priority than a pending invitation")
+        STALE_EVENT = "stale_event", _("Event too old")
+
+    class Source(models.TextChoices):
+        EVENT = "event", _("Touchpoint event")
+        MANUAL = "manual", _("Manual invitation")
+        IMPORT = "import", _("Import")
+
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="contact_decisions"
+    )
+    # Kept as sent, so a decision about an unknown customer still says who was asked for.
+    customer_external_id = models.CharField(max_length=100, blank=True)
+    touchpoint = models.ForeignKey(Touchpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    survey = models.ForeignKey(Survey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    invitation = models.ForeignKey(
+        Invitation, null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions"
+    )
+    decision = models.CharField(max_length=20, choices=Decision.choices)
+    reason = models.CharField(max_length=40, choices=Reason.choices)
+    message = models.CharField(max_length=300, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.EVENT)
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["organization", "created_at"]),
+            models.Index(fields=["organization", "customer", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.decision} ({self.reason})"
+
+    @property
+    def invited(self) -> bool:
+        return self.decision == self.Decision.INVITED
 
 
 class ResponseQuerySet(OrgQuerySet):

@@ -1,1 +1,7 @@
-urlpatterns: list = []
+from django.urls import path
+
+from surveys.distribution.api import TouchpointEventView
+
+urlpatterns = [
+    path("touchpoint-events/", TouchpointEventView.as_view(), name="touchpoint-events"),
+]

@@ -1,0 +1,35 @@
+"""A fixed-window submission counter per client IP in Django's cache (Redis when CACHE_URL points at it)."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address; behind N trusted proxies, the N-th address from the right of X-Forwarded-For."""
+    proxies = settings.SURVEYS_NUM_PROXIES
+    if proxies > 0:
+        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies][:64]
+    return request.META.get("REMOTE_ADDR", "")[:64] or "unknown"
+
+
+def allow(request: HttpRequest, *, scope: str = "submit") -> bool:
+    """Count one submission; False once the client has used up this minute's allowance."""
+    limit = settings.SURVEYS_PUBLIC_RATE_LIMIT
+    if limit <= 0:
+        return True
+    window = int(time.time() // 60)
+    key = f"surveys:rl:{scope}:{client_ip(request)}:{window}"
+    cache.add(key, 0, timeout=120)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=120)
+        count = 1
+    return count <= limit

@@ -1,0 +1,80 @@
+import pytest
+from django.core.cache import cache
+
+from tests.factories import CustomerFactory, TouchpointFactory
+from tests.surveys.factories import make_survey
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The shared cast hashes a password per user; PBKDF2 would dominate these tests' run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    # Rate-limit counters live in the cache; each test starts with a clean allowance.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def tp_a(cast_a):
+    return TouchpointFactory(stage__journey__organization=cast_a.org, name="Technician visit", priority=90)
+
+
+@pytest.fixture
+def survey_a(cast_a, tp_a):
+    return make_survey(cast_a.org, touchpoints=[tp_a])
+
+
+@pytest.fixture
+def customer_a(cast_a):
+    return CustomerFactory(organization=cast_a.org, language="nb", name="Kari Nordmann")
+
+
+@pytest.fixture
+def tp_b(cast_b):
+    return TouchpointFactory(stage__journey__organization=cast_b.org, name="Beta visit")
+
+
+@pytest.fixture
+def survey_b(cast_b, tp_b):
+    return make_survey(cast_b.org, touchpoints=[tp_b], name="Beta survey")
+
+
+@pytest.fixture
+def browser_page(settings):
+    """A phone-sized Chromium page (375x740), for tests marked `browser`."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        context = browser.new_context(
+            viewport={"width": 375, "height": 740},
+            device_scale_factor=2,
+            is_mobile=True,
+            has_touch=True,
+            locale="sv-SE",
+        )
+        page = context.new_page()
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
