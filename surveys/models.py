@@ -283,7 +283,9 @@ class Response(OrgOwned):
         IMPORT = "import", _("Import")
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
-    version = models.ForeignKey(SurveyVersion, on_delete=models.PROTECT, related_name="responses")
+    # RESTRICT, not PROTECT: answered versions/questions cannot be deleted on their own, but deleting the whole
+    # organization (which also deletes the responses) still cascades.
+    version = models.ForeignKey(SurveyVersion, on_delete=models.RESTRICT, related_name="responses")
     touchpoint = models.ForeignKey(Touchpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     journey = models.ForeignKey(Journey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="responses")
@@ -316,7 +318,7 @@ class Response(OrgOwned):
 
 class Answer(OrgOwned):
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
-    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.RESTRICT, related_name="answers")
     # Denormalised from the response so rollups are one GROUP BY over one table.
     touchpoint = models.ForeignKey(Touchpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     submitted_on = models.DateField()

@@ -23,7 +23,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
-from accounts.models import Organization, OrgOwned, Role
+from accounts.models import Membership, Organization, OrgOwned, Role
 from accounts.scoping import context_for_membership
 from accounts.services import api_key_create
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
@@ -76,6 +76,20 @@ def first_pk(model_label: str, org: Organization, **filters) -> int | None:
 def seed_victim() -> World:
     call_command("seed_demo", customers=60, months=3, verbosity=0)
     victim = Organization.objects.get(slug="nordlys-bredband")
+    # The demo has no API key; give the victim one so the key pages have something to attack.
+    victim_admin = Membership.objects.filter(organization=victim, role=Role.ADMIN).first()
+    api_key_create(ctx=context_for_membership(victim_admin, user=victim_admin.user), name="victim key")
+    # Nor a finished import job: add one so the job pages and its error report are attacked too.
+    from imports.models import ImportJob
+
+    ImportJob.objects.create(
+        organization=victim,
+        kind=ImportJob.Kind.CUSTOMERS,
+        original_name="victim.csv",
+        file="imports/victim.csv",
+        status=ImportJob.Status.DONE,
+        error_report="imports/errors/victim.csv",
+    )
     from customers.models import Customer
     from journeys.models import Journey, Touchpoint
 
