@@ -122,9 +122,9 @@ PK_MODEL_BY_NAME_FRAGMENT: list[tuple[str, str]] = [
     ("kpi", "kpis.Kpi"),
     ("target", "kpis.Target"),
     ("benchmark", "kpis.Benchmark"),
+    ("root", "actions.RootCause"),
     ("case", "actions.FeedbackCase"),
     ("rule", "actions.AlertRule"),
-    ("root", "actions.RootCause"),
     ("holiday", "actions.Holiday"),
     ("improvement", "actions.ImprovementAction"),
 ]

@@ -1,0 +1,267 @@
+"""Forms of the closed loop. Every related-row field is limited to the caller's organization."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Team
+from accounts.scoping import OrgContext
+from actions.models import (
+    WEEKDAYS,
+    AlertRule,
+    ContactAttempt,
+    FeedbackCase,
+    ImprovementAction,
+    RootCause,
+)
+from actions.selectors.cases import assignable_users, root_cause_tree
+from cxplatform.forms import BootstrapFormMixin
+from journeys.models import Journey, Touchpoint
+from surveys.models import Survey
+
+
+class RootCauseChoiceField(forms.TypedChoiceField):
+    """Active root causes in tree order, labelled with their full path (Technician > Late); cleans to a RootCause."""
+
+    def __init__(self, *, ctx: OrgContext, empty_label: str = "---------", **kwargs):
+        tree = root_cause_tree(ctx=ctx)
+        self._nodes = {node.pk: node for node, _depth, _label in tree}
+        choices = [("", empty_label), *((node.pk, label) for node, _depth, label in tree)]
+        kwargs.setdefault("widget", forms.Select(attrs={"class": "form-select"}))
+        super().__init__(choices=choices, coerce=self._to_node, empty_value=None, **kwargs)
+
+    def _to_node(self, value) -> RootCause:
+        return self._nodes[int(value)]
+
+    def prepare_value(self, value):
+        return value.pk if isinstance(value, RootCause) else value
+
+
+class UniqueIdsMixin:
+    """The case page shows several small forms: give each its own element ids (field names stay plain)."""
+
+    id_prefix = "f"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class ContactAttemptForm(UniqueIdsMixin, BootstrapFormMixin, forms.Form):
+    id_prefix = "contact"
+
+    channel = forms.ChoiceField(
+        label=_("How"),
+        choices=ContactAttempt.Channel.choices,
+        widget=forms.Select(attrs={"data-contact-channel": ""}),
+    )
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=ContactAttempt.Outcome.choices,
+        widget=forms.Select(attrs={"data-contact-outcome": ""}),
+    )
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class NoteForm(UniqueIdsMixin, BootstrapFormMixin, forms.Form):
+    id_prefix = "note"
+
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RootCauseForm(UniqueIdsMixin, BootstrapFormMixin, forms.Form):
+    id_prefix = "rc"
+
+    def __init__(self, *args, ctx: OrgContext, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["root_cause"] = RootCauseChoiceField(ctx=ctx, label=_("Root cause"), required=False)
+
+
+class CloseForm(UniqueIdsMixin, BootstrapFormMixin, forms.Form):
+    id_prefix = "close"
+
+    resolution = forms.CharField(label=_("Resolution"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, ctx: OrgContext, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["root_cause"] = RootCauseChoiceField(ctx=ctx, label=_("Root cause"), required=False)
+
+
+class CloseWithoutContactForm(UniqueIdsMixin, BootstrapFormMixin, forms.Form):
+    id_prefix = "cwc"
+
+    resolution = forms.CharField(label=_("Why (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReopenForm(UniqueIdsMixin, BootstrapFormMixin, forms.Form):
+    id_prefix = "reopen"
+
+    reason = forms.CharField(label=_("Why reopen?"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AssignForm(UniqueIdsMixin, BootstrapFormMixin, forms.Form):
+    id_prefix = "assign"
+
+    def __init__(self, *args, ctx: OrgContext, case: FeedbackCase, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"] = forms.ModelChoiceField(
+            label=_("Assign to"),
+            queryset=assignable_users(ctx=ctx, case=case),
+            required=False,
+            empty_label=_("Nobody (back to the queue)"),
+            widget=forms.Select(attrs={"class": "form-select"}),
+        )
+
+
+class AlertRuleForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = AlertRule
+        fields = [
+            "name",
+            "is_active",
+            "priority",
+            "touchpoint",
+            "journey",
+            "survey",
+            "nps_max",
+            "csat_max",
+            "keywords",
+            "min_revenue_12m",
+            "requires_comment",
+            "default_team",
+            "sla_hours",
+            "sla_business_hours",
+            "notify_team",
+            "reply_to_customer",
+        ]
+
+    def __init__(self, *args, ctx: OrgContext, **kwargs):
+        super().__init__(*args, **kwargs)
+        org = ctx.organization
+        self.fields["touchpoint"].queryset = Touchpoint.objects.for_org(org).select_related("journey")
+        self.fields["touchpoint"].label_from_instance = lambda t: f"{t.journey.name} › {t.name}"
+        self.fields["journey"].queryset = Journey.objects.for_org(org)
+        self.fields["survey"].queryset = Survey.objects.for_org(org)
+        self.fields["default_team"].queryset = Team.objects.for_org(org)
+        for name in ("touchpoint", "journey", "survey"):
+            self.fields[name].empty_label = _("Any")
+
+    def clean(self):
+        data = super().clean()
+        has_condition = (
+            data.get("nps_max") is not None
+            or data.get("csat_max") is not None
+            or (data.get("keywords") or "").strip()
+            or data.get("min_revenue_12m") is not None
+            or data.get("requires_comment")
+        )
+        if not has_condition:
+            raise forms.ValidationError(_("Set at least one condition."))
+        return data
+
+    def _post_clean(self):
+        # The service validates the model; the ModelForm must not half-apply it (and its check constraint) here.
+        pass
+
+
+class RootCauseEditForm(BootstrapFormMixin, forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args, ctx: OrgContext, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"] = RootCauseChoiceField(
+            ctx=ctx, label=_("Under"), required=False, empty_label=_("(top level)")
+        )
+        self.order_fields(["name", "parent", "description", "is_active"])
+
+
+class BusinessCalendarForm(BootstrapFormMixin, forms.Form):
+    working_days = forms.TypedMultipleChoiceField(
+        label=_("Working days"),
+        choices=WEEKDAYS,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+    )
+    day_start = forms.TimeField(label=_("Day starts"), widget=forms.TimeInput(attrs={"type": "time"}))
+    day_end = forms.TimeField(label=_("Day ends"), widget=forms.TimeInput(attrs={"type": "time"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("day_start") and data.get("day_end") and data["day_end"] <= data["day_start"]:
+            raise forms.ValidationError(_("The working day must end after it starts."))
+        return data
+
+
+class HolidayForm(BootstrapFormMixin, forms.Form):
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    name = forms.CharField(label=_("Name"), max_length=120)
+
+
+class ImprovementActionForm(BootstrapFormMixin, forms.ModelForm):
+    link_root_cause_cases = forms.BooleanField(
+        label=_("Link the recent cases with this root cause"), required=False, initial=True
+    )
+
+    class Meta:
+        model = ImprovementAction
+        fields = [
+            "title",
+            "description",
+            "owner",
+            "status",
+            "horizon",
+            "origin",
+            "root_cause",
+            "touchpoints",
+            "start_date",
+            "due_date",
+            "cost",
+            "expected_uplift",
+            "impact_before_days",
+            "impact_after_days",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "start_date": forms.DateInput(attrs={"type": "date"}),
+            "due_date": forms.DateInput(attrs={"type": "date"}),
+            "touchpoints": forms.SelectMultiple(attrs={"size": 8}),
+        }
+
+    def __init__(self, *args, ctx: OrgContext, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.contrib.auth import get_user_model
+
+        org = ctx.organization
+        self.fields["owner"].queryset = (
+            get_user_model().objects.filter(memberships__organization=org).order_by("username")
+        )
+        self.fields["root_cause"] = RootCauseChoiceField(ctx=ctx, label=_("Root cause"), required=False)
+        self.fields["touchpoints"].queryset = Touchpoint.objects.for_org(org).select_related("journey")
+        self.fields["touchpoints"].label_from_instance = lambda t: f"{t.journey.name} › {t.name}"
+        # "Impact measured" is set by measuring, never picked by hand.
+        self.fields["status"].choices = [
+            c for c in self.fields["status"].choices if c[0] != ImprovementAction.Status.IMPACT_MEASURED
+        ]
+        if self.instance.pk:
+            del self.fields["link_root_cause_cases"]
+            if self.instance.status == ImprovementAction.Status.IMPACT_MEASURED:
+                del self.fields["status"]
+        self.order_fields([*self.Meta.fields[:7], "link_root_cause_cases"])
+
+    def _post_clean(self):
+        pass
+
+    def cleaned_fields(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k not in ("touchpoints", "link_root_cause_cases")}
+
+
+class PublishForm(BootstrapFormMixin, forms.Form):
+    story = forms.CharField(label=_("What we learned"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AnalyticsFilterForm(BootstrapFormMixin, forms.Form):
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -1,0 +1,262 @@
+"""Closed-loop analytics: SQL aggregates over one period, a fixed number of queries whatever the volume.
+
+Per touchpoint and per team: detractors and the share of them with a case; cases, share contacted, share closed
+within SLA, median time to first contact and to close. Then the root-cause Pareto of the period's cases and
+the "next score" check: the customer's first NPS answer after their case was closed, against the score that
+opened it (split by whether the customer was reached).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.db.models import Avg, BooleanField, Count, DurationField, ExpressionWrapper, F, OuterRef, Q, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Team
+from accounts.scoping import OrgContext
+from actions.db import Median
+from actions.models import OPEN_STATUSES, CaseStatus, FeedbackCase
+from actions.selectors.cases import root_cause_labels
+from journeys.models import Touchpoint
+from surveys.models import Answer
+
+DETRACTOR_MAX = 6
+
+
+@dataclass
+class LoopRow:
+    key: int | None
+    label: str
+    detractors: int = 0
+    detractors_with_case: int = 0
+    cases: int = 0
+    contacted: int = 0
+    closed: int = 0
+    closed_in_sla: int = 0
+    overdue_open: int = 0
+    median_first_contact: dt.timedelta | None = None
+    median_close: dt.timedelta | None = None
+
+    @staticmethod
+    def _share(part: int, whole: int) -> float | None:
+        return 100.0 * part / whole if whole else None
+
+    @property
+    def share_detractors_with_case(self) -> float | None:
+        return self._share(self.detractors_with_case, self.detractors)
+
+    @property
+    def share_contacted(self) -> float | None:
+        return self._share(self.contacted, self.cases)
+
+    @property
+    def sla_decided(self) -> int:
+        """Cases whose SLA outcome is known: closed, or open and already overdue."""
+        return self.closed + self.overdue_open
+
+    @property
+    def share_closed_in_sla(self) -> float | None:
+        return self._share(self.closed_in_sla, self.sla_decided)
+
+
+@dataclass
+class ParetoRow:
+    root_cause_id: int
+    label: str
+    count: int
+    cumulative_share: float
+
+
+@dataclass
+class NextScoreRow:
+    contacted: bool
+    n: int
+    mean_before: float | None
+    mean_after: float | None
+    improved: int
+    detractors_recovered: int  # came back as passive or promoter
+
+    @property
+    def share_improved(self) -> float | None:
+        return 100.0 * self.improved / self.n if self.n else None
+
+
+@dataclass
+class LoopAnalytics:
+    start: dt.date
+    end: dt.date
+    total: LoopRow
+    by_touchpoint: list[LoopRow] = field(default_factory=list)
+    by_team: list[LoopRow] = field(default_factory=list)
+    pareto: list[ParetoRow] = field(default_factory=list)
+    next_score: list[NextScoreRow] = field(default_factory=list)
+
+
+def _period_bounds(ctx: OrgContext, start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    tz = ZoneInfo(ctx.organization.timezone)
+    return (
+        dt.datetime.combine(start, dt.time.min, tzinfo=tz),
+        dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz),
+    )
+
+
+def _case_aggregates(now: dt.datetime) -> dict:
+    return {
+        "cases": Count("pk"),
+        "contacted": Count("pk", filter=Q(first_contact_at__isnull=False)),
+        "closed": Count("pk", filter=Q(status=CaseStatus.CLOSED)),
+        "closed_in_sla": Count("pk", filter=Q(status=CaseStatus.CLOSED, closed_at__lte=F("due_at"))),
+        "overdue_open": Count("pk", filter=Q(status__in=OPEN_STATUSES, due_at__lt=now)),
+        "median_first_contact": Median("time_to_first_contact", output_field=DurationField()),
+        "median_close": Median("time_to_close", output_field=DurationField()),
+    }
+
+
+def _detractor_aggregates() -> dict:
+    return {
+        "detractors": Count("response_id", distinct=True),
+        "detractors_with_case": Count("response_id", filter=Q(response__feedback_case__isnull=False), distinct=True),
+    }
+
+
+def _fill(row: LoopRow, values: dict) -> None:
+    for name, value in values.items():
+        setattr(row, name, value)
+
+
+def loop_analytics(*, ctx: OrgContext, start: dt.date, end: dt.date) -> LoopAnalytics:
+    """Every figure of the closed-loop analytics page for cases opened (and detractors answering) in the period."""
+    now = timezone.now()
+    since, until = _period_bounds(ctx, start, end)
+    cases = FeedbackCase.objects.for_org(ctx.organization).filter(opened_at__gte=since, opened_at__lt=until)
+    detractors = Answer.objects.for_org(ctx.organization).filter(
+        metric="nps", value__lte=DETRACTOR_MAX, submitted_on__gte=start, submitted_on__lte=end
+    )
+
+    by_tp: dict[int | None, LoopRow] = {}
+    for row in detractors.values("touchpoint_id").annotate(**_detractor_aggregates()).order_by():
+        key = row.pop("touchpoint_id")
+        _fill(by_tp.setdefault(key, LoopRow(key, "")), row)
+    for row in cases.values("touchpoint_id").annotate(**_case_aggregates(now)).order_by():
+        key = row.pop("touchpoint_id")
+        _fill(by_tp.setdefault(key, LoopRow(key, "")), row)
+
+    by_team: dict[int | None, LoopRow] = {}
+    team_key = "touchpoint__responsible_team_id"
+    for row in detractors.values(team_key).annotate(**_detractor_aggregates()).order_by():
+        key = row.pop(team_key)
+        _fill(by_team.setdefault(key, LoopRow(key, "")), row)
+    for row in cases.values("team_id").annotate(**_case_aggregates(now)).order_by():
+        key = row.pop("team_id")
+        _fill(by_team.setdefault(key, LoopRow(key, "")), row)
+
+    total = LoopRow(None, "")
+    _fill(total, detractors.aggregate(**_detractor_aggregates()))
+    _fill(total, cases.aggregate(**_case_aggregates(now)))
+
+    tp_names = dict(
+        Touchpoint.objects.for_org(ctx.organization)
+        .filter(pk__in=[k for k in by_tp if k is not None])
+        .values_list("pk", "name")
+    )
+    team_names = dict(
+        Team.objects.for_org(ctx.organization)
+        .filter(pk__in=[k for k in by_team if k is not None])
+        .values_list("pk", "name")
+    )
+    for key, row in by_tp.items():
+        row.label = (
+            tp_names.get(key, "") if key is not None else str(_("No touchpoint (journey or relationship survey)"))
+        )
+    for key, row in by_team.items():
+        row.label = team_names.get(key, "") if key is not None else str(_("No team"))
+
+    return LoopAnalytics(
+        start=start,
+        end=end,
+        total=total,
+        by_touchpoint=sorted(by_tp.values(), key=lambda r: (-r.detractors, -r.cases, r.label)),
+        by_team=sorted(by_team.values(), key=lambda r: (-r.cases, -r.detractors, r.label)),
+        pareto=root_cause_pareto(ctx=ctx, cases=cases),
+        next_score=next_score_after_close(ctx=ctx, start=since, end=until),
+    )
+
+
+def root_cause_pareto(*, ctx: OrgContext, cases) -> list[ParetoRow]:
+    counts = list(
+        cases.filter(root_cause__isnull=False)
+        .values("root_cause_id")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "root_cause_id")
+    )
+    if not counts:
+        return []
+    labels = root_cause_labels(ctx=ctx)
+    total = sum(c["n"] for c in counts)
+    rows, running = [], 0
+    for c in counts:
+        running += c["n"]
+        rows.append(
+            ParetoRow(
+                root_cause_id=c["root_cause_id"],
+                label=labels.get(c["root_cause_id"], "?"),
+                count=c["n"],
+                cumulative_share=100.0 * running / total,
+            )
+        )
+    return rows
+
+
+def next_score_after_close(*, ctx: OrgContext, start: dt.datetime, end: dt.datetime) -> list[NextScoreRow]:
+    """For cases closed in the period: the customer's next NPS answer after the close against the case's score."""
+    next_nps = (
+        # Filtered through the response so the (organization, customer, submitted_at) index drives the lookup.
+        Answer.objects.filter(
+            response__organization_id=ctx.org_id,
+            response__customer_id=OuterRef("customer_id"),
+            response__submitted_at__gt=OuterRef("closed_at"),
+            metric="nps",
+            value__isnull=False,
+        )
+        .order_by("response__submitted_at", "pk")
+        .values("value")[:1]
+    )
+    rows = (
+        FeedbackCase.objects.for_org(ctx.organization)
+        .filter(
+            status=CaseStatus.CLOSED,
+            closed_at__gte=start,
+            closed_at__lt=end,
+            customer__isnull=False,
+            nps__isnull=False,
+        )
+        .annotate(
+            next_nps=Subquery(next_nps),
+            contacted=ExpressionWrapper(Q(first_contact_at__isnull=False), output_field=BooleanField()),
+        )
+        .filter(next_nps__isnull=False)
+        .values("contacted")
+        .annotate(
+            n=Count("pk"),
+            mean_before=Avg("nps"),
+            mean_after=Avg("next_nps"),
+            improved=Count("pk", filter=Q(next_nps__gt=F("nps"))),
+            recovered=Count("pk", filter=Q(nps__lte=DETRACTOR_MAX, next_nps__gt=DETRACTOR_MAX)),
+        )
+        .order_by("-contacted")
+    )
+    return [
+        NextScoreRow(
+            contacted=r["contacted"],
+            n=r["n"],
+            mean_before=r["mean_before"],
+            mean_after=r["mean_after"],
+            improved=r["improved"],
+            detractors_recovered=r["recovered"],
+        )
+        for r in rows
+    ]

@@ -1,0 +1,222 @@
+"""Reads for feedback cases, their timelines and the customer's history, scoped by OrgContext and role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import Membership, Role
+from accounts.scoping import OrgContext, get_in_org
+from actions.models import CaseEvent, ContactAttempt, FeedbackCase, RootCause
+from actions.policies import case_scope
+from customers.models import Customer
+from surveys.models import Answer, Response
+
+HISTORY_LIMIT = 20
+
+
+def case_base_queryset(*, ctx: OrgContext) -> QuerySet[FeedbackCase]:
+    return (
+        FeedbackCase.objects.for_org(ctx.organization)
+        .filter(case_scope(ctx))
+        .select_related("touchpoint", "team", "assignee", "customer", "root_cause", "rule")
+    )
+
+
+INBOX_TABS = ("mine", "queue", "team", "closed")
+
+
+def case_inbox(*, ctx: OrgContext, tab: str) -> QuerySet[FeedbackCase]:
+    """The inbox tabs; open cases are ordered by due time, so overdue ones come first."""
+    qs = case_base_queryset(ctx=ctx)
+    user_id = ctx.user.pk if ctx.user is not None else None
+    if tab == "mine":
+        qs = qs.open().filter(assignee_id=user_id)
+    elif tab == "queue":
+        qs = qs.open().filter(assignee__isnull=True)
+    elif tab == "team":
+        qs = qs.open()
+    elif tab == "closed":
+        return (
+            qs.filter(status=FeedbackCase.Status.CLOSED)
+            .select_related("response")
+            .order_by("-closed_at", "-pk")
+            .prefetch_related(_comment_prefetch())
+        )
+    else:
+        raise ValueError(tab)
+    return qs.select_related("response").order_by("due_at", "pk").prefetch_related(_comment_prefetch())
+
+
+def _comment_prefetch() -> Prefetch:
+    return Prefetch(
+        "response__answers",
+        queryset=Answer.objects.exclude(text="").order_by("pk"),
+        to_attr="comment_answers",
+    )
+
+
+def case_inbox_counts(*, ctx: OrgContext) -> dict[str, int]:
+    """Open cases per tab and overdue ones, in one query."""
+    user_id = ctx.user.pk if ctx.user is not None else None
+    now = timezone.now()
+    return (
+        FeedbackCase.objects.for_org(ctx.organization)
+        .filter(case_scope(ctx))
+        .open()
+        .aggregate(
+            mine=Count("pk", filter=Q(assignee_id=user_id)),
+            queue=Count("pk", filter=Q(assignee__isnull=True)),
+            team=Count("pk"),
+            overdue=Count("pk", filter=Q(due_at__lt=now)),
+        )
+    )
+
+
+def case_get(*, ctx: OrgContext, pk: int) -> FeedbackCase:
+    """One case the context may see, or 404 (another team's or another organization's case alike)."""
+    return get_in_org(case_base_queryset(ctx=ctx).select_related("response", "response__survey"), ctx, pk=pk)
+
+
+def case_timeline(*, case: FeedbackCase) -> list[CaseEvent]:
+    return list(case.events.select_related("actor").order_by("created_at", "pk"))
+
+
+def case_contact_attempts(*, case: FeedbackCase) -> list[ContactAttempt]:
+    return list(case.contact_attempts.select_related("by").order_by("at", "pk"))
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    question: str
+    metric: str
+    value: float | None
+    text: str
+    choices: list
+
+
+def response_answers(*, response: Response) -> list[AnswerRow]:
+    """The response's answers with question texts in the response's language (one query)."""
+    language = response.language or "en"
+    rows = []
+    for a in response.answers.select_related("question").order_by("question__position", "pk"):
+        texts = a.question.text or {}
+        label = texts.get(language) or texts.get("en") or next(iter(texts.values()), "") or a.question.code
+        rows.append(AnswerRow(question=label, metric=a.metric, value=a.value, text=a.text, choices=a.choices or []))
+    return rows
+
+
+@dataclass(frozen=True)
+class ContactDetails:
+    """What a case may show about reaching the customer: contact data only with consent."""
+
+    allowed: bool
+    email: str = ""
+    phone: str = ""
+    language: str = ""
+
+
+def customer_contact_details(customer: Customer | None) -> ContactDetails:
+    if customer is None or not customer.may_contact:
+        return ContactDetails(allowed=False)
+    return ContactDetails(allowed=True, email=customer.email, phone=customer.phone, language=customer.language)
+
+
+@dataclass
+class HistoryEntry:
+    response: Response
+    nps: float | None
+    comment: str
+    case: FeedbackCase | None
+
+
+def customer_history(*, ctx: OrgContext, customer: Customer, exclude_case: FeedbackCase | None = None) -> dict:
+    """The customer's previous responses (scores, comments) and the cases the context may see (3 queries)."""
+    responses = list(
+        Response.objects.for_org(ctx.organization)
+        .filter(customer=customer)
+        .select_related("touchpoint")
+        .prefetch_related(Prefetch("answers", queryset=Answer.objects.order_by("pk"), to_attr="all_answers"))
+        .order_by("-submitted_at", "-pk")[:HISTORY_LIMIT]
+    )
+    cases_qs = customer_cases(ctx=ctx, customer=customer)
+    if exclude_case is not None:
+        cases_qs = cases_qs.exclude(pk=exclude_case.pk)
+    cases = list(cases_qs[:HISTORY_LIMIT])
+    case_by_response = {c.response_id: c for c in cases}
+    entries = []
+    for r in responses:
+        if exclude_case is not None and r.pk == exclude_case.response_id:
+            continue
+        nps = next((a.value for a in r.all_answers if a.metric == "nps" and a.value is not None), None)
+        comment = " ".join(a.text for a in r.all_answers if a.text)
+        entries.append(HistoryEntry(response=r, nps=nps, comment=comment, case=case_by_response.get(r.pk)))
+    return {"responses": entries, "cases": cases}
+
+
+def customer_cases(*, ctx: OrgContext, customer: Customer | int) -> QuerySet[FeedbackCase]:
+    customer_id = customer if isinstance(customer, int) else customer.pk
+    return case_base_queryset(ctx=ctx).filter(customer_id=customer_id).order_by("-opened_at", "-pk")
+
+
+def customer_get(*, ctx: OrgContext, pk: int) -> Customer:
+    return get_in_org(Customer.objects.all(), ctx, pk=pk)
+
+
+def assignable_users(*, ctx: OrgContext, case: FeedbackCase) -> QuerySet:
+    """People a case can be given to: members of its team (or anyone acting on cases when it has none)."""
+    User = get_user_model()
+    memberships = Membership.objects.for_org(ctx.organization).exclude(role=Role.EXECUTIVE)
+    if case.team_id is not None and not ctx.can_edit_program:
+        memberships = memberships.filter(teams=case.team_id)
+    elif case.team_id is not None:
+        memberships = memberships.filter(Q(teams=case.team_id) | Q(role__in=[Role.CX_MANAGER, Role.ADMIN]))
+    return User.objects.filter(pk__in=memberships.values("user_id")).order_by("username").distinct()
+
+
+def root_cause_tree(*, ctx: OrgContext, active_only: bool = True) -> list[tuple[RootCause, int, str]]:
+    """The taxonomy in display order: (node, depth, full path label). One query."""
+    qs = RootCause.objects.for_org(ctx.organization)
+    if active_only:
+        qs = qs.filter(is_active=True)
+    nodes = list(qs.order_by("position", "name", "pk"))
+    children: dict[int | None, list[RootCause]] = {}
+    for n in nodes:
+        children.setdefault(n.parent_id, []).append(n)
+    known = {n.pk for n in nodes}
+    out: list[tuple[RootCause, int, str]] = []
+
+    def walk(parent_id: int | None, depth: int, prefix: str) -> None:
+        for n in children.get(parent_id, []):
+            label = f"{prefix} › {n.name}" if prefix else n.name
+            out.append((n, depth, label))
+            walk(n.pk, depth + 1, label)
+
+    walk(None, 0, "")
+    # Children of an inactive parent are listed at the top level rather than lost.
+    for n in nodes:
+        if n.parent_id is not None and n.parent_id not in known:
+            out.append((n, 0, n.name))
+            walk(n.pk, 1, n.name)
+    return out
+
+
+def root_cause_path(root_cause: RootCause | None) -> str:
+    """The full path of one node, parent first (one query per level above it; the taxonomy is shallow)."""
+    parts, node, seen = [], root_cause, set()
+    while node is not None and node.pk not in seen:
+        seen.add(node.pk)
+        parts.append(node.name)
+        node = node.parent
+    return " › ".join(reversed(parts))
+
+
+def root_cause_labels(*, ctx: OrgContext) -> dict[int, str]:
+    return {n.pk: label for n, _depth, label in root_cause_tree(ctx=ctx, active_only=False)}
+
+
+def root_cause_get(*, ctx: OrgContext, pk: int) -> RootCause:
+    return get_in_org(RootCause.objects.all(), ctx, pk=pk)

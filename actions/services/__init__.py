@@ -1,0 +1,1 @@
+"""Writes of the closed loop, one module per concern (cases, rules, notifications, escalation, improvements)."""

@@ -1,0 +1,131 @@
+"""Writes for the closed loop's configuration: alert rules, the root-cause taxonomy, the business calendar."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from accounts.scoping import OrgContext
+from actions.models import AlertRule, BusinessCalendar, Holiday, RootCause
+from actions.policies import actor
+
+RULE_FIELDS = frozenset(
+    {
+        "name",
+        "is_active",
+        "priority",
+        "touchpoint",
+        "journey",
+        "survey",
+        "nps_max",
+        "csat_max",
+        "keywords",
+        "min_revenue_12m",
+        "requires_comment",
+        "default_team",
+        "sla_hours",
+        "sla_business_hours",
+        "notify_team",
+        "reply_to_customer",
+    }
+)
+
+
+def _require_edit(ctx: OrgContext) -> None:
+    if not ctx.can_edit_program:
+        raise PermissionDenied
+
+
+def _check_same_org(ctx: OrgContext, values: dict[str, Any]) -> None:
+    for value in values.values():
+        org_id = getattr(value, "organization_id", None)
+        if org_id is not None and org_id != ctx.org_id:
+            raise ValidationError(_("Unknown related row."))
+
+
+def alert_rule_save(*, ctx: OrgContext, rule: AlertRule | None, fields: dict[str, Any]) -> AlertRule:
+    _require_edit(ctx)
+    if set(fields) - RULE_FIELDS:
+        raise ValueError(f"not editable: {sorted(set(fields) - RULE_FIELDS)}")
+    _check_same_org(ctx, fields)
+    if rule is None:
+        rule = AlertRule(organization=ctx.organization, created_by=actor(ctx))
+    for name, value in fields.items():
+        setattr(rule, name, value)
+    rule.full_clean(exclude=["organization", "created_by", "touchpoint", "journey", "survey", "default_team"])
+    rule.save()
+    return rule
+
+
+def alert_rule_delete(*, ctx: OrgContext, rule: AlertRule) -> None:
+    """Delete a rule; its cases stay (they keep their team and SLA, and lose the link to the rule)."""
+    _require_edit(ctx)
+    rule.delete()
+
+
+def root_cause_save(
+    *,
+    ctx: OrgContext,
+    root_cause: RootCause | None,
+    name: str,
+    parent: RootCause | None,
+    description: str = "",
+    is_active: bool = True,
+    position: int | None = None,
+) -> RootCause:
+    _require_edit(ctx)
+    if parent is not None and parent.organization_id != ctx.org_id:
+        raise ValidationError(_("Unknown parent."))
+    name = name.strip()
+    if not name:
+        raise ValidationError(_("Give the root cause a name."))
+    if root_cause is not None and parent is not None:
+        node, seen = parent, set()
+        while node is not None and node.pk not in seen:
+            if node.pk == root_cause.pk:
+                raise ValidationError(_("A root cause cannot sit under itself."))
+            seen.add(node.pk)
+            node = node.parent
+    rc = root_cause or RootCause(organization=ctx.organization)
+    rc.name, rc.parent, rc.description, rc.is_active = name, parent, description, is_active
+    if position is not None:
+        rc.position = position
+    try:
+        with transaction.atomic():
+            rc.save()
+    except IntegrityError:
+        raise ValidationError(_("A root cause with this name already exists at this level."))
+    return rc
+
+
+@transaction.atomic
+def business_calendar_save(
+    *, ctx: OrgContext, working_days: list[int], day_start: dt.time, day_end: dt.time
+) -> BusinessCalendar:
+    _require_edit(ctx)
+    days = sorted({int(d) for d in working_days if 0 <= int(d) <= 6})
+    if not days:
+        raise ValidationError(_("Choose at least one working day."))
+    if day_end <= day_start:
+        raise ValidationError(_("The working day must end after it starts."))
+    calendar, _created = BusinessCalendar.objects.update_or_create(
+        organization=ctx.organization, defaults={"working_days": days, "day_start": day_start, "day_end": day_end}
+    )
+    return calendar
+
+
+def holiday_add(*, ctx: OrgContext, date: dt.date, name: str) -> Holiday:
+    _require_edit(ctx)
+    holiday, _created = Holiday.objects.update_or_create(
+        organization=ctx.organization, date=date, defaults={"name": name.strip() or str(date)}
+    )
+    return holiday
+
+
+def holiday_delete(*, ctx: OrgContext, holiday: Holiday) -> None:
+    _require_edit(ctx)
+    holiday.delete()

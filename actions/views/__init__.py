@@ -1,0 +1,1 @@
+"""Views of the closed loop: the case inbox and case page, configuration, analytics, improvement actions."""
