@@ -1,0 +1,77 @@
+"""Forms of the response explorer and the response import (upload, then column mapping)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from accounts.scoping import OrgContext
+from cxplatform.forms import BootstrapFormMixin
+from journeys.models import Channel
+from surveys.ingestion import selectors
+from surveys.ingestion.selectors import NPS_BANDS, ResponseFilters
+from surveys.models import Response
+
+BAND_LABELS = {"promoter": _("Promoters (9-10)"), "passive": _("Passives (7-8)"), "detractor": _("Detractors (0-6)")}
+
+
+class ResponseFilterForm(BootstrapFormMixin, forms.Form):
+    """GET filters of the explorer. Invalid values (e.g. another organization's id) are ignored, never looked up."""
+
+    journey = forms.ModelChoiceField(queryset=None, required=False, label=_("Journey"))
+    touchpoint = forms.ModelChoiceField(queryset=None, required=False, label=_("Touchpoint"))
+    survey = forms.ModelChoiceField(queryset=None, required=False, label=_("Survey"))
+    band = forms.ChoiceField(required=False, label=_("NPS band"))
+    language = forms.ChoiceField(required=False, label=_("Language"))
+    segment = forms.ChoiceField(required=False, label=_("Segment"))
+    persona = forms.ModelChoiceField(queryset=None, required=False, label=_("Persona"))
+    channel = forms.ChoiceField(required=False, label=_("Channel"))
+    source = forms.ChoiceField(required=False, label=_("Source"))
+    comment = forms.BooleanField(required=False, label=_("With a comment"))
+
+    def __init__(self, *args, ctx: OrgContext, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # "from" is a Python keyword: these fields are added by name.
+        self.fields["from"] = forms.DateField(
+            required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
+        )
+        self.fields["to"] = forms.DateField(
+            required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
+        )
+        self.fields["journey"].queryset = selectors.journey_choices(ctx=ctx)
+        self.fields["touchpoint"].queryset = selectors.touchpoint_choices(ctx=ctx)
+        self.fields["survey"].queryset = selectors.survey_choices(ctx=ctx)
+        self.fields["persona"].queryset = selectors.persona_choices(ctx=ctx)
+        empty = [("", "—")]
+        self.fields["band"].choices = empty + [(b, BAND_LABELS[b]) for b in NPS_BANDS]
+        self.fields["language"].choices = empty + list(settings.LANGUAGES)
+        self.fields["segment"].choices = empty + [(s, s) for s in selectors.segment_choices(ctx=ctx)]
+        self.fields["channel"].choices = empty + list(Channel.choices)
+        self.fields["source"].choices = empty + list(Response.Source.choices)
+        for name in ("journey", "touchpoint", "survey", "persona"):
+            self.fields[name].empty_label = "—"
+
+    def to_filters(self) -> ResponseFilters:
+        # Only fields that validated count: a bad value drops that filter instead of failing the page.
+        self.is_valid()
+        d = getattr(self, "cleaned_data", {})
+
+        def pk(name: str) -> int | None:
+            obj = d.get(name)
+            return obj.pk if obj is not None else None
+
+        return ResponseFilters(
+            journey_id=pk("journey"),
+            touchpoint_id=pk("touchpoint"),
+            survey_id=pk("survey"),
+            persona_id=pk("persona"),
+            date_from=d.get("from"),
+            date_to=d.get("to"),
+            band=d.get("band") or None,
+            language=d.get("language") or None,
+            segment=d.get("segment") or None,
+            channel=d.get("channel") or None,
+            source=d.get("source") or None,
+            with_comment=bool(d.get("comment")),
+        )

@@ -1,0 +1,232 @@
+"""Benchmark: import N historical responses from a generated CSV, against a raw COPY of the same file.
+
+    manage.py bench_response_import --rows 1000000
+
+Runs in a throw-away database (created, migrated, dropped) on the server of DATABASE_URL. Prints rows/s of
+(1) `COPY` of the CSV into a bare table with the same columns (no keys, no indexes) and (2) our import job
+(staging COPY, checks in SQL, responses and answers with all their keys, indexes and foreign keys), their ratio,
+our phases, a re-import of the same file (must create nothing), and the sweep's rate on imported responses.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import random
+import tempfile
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from surveys.management.commands import _bench
+
+WORDS = [
+    "snabb",
+    "trevlig",
+    "hjälp",
+    "väntade",
+    "länge",
+    "faktura",
+    "flytt",
+    "bredband",
+    "fungerar",
+    "inte",
+    "bra",
+    "dålig",
+    "kundtjänst",
+    "enkel",
+    "krånglig",
+    "tekniker",
+    "kom",
+    "i",
+    "tid",
+    "router",
+    "leverans",
+    "app",
+    "kontakt",
+    "svar",
+    "pris",
+]
+LANGUAGES = ("sv", "sv", "sv", "nb", "da", "en")
+BENCH_REDIS = "redis://127.0.0.1:6379/13"
+
+
+def generate_csv(path: Path, rows: int, touchpoint_ids: list[int], customers: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    start = 1_735_689_600  # 2025-01-01T00:00:00Z; one response every 30 s keeps every row distinct
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["date", "touchpoint", "customer", "nps", "csat", "ces", "comment", "language"])
+        for i in range(rows):
+            moment = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(start + 30 * i))
+            tp = rng.choice(touchpoint_ids)
+            touchpoint = str(tp) if i % 2 else f"Touchpoint {touchpoint_ids.index(tp)}"
+            customer = f"C{rng.randint(1, customers):07d}" if rng.random() < 0.7 else ""
+            csat = str(rng.randint(1, 5)) if rng.random() < 0.5 else ""
+            ces = str(rng.randint(1, 7)) if rng.random() < 0.3 else ""
+            comment = " ".join(rng.choices(WORDS, k=rng.randint(3, 20))) if rng.random() < 0.3 else ""
+            writer.writerow(
+                [moment, touchpoint, customer, rng.randint(0, 10), csat, ces, comment, rng.choice(LANGUAGES)]
+            )
+
+
+class Command(BaseCommand):
+    help = "Time the responses import against a raw PostgreSQL COPY of the same rows (throw-away database)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--rows", type=int, default=1_000_000)
+        parser.add_argument("--customers", type=int, default=100_000)
+        parser.add_argument("--database", default="cx_ingest_bench_import", help="Throw-away database name.")
+        parser.add_argument("--sweep-sample", type=int, default=20_000, help="Imported responses to sweep (0: skip).")
+        parser.add_argument("--keep", action="store_true", help="Keep the benchmark database.")
+        parser.add_argument("--inner", action="store_true", help="(internal) run inside the benchmark database")
+
+    def handle(self, *args, **options):
+        if options["inner"]:
+            return self.inner(options)
+        name = options["database"]
+        self.stdout.write(f"Machine load before: {_bench.load_average()}")
+        self.stdout.write(f"Creating and migrating database {name} ...")
+        _bench.recreate_database(name)
+        with tempfile.TemporaryDirectory(prefix="cx-bench-import-") as media:
+            env = _bench.child_env(
+                name,
+                MEDIA_ROOT=media,
+                CELERY_BROKER_URL=BENCH_REDIS,
+                CELERY_TASK_ALWAYS_EAGER="false",
+                DEBUG="true",
+            )
+            try:
+                _bench.manage(["migrate", "-v0"], env)
+                argv = ["bench_response_import", "--inner", f"--rows={options['rows']}"]
+                argv += [f"--customers={options['customers']}", f"--sweep-sample={options['sweep_sample']}"]
+                _bench.manage(argv, env)
+            finally:
+                self._purge_queue()
+                if not options["keep"]:
+                    _bench.drop_database(name)
+        self.stdout.write(f"Machine load after: {_bench.load_average()}")
+
+    @staticmethod
+    def _purge_queue() -> None:
+        import redis
+
+        with contextlib.suppress(redis.RedisError):
+            client = redis.Redis.from_url(BENCH_REDIS)
+            client.delete("celery", *client.scan_iter("_kombu.*"))
+
+    @staticmethod
+    def schema_floor(tmp: Path) -> float:
+        """Seconds to COPY the imported responses and answers back into the (emptied) real tables."""
+        from django.db import connection
+
+        from surveys.models import Answer, Response
+
+        tables = [Response._meta.db_table, Answer._meta.db_table]
+        files = {t: tmp / f"cx-bench-floor-{t}.csv" for t in tables}
+        with connection.cursor() as cursor:
+            for table, path in files.items():
+                with path.open("wb") as fh:
+                    cursor.copy_expert(f"COPY {table} TO STDOUT WITH (FORMAT csv)", fh)
+            cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")  # the benchmark database only
+            started = time.monotonic()
+            with transaction.atomic():
+                for table, path in files.items():
+                    with path.open("rb") as fh:
+                        cursor.copy_expert(f"COPY {table} FROM STDIN WITH (FORMAT csv)", fh)
+            seconds = time.monotonic() - started
+        for path in files.values():
+            path.unlink()
+        return seconds
+
+    def inner(self, options) -> None:
+        from django.core.files import File
+        from django.db import connection
+
+        from accounts.models import Membership
+        from accounts.scoping import context_for_membership
+        from surveys.ingestion.importer import response_import_create, response_import_run
+        from surveys.ingestion.services import responses_sweep_unprocessed
+        from surveys.models import Answer, Response, SurveyVersion
+
+        rows = options["rows"]
+        out = self.stdout.write
+        seeded = _bench.seed_program(customers=options["customers"])
+        membership = Membership.objects.get(organization=seeded.organization)
+        ctx = context_for_membership(membership, user=membership.user)
+        version = SurveyVersion.objects.get(pk=seeded.version_id)
+        with tempfile.TemporaryDirectory(prefix="cx-bench-csv-") as tmp:
+            path = Path(tmp) / "responses.csv"
+            t = time.monotonic()
+            generate_csv(path, rows, seeded.touchpoint_ids, options["customers"])
+            size_mb = path.stat().st_size / 1e6
+            out(f"Generated {rows:,} rows ({size_mb:.0f} MB) in {time.monotonic() - t:.1f} s")
+
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "CREATE TABLE bench_raw_copy (submitted_at timestamptz, touchpoint text, customer text, "
+                    "nps smallint, csat smallint, ces smallint, comment text, language text)"
+                )
+                with path.open("rb") as fh:
+                    t = time.monotonic()
+                    cursor.copy_expert("COPY bench_raw_copy FROM STDIN WITH (FORMAT csv, HEADER true)", fh)
+                    raw_seconds = time.monotonic() - t
+                cursor.execute("DROP TABLE bench_raw_copy")
+            raw_rate = rows / raw_seconds
+            out(f"Raw COPY into a bare table: {raw_seconds:.2f} s = {raw_rate:,.0f} rows/s")
+
+            mapping = {
+                "columns": {"submitted_at": 0, "touchpoint": 1, "customer": 2, "language": 7},
+                "answers": {"nps": 3, "csat": 4, "ces": 5, "why": 6},
+                "default_touchpoint_id": None,
+                "default_language": "sv",
+            }
+            timings = []
+            for attempt in ("first import", "re-import of the same file"):
+                with path.open("rb") as fh:
+                    t = time.monotonic()
+                    job = response_import_create(ctx=ctx, version=version, uploaded_file=File(fh, name="r.csv"))
+                    upload_seconds = time.monotonic() - t
+                job.options = {**job.options, "mapping": mapping}
+                job.save(update_fields=["options"])
+                t = time.monotonic()
+                job = response_import_run(job_id=job.pk)
+                seconds = time.monotonic() - t
+                timings.append(seconds)
+                out(
+                    f"Our import ({attempt}): {seconds:.2f} s = {rows / seconds:,.0f} rows/s; "
+                    f"created {job.created_count:,}, unchanged {job.unchanged_count:,}, errors {job.error_count:,}; "
+                    f"phases {job.options.get('timings')}; storing the upload took {upload_seconds:.2f} s"
+                )
+                if job.status != "done":
+                    out(f"  job failed: {job.message}")
+                    return
+        answers = Answer.objects.count()
+        out(f"Stored {Response.objects.count():,} responses and {answers:,} answers")
+        floor_seconds = self.schema_floor(Path(tempfile.gettempdir()))
+        out(
+            f"Schema floor: raw COPY of the finished rows straight into surveys_response + surveys_answer (all their "
+            f"indexes and foreign keys): {floor_seconds:.2f} s = {rows / floor_seconds:,.0f} responses/s"
+        )
+        ratio = (rows / timings[0]) / raw_rate
+        out(
+            f"RESULT rows={rows} raw_copy_rows_per_s={raw_rate:.0f} import_responses_per_s={rows / timings[0]:.0f} "
+            f"ratio={ratio:.3f} (target >= 0.333)"
+        )
+
+        sample = options["sweep_sample"]
+        if sample:
+            t = time.monotonic()
+            done = 0
+            while done < sample:
+                n = responses_sweep_unprocessed(min_age_seconds=0, batch_size=500, time_budget_seconds=5)
+                if not n:
+                    break
+                done += n
+            seconds = time.monotonic() - t
+            out(
+                f"Sweep (follow-up of imported responses, receivers of this project attached): {done:,} in "
+                f"{seconds:.1f} s = {done / seconds:,.0f} responses/s"
+            )

@@ -1,0 +1,195 @@
+"""A Redis outage delays follow-up work but loses nothing (real Redis, a real Celery worker process, PostgreSQL).
+
+(a) With the broker unreachable, submissions through the API and the service succeed and are committed unprocessed.
+(b) Once the broker is back, the sweep runs on the worker and processes the whole backlog, each response once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+
+from cxplatform.celery import app
+from surveys.ingestion import services
+from surveys.ingestion.tasks import process_response, sweep_unprocessed
+from surveys.models import Response
+from tests.surveys.ingestion.conftest import make_program
+
+pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+
+REDIS_DB = 12  # a database of its own: nothing else in the project uses it
+LIVE_BROKER = f"redis://127.0.0.1:6379/{REDIS_DB}"
+DEAD_BROKER = "redis://127.0.0.1:6390/0"  # nothing listens there
+ROOT = Path(settings.BASE_DIR)
+
+
+def _reset_publisher_pools() -> None:
+    # The producer pool is bound to the broker URL it was created with.
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@contextlib.contextmanager
+def broker(url: str):
+    """Make this process (and the live server thread in it) publish to `url` instead of running tasks eagerly."""
+    saved = (app.conf.broker_url, app.conf.task_always_eager)
+    app.conf.broker_url, app.conf.task_always_eager = url, False
+    _reset_publisher_pools()
+    services._broker_down_until = 0.0
+    try:
+        yield
+    finally:
+        app.conf.broker_url, app.conf.task_always_eager = saved
+        _reset_publisher_pools()
+        services._broker_down_until = 0.0
+
+
+def wait_for(predicate, timeout: float, what: str, interval: float = 0.25):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+@pytest.fixture
+def redis_client():
+    client = redis.Redis.from_url(LIVE_BROKER)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        pytest.fail("Redis is not running on 127.0.0.1:6379 (see scripts/services.sh)")
+    client.delete("celery")
+    yield client
+    client.delete("celery", *client.scan_iter("_kombu.*"))
+
+
+@pytest.fixture
+def worker(redis_client, tmp_path):
+    """A real `celery worker` subprocess on the test database; killed in teardown whatever happens."""
+    db = connection.settings_dict
+    probe_key = f"ingestion-probe:{uuid.uuid4().hex}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "cxplatform.settings",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "CELERY_BROKER_URL": LIVE_BROKER,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "SURVEYS_SWEEP_MIN_AGE_SECONDS": "0",
+        "PROBE_REDIS_URL": LIVE_BROKER,
+        "PROBE_KEY": probe_key,
+    }
+    log = tmp_path / "worker.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "celery"),
+                "-A",
+                "tests.surveys.ingestion.probe_worker",
+                "worker",
+                "-P",
+                "solo",
+                "-l",
+                "info",
+                "--without-heartbeat",
+                "--without-mingle",
+                "--without-gossip",
+                "-n",
+                f"ingest-test-{uuid.uuid4().hex[:6]}@%h",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_for(lambda: "ready." in log.read_text() or process.poll() is not None, 90, "the worker to start")
+        assert process.poll() is None, log.read_text()[-3000:]
+        process.probe_key = probe_key
+        process.log = log
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+        redis_client.delete(probe_key)
+
+
+def api_post(live_server, key: str, body: dict) -> tuple[int, dict, float]:
+    request = urllib.request.Request(
+        f"{live_server.url}/api/v1/responses/",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Api-Key {key}"},
+        method="POST",
+    )
+    started = time.monotonic()
+    with urllib.request.urlopen(request, timeout=30) as reply:
+        return reply.status, json.loads(reply.read()), time.monotonic() - started
+
+
+def submit_service(prog, nps: int) -> Response:
+    response, created = services.response_submit(
+        organization=prog.org,
+        survey=prog.survey,
+        version=prog.survey.current_version,
+        answers={"nps": nps},
+        touchpoint=prog.touchpoint,
+        language="sv",
+    )
+    assert created
+    return response
+
+
+def test_an_outage_delays_follow_up_work_and_the_sweep_recovers_it(cast_a, live_server, redis_client, request):
+    prog = make_program(cast_a)
+    body = {"survey": prog.survey.pk, "touchpoint": prog.touchpoint.pk, "answers": {"nps": 3}, "language": "sv"}
+
+    # (a) Broker down: every submission is stored, none is processed, and nobody waits for the broker.
+    with broker(DEAD_BROKER):
+        for i in range(3):
+            status, reply, seconds = api_post(live_server, prog.api_key, {**body, "idempotency_key": f"down-{i}"})
+            assert status == 201
+            assert reply["processed_at"] is None
+            assert seconds < 5
+        backlog = [submit_service(prog, nps) for nps in (0, 10)]
+    ids = set(Response.objects.values_list("pk", flat=True))
+    assert len(ids) == 5
+    assert {r.pk for r in backlog} <= ids
+    assert not Response.objects.filter(processed_at__isnull=False).exists()
+
+    # (b) Broker back, worker running: the sweep processes the backlog; new submissions go straight through.
+    worker = request.getfixturevalue("worker")
+    with broker(LIVE_BROKER):
+        sweep_unprocessed.delay()
+        wait_for(lambda: not Response.objects.filter(processed_at__isnull=True).exists(), 60, "the sweep")
+        status, reply, _seconds = api_post(live_server, prog.api_key, {**body, "idempotency_key": "after"})
+        assert status == 201
+        wait_for(
+            lambda: Response.objects.filter(pk=reply["id"], processed_at__isnull=False).exists(),
+            60,
+            "the follow-up of a new response",
+        )
+        # Redelivery of the same task (a retry after a lost ack) does nothing more.
+        process_response.delay(reply["id"])
+        sweep_unprocessed.delay()
+        wait_for(lambda: redis_client.llen("celery") == 0, 30, "the queue to drain")
+        time.sleep(1)
+    processed = [int(x) for x in redis_client.lrange(worker.probe_key, 0, -1)]
+    assert sorted(processed) == sorted(ids | {reply["id"]}), worker.log.read_text()[-3000:]
