@@ -21,6 +21,7 @@ with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_lock(7310001)")  # released when this process ends
     if os.environ.get("DJANGO_MIGRATE") == "1":
         call_command("migrate", interactive=False)
+        call_command("setup_periodic_tasks")  # idempotent upsert of every app's beat schedule
     if os.environ.get("SEED_DEMO") == "1":
         call_command("seed_demo", if_empty=True)
 PY
