@@ -7,8 +7,10 @@ from accounts.scoping import org_required
 
 @org_required()
 def home(request: HttpRequest) -> HttpResponse:
-    """Land each role where its work is."""
-    return redirect("journeys:journey_list")
+    """Land each role where its work is: frontline in their case inbox, everyone else on the overview."""
+    if request.org.is_frontline:
+        return redirect("actions:inbox")
+    return redirect("kpis:overview")
 
 
 def health(request: HttpRequest) -> HttpResponse:

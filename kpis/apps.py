@@ -4,3 +4,18 @@ from django.apps import AppConfig
 class KpisConfig(AppConfig):
     name = "kpis"
     verbose_name = "KPIs"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_save, pre_delete, pre_save
+
+        from customers.models import Customer
+        from kpis import receivers
+        from surveys.models import Answer, Response
+        from surveys.signals import response_processed
+
+        response_processed.connect(receivers.on_response_processed, dispatch_uid="kpis.response_processed")
+        pre_delete.connect(receivers.on_response_pre_delete, sender=Response, dispatch_uid="kpis.response_delete")
+        pre_save.connect(receivers.on_answer_pre_save, sender=Answer, dispatch_uid="kpis.answer_pre_save")
+        post_save.connect(receivers.on_answer_post_save, sender=Answer, dispatch_uid="kpis.answer_post_save")
+        pre_save.connect(receivers.on_customer_pre_save, sender=Customer, dispatch_uid="kpis.customer_pre_save")
+        pre_delete.connect(receivers.on_customer_pre_delete, sender=Customer, dispatch_uid="kpis.customer_delete")

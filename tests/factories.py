@@ -97,3 +97,78 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     language = "sv"
     may_survey = True
     may_contact = True
+
+
+# --- surveys (added by the KPI engine helper; other helpers may use them) ---------------------------------------
+
+
+def _now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+def _local_date(moment):
+    from django.utils import timezone
+
+    return timezone.localdate(moment)
+
+
+class SurveyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "surveys.Survey"
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Survey {n}")
+    kind = "touchpoint"
+    status = "published"
+
+
+class SurveyVersionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "surveys.SurveyVersion"
+
+    survey = factory.SubFactory(SurveyFactory)
+    organization = factory.SelfAttribute("survey.organization")
+    number = factory.Sequence(lambda n: n + 1)
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "surveys.Question"
+
+    version = factory.SubFactory(SurveyVersionFactory)
+    organization = factory.SelfAttribute("version.organization")
+    code = "nps"
+    kind = "nps"
+    text = factory.LazyFunction(lambda: {"en": "How likely are you to recommend us?"})
+    scale_min = 0
+    scale_max = 10
+
+
+class ResponseFactory(factory.django.DjangoModelFactory):
+    """A response of `version` (its survey and organization follow); pass `touchpoint` or `journey`."""
+
+    class Meta:
+        model = "surveys.Response"
+
+    version = factory.SubFactory(SurveyVersionFactory)
+    survey = factory.SelfAttribute("version.survey")
+    organization = factory.SelfAttribute("version.organization")
+    submitted_at = factory.LazyFunction(_now)
+    source = "web"
+
+
+class AnswerFactory(factory.django.DjangoModelFactory):
+    """An answer; touchpoint and submitted_on are denormalised from the response, metric from the question kind."""
+
+    class Meta:
+        model = "surveys.Answer"
+
+    response = factory.SubFactory(ResponseFactory)
+    organization = factory.SelfAttribute("response.organization")
+    question = factory.SubFactory(QuestionFactory, version=factory.SelfAttribute("..response.version"))
+    touchpoint = factory.SelfAttribute("response.touchpoint")
+    submitted_on = factory.LazyAttribute(lambda a: _local_date(a.response.submitted_at))
+    metric = factory.LazyAttribute(lambda a: a.question.kind if a.question.kind in ("nps", "csat", "ces") else "")
+    value = 9

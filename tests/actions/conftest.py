@@ -8,7 +8,6 @@ questions, and an "NPS <= 6" rule. `respond(...)` creates a response with answer
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass, field
 
 import pytest
@@ -177,28 +176,6 @@ def loop_b(cast_b) -> Loop:
 
 
 # -- browser -----------------------------------------------------------------------------------------------------
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture
-def chromium():
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def bulk_nps(loop: Loop, *, touchpoint: Touchpoint, day: dt.date, scores: list[int]) -> None:

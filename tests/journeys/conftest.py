@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import pytest
@@ -13,15 +12,6 @@ from accounts.scoping import context_for_membership
 from accounts.services import api_key_create
 from journeys.models import Channel, Journey, Persona, Stage, Touchpoint
 from tests.factories import JourneyFactory, PersonaFactory, StageFactory, TouchpointFactory
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(autouse=True)
@@ -94,14 +84,3 @@ def api_session_client():
         return client
 
     return make
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()

@@ -19,7 +19,8 @@ def log_in(page, live_server, membership) -> None:
     page.fill("#id_username", membership.user.username)
     page.fill("#id_password", "password")
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}{reverse('journeys:journey_list')}")
+    page.wait_for_url(lambda url: "/accounts/login" not in url)
+    page.goto(live_server.url + reverse("journeys:journey_list"))
 
 
 def csp_violations(page) -> list[str]:

@@ -1,0 +1,461 @@
+"""REST API of the KPI engine: KPIs, targets (with history), benchmarks, operational values and rollup reads.
+
+Every endpoint is scoped through `kpis.selectors` and `request.org_ctx`; writes go through `kpis.services`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Sum
+from django.db.models.functions import ExtractMonth, ExtractYear
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.scoping import get_in_org
+from cxplatform.api import OrgRelatedField, OrgScopedViewSet
+from journeys.models import Journey, Persona, Stage, Touchpoint
+from kpis import selectors, services
+from kpis.metrics import MeanSummary, NpsSummary
+from kpis.models import NPS_METRIC, STAT_FIELDS, Benchmark, JourneyRollup, Kpi, KpiValue, Target, TargetChange
+
+MAX_ROWS = 10_000
+
+
+class OrgMemberField(serializers.PrimaryKeyRelatedField):
+    """A user who is a member of the caller's organization."""
+
+    def get_queryset(self):
+        return selectors.owner_choices(ctx=self.context["request"].org_ctx)
+
+
+def _raise_drf(exc: DjangoValidationError):
+    raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
+
+
+# -- KPIs -------------------------------------------------------------------------------------------------------
+
+
+class KpiSerializer(serializers.ModelSerializer):
+    owner = OrgMemberField(required=False, allow_null=True)
+
+    class Meta:
+        model = Kpi
+        fields = ["id", "code", "name", "kind", "metric", "unit", "direction", "aggregation", "owner", "description"]
+
+    def validate_code(self, value):
+        request = self.context["request"]
+        clash = Kpi.objects.for_org(request.org_ctx.organization).filter(code=value)
+        if self.instance is not None:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise serializers.ValidationError(_("Another KPI already has this code."))
+        return value
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List KPIs"),
+    create=extend_schema(summary="Create a KPI"),
+    retrieve=extend_schema(summary="Get a KPI"),
+    update=extend_schema(summary="Replace a KPI"),
+    partial_update=extend_schema(summary="Change a KPI"),
+    destroy=extend_schema(summary="Delete a KPI (with its targets, benchmarks and values)"),
+)
+class KpiViewSet(OrgScopedViewSet):
+    serializer_class = KpiSerializer
+    queryset = Kpi.objects.none()
+    selector = staticmethod(selectors.kpi_list)
+
+    def perform_create(self, serializer):
+        try:
+            serializer.instance = services.kpi_create(ctx=self.request.org_ctx, **serializer.validated_data)
+        except DjangoValidationError as exc:
+            _raise_drf(exc)
+
+    def perform_update(self, serializer):
+        try:
+            services.kpi_update(ctx=self.request.org_ctx, kpi=serializer.instance, **serializer.validated_data)
+        except DjangoValidationError as exc:
+            _raise_drf(exc)
+
+    def perform_destroy(self, instance):
+        services.kpi_delete(ctx=self.request.org_ctx, kpi=instance)
+
+
+# -- targets ----------------------------------------------------------------------------------------------------
+
+
+class TargetChangeSerializer(serializers.ModelSerializer):
+    changed_by = serializers.CharField(source="changed_by.username", default=None, read_only=True)
+
+    class Meta:
+        model = TargetChange
+        fields = ["field", "old_value", "new_value", "reason", "changed_by", "changed_at"]
+
+
+class TargetSerializer(serializers.ModelSerializer):
+    kpi = OrgRelatedField(queryset=Kpi.objects.all())
+    journey = OrgRelatedField(queryset=Journey.objects.all(), required=False, allow_null=True)
+    stage = OrgRelatedField(queryset=Stage.objects.all(), required=False, allow_null=True)
+    touchpoint = OrgRelatedField(queryset=Touchpoint.objects.all(), required=False, allow_null=True)
+    persona = OrgRelatedField(queryset=Persona.objects.all(), required=False, allow_null=True)
+    reason = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=300)
+    history = TargetChangeSerializer(source="changes", many=True, read_only=True)
+
+    class Meta:
+        model = Target
+        fields = [
+            "id",
+            "kpi",
+            "scope",
+            "journey",
+            "stage",
+            "touchpoint",
+            "segment",
+            "persona",
+            "period_start",
+            "period_end",
+            "value",
+            "linked_to_compensation",
+            "note",
+            "reason",
+            "history",
+        ]
+        validators = []  # the model's constraints are checked by the service after the scope is normalised
+
+    def validate(self, attrs):
+        start = attrs.get("period_start", getattr(self.instance, "period_start", None))
+        end = attrs.get("period_end", getattr(self.instance, "period_end", None))
+        if start and end and end < start:
+            raise serializers.ValidationError({"period_end": _("The period ends before it starts.")})
+        return attrs
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List targets with their change history",
+        parameters=[OpenApiParameter("kpi", OpenApiTypes.INT, description="Only this KPI's targets.")],
+    ),
+    create=extend_schema(summary="Create a target"),
+    retrieve=extend_schema(summary="Get a target with its history"),
+    update=extend_schema(summary="Replace a target (the change is recorded)"),
+    partial_update=extend_schema(summary="Change a target (the change is recorded)"),
+    destroy=extend_schema(summary="Delete a target"),
+)
+class TargetViewSet(OrgScopedViewSet):
+    serializer_class = TargetSerializer
+    queryset = Target.objects.none()
+
+    def get_queryset(self):
+        ctx = self.request.org_ctx
+        qs = selectors.target_list_with_history(ctx=ctx)
+        kpi = self.request.query_params.get("kpi")
+        if kpi:
+            qs = qs.filter(kpi_id=kpi) if kpi.isdigit() else qs.none()
+        return qs
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        reason = data.pop("reason", "")
+        try:
+            serializer.instance = services.target_create(ctx=self.request.org_ctx, reason=reason, **data)
+        except DjangoValidationError as exc:
+            _raise_drf(exc)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        reason = data.pop("reason", "")
+        data.pop("kpi", None)
+        try:
+            services.target_update(ctx=self.request.org_ctx, target=serializer.instance, reason=reason, **data)
+        except DjangoValidationError as exc:
+            _raise_drf(exc)
+        # Re-read so the response shows the new history row.
+        serializer.instance = selectors.target_list_with_history(ctx=self.request.org_ctx).get(
+            pk=serializer.instance.pk
+        )
+
+    def perform_destroy(self, instance):
+        services.target_delete(ctx=self.request.org_ctx, target=instance)
+
+
+# -- benchmarks -------------------------------------------------------------------------------------------------
+
+
+class BenchmarkSerializer(serializers.ModelSerializer):
+    kpi = OrgRelatedField(queryset=Kpi.objects.all())
+    journey = OrgRelatedField(queryset=Journey.objects.all(), required=False, allow_null=True)
+    touchpoint = OrgRelatedField(queryset=Touchpoint.objects.all(), required=False, allow_null=True)
+
+    class Meta:
+        model = Benchmark
+        fields = [
+            "id",
+            "kpi",
+            "kind",
+            "source_name",
+            "journey",
+            "touchpoint",
+            "period_start",
+            "period_end",
+            "value",
+            "note",
+        ]
+        validators = []
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List benchmarks",
+        parameters=[OpenApiParameter("kpi", OpenApiTypes.INT, description="Only this KPI's benchmarks.")],
+    ),
+    create=extend_schema(summary="Add a competitor or industry benchmark"),
+)
+class BenchmarkViewSet(OrgScopedViewSet):
+    serializer_class = BenchmarkSerializer
+    queryset = Benchmark.objects.none()
+
+    def get_queryset(self):
+        qs = selectors.benchmark_list(ctx=self.request.org_ctx)
+        kpi = self.request.query_params.get("kpi")
+        if kpi:
+            qs = qs.filter(kpi_id=kpi) if kpi.isdigit() else qs.none()
+        return qs
+
+    def perform_create(self, serializer):
+        try:
+            serializer.instance = services.benchmark_create(ctx=self.request.org_ctx, **serializer.validated_data)
+        except DjangoValidationError as exc:
+            _raise_drf(exc)
+
+    def perform_update(self, serializer):
+        try:
+            services.benchmark_update(
+                ctx=self.request.org_ctx, benchmark=serializer.instance, **serializer.validated_data
+            )
+        except DjangoValidationError as exc:
+            _raise_drf(exc)
+
+    def perform_destroy(self, instance):
+        services.benchmark_delete(ctx=self.request.org_ctx, benchmark=instance)
+
+
+# -- operational KPI values -------------------------------------------------------------------------------------
+
+
+class KpiValueOutSerializer(serializers.ModelSerializer):
+    kpi_code = serializers.CharField(source="kpi.code", read_only=True)
+
+    class Meta:
+        model = KpiValue
+        fields = ["id", "kpi", "kpi_code", "touchpoint", "day", "value", "source", "updated_at"]
+
+
+class KpiValueInSerializer(serializers.Serializer):
+    kpi = serializers.CharField(max_length=50, help_text="The KPI's code (or id).")
+    touchpoint = OrgRelatedField(queryset=Touchpoint.objects.all())
+    day = serializers.DateField()
+    value = serializers.FloatField()
+
+    def validate_kpi(self, value):
+        kpis = self.context["kpis"]
+        kpi = kpis.get(value.lower()) or (kpis.get(int(value)) if value.isdigit() else None)
+        if kpi is None:
+            raise serializers.ValidationError(_("Unknown KPI."))
+        if kpi.kind != Kpi.Kind.IMPORTED:
+            raise serializers.ValidationError(_("Values can only be sent for imported KPIs."))
+        return kpi
+
+
+class KpiValueUpsertResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+
+
+def _date_param(params, name: str) -> dt.date | None:
+    text = params.get(name)
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError({name: _("Use YYYY-MM-DD.")}) from None
+
+
+class KpiValueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Operational KPI values per touchpoint and day (first-contact resolution, delivery delay, complaints...)."""
+
+    serializer_class = KpiValueOutSerializer
+    queryset = KpiValue.objects.none()
+
+    def get_queryset(self):
+        params = self.request.query_params
+        qs = selectors.kpi_value_list(ctx=self.request.org_ctx)
+        if params.get("kpi"):
+            kpi = params["kpi"]
+            qs = qs.filter(kpi_id=kpi) if kpi.isdigit() else qs.filter(kpi__code=kpi)
+        if params.get("touchpoint"):
+            qs = qs.filter(touchpoint_id=params["touchpoint"]) if params["touchpoint"].isdigit() else qs.none()
+        start, end = _date_param(params, "from"), _date_param(params, "to")
+        if start:
+            qs = qs.filter(day__gte=start)
+        if end:
+            qs = qs.filter(day__lte=end)
+        return qs
+
+    @extend_schema(
+        summary="List operational KPI values",
+        parameters=[
+            OpenApiParameter("kpi", OpenApiTypes.STR, description="KPI id or code."),
+            OpenApiParameter("touchpoint", OpenApiTypes.INT),
+            OpenApiParameter("from", OpenApiTypes.DATE),
+            OpenApiParameter("to", OpenApiTypes.DATE),
+        ],
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Upsert operational KPI values (batch)",
+        description="A JSON array of {kpi, touchpoint, day, value} (one object is also accepted), upserted on "
+        "(kpi, touchpoint, day): sending a day again replaces its value. All rows are validated first; if any is "
+        f"invalid nothing is saved. At most {MAX_ROWS} rows per request.",
+        request=KpiValueInSerializer(many=True),
+        responses={200: KpiValueUpsertResultSerializer},
+    )
+    def create(self, request: Request) -> Response:
+        data = request.data if isinstance(request.data, list) else [request.data]
+        if not data or len(data) > MAX_ROWS:
+            return Response(
+                {"detail": _("Send between 1 and %(n)s rows.") % {"n": MAX_ROWS}}, status=status.HTTP_400_BAD_REQUEST
+            )
+        ctx = request.org_ctx
+        kpis = {}
+        for kpi in selectors.kpi_list(ctx=ctx):
+            kpis[kpi.code.lower()] = kpi
+            kpis[kpi.pk] = kpi
+        serializer = KpiValueInSerializer(data=data, many=True, context={"request": request, "kpis": kpis})
+        serializer.is_valid(raise_exception=True)
+        rows = [
+            services.KpiValueIn(kpi_id=r["kpi"].pk, touchpoint_id=r["touchpoint"].pk, day=r["day"], value=r["value"])
+            for r in serializer.validated_data
+        ]
+        created, updated = services.kpi_value_upsert(organization_id=ctx.org_id, rows=rows, source=KpiValue.Source.API)
+        distinct = len({(r.kpi_id, r.touchpoint_id, r.day) for r in rows})
+        return Response({"created": created, "updated": updated, "unchanged": distinct - created - updated})
+
+
+# -- rollup reads -----------------------------------------------------------------------------------------------
+
+
+class RollupRowSerializer(serializers.Serializer):
+    period = serializers.DateField(allow_null=True, help_text="Day or first day of the month; null for group=total.")
+    n = serializers.IntegerField()
+    promoters = serializers.IntegerField()
+    passives = serializers.IntegerField()
+    detractors = serializers.IntegerField()
+    nps = serializers.FloatField(allow_null=True, help_text="NPS points (only for metric=nps).")
+    nps_margin_of_error = serializers.FloatField(allow_null=True, help_text="95 % half-width in NPS points.")
+    mean = serializers.FloatField(allow_null=True)
+    mean_margin_of_error = serializers.FloatField(allow_null=True)
+    sufficient = serializers.BooleanField(help_text="n reaches the organization's minimum n.")
+
+
+class RollupView(APIView):
+    """Pre-aggregated survey figures of a touchpoint, a journey (touchpoint sum, or journey survey) or everything."""
+
+    @extend_schema(
+        summary="Read rollups",
+        parameters=[
+            OpenApiParameter("touchpoint", OpenApiTypes.INT, description="One touchpoint."),
+            OpenApiParameter("journey", OpenApiTypes.INT, description="A journey: the sum of its touchpoints."),
+            OpenApiParameter(
+                "source",
+                OpenApiTypes.STR,
+                enum=["touchpoints", "survey"],
+                description="With journey: sum of touchpoints (default) or the journey survey's own answers.",
+            ),
+            OpenApiParameter("metric", OpenApiTypes.STR, description="nps (default), csat, ces or a rating code."),
+            OpenApiParameter("from", OpenApiTypes.DATE, description="First day (default: 89 days before `to`)."),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="Last day (default: today)."),
+            OpenApiParameter("group", OpenApiTypes.STR, enum=["day", "month", "total"], description="Default: day."),
+        ],
+        responses={200: RollupRowSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        ctx = request.org_ctx
+        params = request.query_params
+        end = _date_param(params, "to") or timezone.localdate()
+        start = _date_param(params, "from") or end - dt.timedelta(days=89)
+        if end < start or (end - start).days > 3660:
+            raise ValidationError({"from": _("Give a period of at most ten years, from before to.")})
+        metric = params.get("metric") or NPS_METRIC
+        group = params.get("group") or "day"
+        if group not in ("day", "month", "total"):
+            raise ValidationError({"group": _("Use day, month or total.")})
+        qs = self._rows(ctx, params, metric, start, end)
+        sums = {f: Sum(f) for f in STAT_FIELDS}
+        if group == "total":
+            rows = [{"period": None, **qs.aggregate(**sums)}]
+        elif group == "month":
+            grouped = qs.annotate(year=ExtractYear("day"), month=ExtractMonth("day")).values("year", "month")
+            rows = [
+                {**r, "period": dt.date(r.pop("year"), r.pop("month"), 1)}
+                for r in grouped.annotate(**sums).order_by("year", "month")
+            ]
+        else:
+            rows = list(qs.values("day").annotate(**sums).order_by("day"))
+            rows = [{**r, "period": r.pop("day")} for r in rows]
+        min_n = ctx.organization.min_n
+        return Response([self._figures(r, metric, min_n) for r in rows])
+
+    def _rows(self, ctx, params, metric: str, start: dt.date, end: dt.date):
+        touchpoint, journey = params.get("touchpoint"), params.get("journey")
+        if touchpoint:
+            tp = get_in_org(Touchpoint.objects.all(), ctx, pk=touchpoint)
+            return selectors.rollup_rows(ctx=ctx, metric=metric, start=start, end=end, touchpoint_ids=[tp.pk])
+        if journey:
+            j = get_in_org(Journey.objects.all(), ctx, pk=journey)
+            if params.get("source") == "survey":
+                return JourneyRollup.objects.for_org(ctx.organization).filter(
+                    journey=j, metric=metric, day__gte=start, day__lte=end
+                )
+            tp_ids = Touchpoint.objects.for_org(ctx.organization).filter(journey=j).values_list("pk", flat=True)
+            return selectors.rollup_rows(ctx=ctx, metric=metric, start=start, end=end, touchpoint_ids=tp_ids)
+        if params.get("source") == "survey":
+            raise Http404
+        return selectors.rollup_rows(ctx=ctx, metric=metric, start=start, end=end)
+
+    @staticmethod
+    def _figures(row: dict, metric: str, min_n: int) -> dict:
+        n = int(row.get("n") or 0)
+        nps = NpsSummary(
+            n=n,
+            promoters=int(row.get("promoters") or 0),
+            passives=int(row.get("passives") or 0),
+            detractors=int(row.get("detractors") or 0),
+        )
+        mean = MeanSummary(n=n, total=float(row.get("total") or 0), total_sq=float(row.get("total_sq") or 0))
+        is_nps = metric == NPS_METRIC
+        return {
+            "period": row.get("period"),
+            "n": n,
+            "promoters": nps.promoters,
+            "passives": nps.passives,
+            "detractors": nps.detractors,
+            "nps": nps.score if is_nps else None,
+            "nps_margin_of_error": nps.margin_of_error if is_nps else None,
+            "mean": mean.mean,
+            "mean_margin_of_error": mean.margin_of_error,
+            "sufficient": n >= min_n,
+        }

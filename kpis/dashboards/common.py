@@ -1,0 +1,252 @@
+"""Shared parts of the dashboards: filters, rollup reads, targets and benchmarks by scope, sparklines."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.db.models import Q
+from django.db.models.functions import ExtractMonth, ExtractYear
+from django.http import QueryDict
+
+from accounts.scoping import OrgContext
+from kpis.forms import DashboardFilterForm
+from kpis.models import NPS_METRIC, Benchmark, Kpi, Target
+from kpis.scores import Assessment, Score, empty_sums
+from kpis.selectors import rollup_rows, stat_sums
+
+TREND_MONTHS = 12
+DEFAULT_PERIOD = "90"
+# Year and month numbers rather than a truncated date: no time-zone conversion of every row on the way out.
+MONTH = {"year": ExtractYear("day"), "month": ExtractMonth("day")}
+VERBATIMS = 10
+
+
+# -- filters ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    period_key: str
+    start: dt.date
+    end: dt.date
+    kpi: Kpi | None = None
+    segment: str = ""
+    persona_id: int | None = None
+    channel: str = ""
+
+    @property
+    def metric(self) -> str:
+        return self.kpi.metric if self.kpi is not None else NPS_METRIC
+
+    @property
+    def is_nps(self) -> bool:
+        return self.metric == NPS_METRIC
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.kpi.higher_is_better if self.kpi is not None else True
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def previous(self) -> tuple[dt.date, dt.date]:
+        """The period of the same length just before (what 'change' compares with)."""
+        return self.start - dt.timedelta(days=self.days), self.start - dt.timedelta(days=1)
+
+    @property
+    def sliced(self) -> bool:
+        return bool(self.segment or self.persona_id)
+
+    def query(self, **overrides) -> str:
+        params = {
+            "period": self.period_key,
+            "kpi": self.kpi.pk if self.kpi else "",
+            "segment": self.segment,
+            "persona": self.persona_id or "",
+            "channel": self.channel,
+        }
+        if self.period_key == "custom":
+            params.update(start=self.start.isoformat(), end=self.end.isoformat())
+        params.update(overrides)
+        return urlencode({k: v for k, v in params.items() if v not in ("", None)})
+
+
+def filters_from(
+    *, ctx: OrgContext, params: QueryDict, with_channel: bool = True, today: dt.date | None = None
+) -> tuple[Filters, DashboardFilterForm]:
+    params = params.copy()
+    if not params.get("period"):
+        params["period"] = DEFAULT_PERIOD  # so the select shows what the figures are for
+    form = DashboardFilterForm(params, ctx=ctx, with_channel=with_channel)
+    key, start, end = form.period_range(today)
+    data = form.values()
+    persona = data.get("persona")
+    filters = Filters(
+        period_key=key,
+        start=start,
+        end=end,
+        kpi=data.get("kpi"),
+        segment=data.get("segment") or "",
+        persona_id=persona.pk if persona else None,
+        channel=data.get("channel") or "" if with_channel else "",
+    )
+    return filters, form
+
+
+def _min_n(ctx: OrgContext) -> int:
+    return ctx.organization.min_n
+
+
+# -- shared reads -----------------------------------------------------------------------------------------------
+
+
+def _sums_by_touchpoint(
+    ctx: OrgContext, filters: Filters, start: dt.date, end: dt.date, tp_ids=None
+) -> dict[int, dict]:
+    rows = rollup_rows(
+        ctx=ctx,
+        metric=filters.metric,
+        start=start,
+        end=end,
+        touchpoint_ids=tp_ids,
+        segment=filters.segment or None,
+        persona_id=filters.persona_id,
+    )
+    return {r["touchpoint_id"]: r for r in rows.values("touchpoint_id").annotate(**stat_sums()).order_by()}
+
+
+def _months(end: dt.date, count: int = TREND_MONTHS) -> list[dt.date]:
+    first = end.replace(day=1)
+    months = []
+    for i in range(count - 1, -1, -1):
+        y, m = divmod(first.year * 12 + first.month - 1 - i, 12)
+        months.append(dt.date(y, m + 1, 1))
+    return months
+
+
+def _month_end(month: dt.date) -> dt.date:
+    y, m = divmod(month.year * 12 + month.month, 12)
+    return dt.date(y, m + 1, 1) - dt.timedelta(days=1)
+
+
+def _monthly_by_touchpoint(ctx: OrgContext, filters: Filters, tp_ids=None) -> dict[tuple[int, dt.date], dict]:
+    months = _months(filters.end)
+    rows = rollup_rows(
+        ctx=ctx,
+        metric=filters.metric,
+        start=months[0],
+        end=filters.end,
+        touchpoint_ids=tp_ids,
+        segment=filters.segment or None,
+        persona_id=filters.persona_id,
+    )
+    grouped = rows.annotate(**MONTH).values("touchpoint_id", "year", "month").annotate(**stat_sums()).order_by()
+    return {(r["touchpoint_id"], dt.date(r["year"], r["month"], 1)): r for r in grouped}
+
+
+def _targets(ctx: OrgContext, kpi: Kpi | None, start: dt.date, end: dt.date, extra: Q | None = None) -> list[Target]:
+    if kpi is None:
+        return []
+    qs = Target.objects.for_org(ctx.organization).filter(kpi=kpi).overlapping(start, end)
+    if extra is not None:
+        qs = qs.filter(extra)
+    return list(qs)
+
+
+def _benchmarks(ctx: OrgContext, kpi: Kpi | None, end: dt.date) -> list[Benchmark]:
+    """Benchmarks of the KPI that ended at most a year before the period's end (older ones mislead)."""
+    if kpi is None:
+        return []
+    return list(
+        Benchmark.objects.for_org(ctx.organization).filter(
+            kpi=kpi, period_end__gte=end - dt.timedelta(days=366), period_start__lte=end
+        )
+    )
+
+
+def default_kpi(ctx: OrgContext) -> Kpi | None:
+    return Kpi.objects.for_org(ctx.organization).filter(kind=Kpi.Kind.SURVEY, metric=NPS_METRIC).order_by("pk").first()
+
+
+def _with_default_kpi(ctx: OrgContext, filters: Filters) -> Filters:
+    if filters.kpi is not None:
+        return filters
+    kpi = default_kpi(ctx)
+    if kpi is None:
+        return filters
+    return Filters(**{**filters.__dict__, "kpi": kpi})
+
+
+def _scope_targets(targets: list[Target]) -> dict[tuple[str, int | None], list[Target]]:
+    by_scope: dict[tuple[str, int | None], list[Target]] = defaultdict(list)
+    for t in targets:
+        by_scope[(t.scope, t.touchpoint_id or t.stage_id or t.journey_id)].append(t)
+    return by_scope
+
+
+def _scope_benchmarks(benchmarks: list[Benchmark]) -> dict[tuple[str, int | None], list[Benchmark]]:
+    by_scope: dict[tuple[str, int | None], list[Benchmark]] = defaultdict(list)
+    for b in benchmarks:
+        if b.touchpoint_id:
+            by_scope[("touchpoint", b.touchpoint_id)].append(b)
+        elif b.journey_id:
+            by_scope[("journey", b.journey_id)].append(b)
+        else:
+            by_scope[("organization", None)].append(b)
+    return by_scope
+
+
+# -- sparklines (inline SVG: cheap for many small cards, no script needed) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Sparkline:
+    points: str
+    last: tuple[float, float] | None
+    title: str
+
+
+def sparkline(series: list[tuple[dt.date, float | None]], *, width: int = 100, height: int = 24) -> Sparkline | None:
+    known = [(i, v) for i, (_, v) in enumerate(series) if v is not None]
+    if len(known) < 2:
+        return None
+    lo, hi = min(v for _, v in known), max(v for _, v in known)
+    span = (hi - lo) or 1.0
+    step = width / max(len(series) - 1, 1)
+    coords = [(round(i * step, 1), round(height - 2 - (v - lo) / span * (height - 4), 1)) for i, v in known]
+    title = ", ".join(f"{series[i][0]:%b %Y}: {v:.0f}" for i, v in known)
+    return Sparkline(points=" ".join(f"{x},{y}" for x, y in coords), last=coords[-1], title=title)
+
+
+def _series(monthly: dict, key, months: list[dt.date], metric: str, min_n: int) -> list[tuple[dt.date, float | None]]:
+    """Monthly values of one touchpoint; months below the minimum n are left out (not drawn as a point)."""
+    out = []
+    for m in months:
+        score = Score(metric, monthly.get((key, m)) or empty_sums(), min_n)
+        out.append((m, score.shown))
+    return out
+
+
+def _touchpoint_values(ctx: OrgContext) -> tuple[dict, str, bool]:
+    """The value model's touchpoint values, if the value app provides them and a snapshot exists."""
+    try:
+        from value import selectors as value_selectors
+    except ImportError:
+        return {}, ctx.organization.currency, False
+    if not hasattr(value_selectors, "touchpoint_values"):
+        return {}, ctx.organization.currency, False
+    values = value_selectors.touchpoint_values(ctx=ctx)
+    currency = value_selectors.currency(ctx=ctx) if hasattr(value_selectors, "currency") else ctx.organization.currency
+    return values, currency, bool(values)
+
+
+def _value_at_stake(assessment: Assessment, value) -> float | None:
+    """Shortfall in NPS points x what one point is worth a year, where the value model supports the touchpoint."""
+    if value is None or not value.supported or not assessment.shortfall or value.value_per_point is None:
+        return None
+    return assessment.shortfall * value.value_per_point

@@ -1,0 +1,163 @@
+"""The journey gap dashboard: the journey map coloured by score against target, per touchpoint."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q, Sum
+
+from accounts.scoping import OrgContext
+from journeys.models import Journey, Stage, Touchpoint
+from journeys.selectors import journey_map
+from kpis import figures
+from kpis.dashboards.common import (
+    Filters,
+    Sparkline,
+    _benchmarks,
+    _min_n,
+    _monthly_by_touchpoint,
+    _months,
+    _scope_benchmarks,
+    _scope_targets,
+    _series,
+    _sums_by_touchpoint,
+    _targets,
+    _touchpoint_values,
+    _value_at_stake,
+    _with_default_kpi,
+    sparkline,
+)
+from kpis.models import STAT_FIELDS, Benchmark, JourneyRollup, Target
+from kpis.scores import Assessment, Score, add_sums, change_between, empty_sums, pick_benchmark, pick_target
+
+
+@dataclass
+class TouchpointCard:
+    touchpoint: Touchpoint
+    assessment: Assessment
+    spark: Sparkline | None = None
+    value: object | None = None  # value.selectors.TouchpointValue
+    value_at_stake: float | None = None
+
+
+@dataclass
+class StageColumn:
+    stage: Stage
+    assessment: Assessment
+    cards: list[TouchpointCard] = field(default_factory=list)
+
+
+@dataclass
+class JourneyGap:
+    journey: Journey
+    filters: Filters
+    stages: list[StageColumn]
+    assessment: Assessment
+    source: str  # "survey" (journey survey) or "touchpoints" (respondent-weighted sum)
+    figure: dict | None
+    min_n: int
+    currency: str = ""
+    value_at_stake: float | None = None
+
+
+def journey_gap(*, ctx: OrgContext, journey: Journey, filters: Filters) -> JourneyGap:
+    filters = _with_default_kpi(ctx, filters)
+    min_n = _min_n(ctx)
+    stages = journey_map(ctx=ctx, journey=journey)
+    all_tps = [tp for s in stages for tp in s.ordered_touchpoints]
+    tp_ids = [tp.pk for tp in all_tps if not filters.channel or tp.channel == filters.channel]
+    current = _sums_by_touchpoint(ctx, filters, filters.start, filters.end, tp_ids)
+    prev_start, prev_end = filters.previous
+    previous = _sums_by_touchpoint(ctx, filters, prev_start, prev_end, tp_ids)
+    monthly = _monthly_by_touchpoint(ctx, filters, tp_ids)
+    months = _months(filters.end)
+    targets = _scope_targets(
+        _targets(ctx, filters.kpi, filters.start, filters.end, Q(journey=journey) | Q(scope=Target.Scope.ORGANIZATION))
+    )
+    benchmarks = _scope_benchmarks(_benchmarks(ctx, filters.kpi, filters.end))
+    values, currency, _has_values = _touchpoint_values(ctx) if filters.is_nps else ({}, "", False)
+
+    def target_for(scope: str, pk: int | None) -> Target | None:
+        return pick_target(
+            targets.get((scope, pk), []), end=filters.end, segment=filters.segment, persona_id=filters.persona_id
+        )
+
+    def assess(cur: dict, prev: dict, target: Target | None, benchmark: Benchmark | None) -> Assessment:
+        now, before = Score(filters.metric, cur, min_n), Score(filters.metric, prev, min_n)
+        return Assessment(
+            score=now,
+            target=target,
+            benchmark=benchmark,
+            change=change_between(before, now),
+            higher_is_better=filters.higher_is_better,
+        )
+
+    columns = []
+    journey_cur, journey_prev = empty_sums(), empty_sums()
+    for stage in stages:
+        stage_cur, stage_prev = empty_sums(), empty_sums()
+        cards = []
+        for tp in stage.ordered_touchpoints:
+            if tp.pk not in tp_ids:
+                continue
+            cur, prev = current.get(tp.pk, empty_sums()), previous.get(tp.pk, empty_sums())
+            add_sums(stage_cur, cur)
+            add_sums(stage_prev, prev)
+            bench = pick_benchmark(benchmarks.get(("touchpoint", tp.pk), []))
+            card = TouchpointCard(
+                touchpoint=tp,
+                assessment=assess(cur, prev, target_for("touchpoint", tp.pk), bench),
+                spark=sparkline(_series(monthly, tp.pk, months, filters.metric, min_n)),
+                value=values.get(tp.pk),
+            )
+            card.value_at_stake = _value_at_stake(card.assessment, card.value)
+            cards.append(card)
+        add_sums(journey_cur, stage_cur)
+        add_sums(journey_prev, stage_prev)
+        columns.append(
+            StageColumn(
+                stage=stage, assessment=assess(stage_cur, stage_prev, target_for("stage", stage.pk), None), cards=cards
+            )
+        )
+
+    source = "touchpoints"
+    if not filters.sliced and not filters.channel:
+        survey_cur, survey_prev = _journey_survey_sums(ctx, journey, filters)
+        if survey_cur["n"]:
+            source, journey_cur, journey_prev = "survey", survey_cur, survey_prev
+    journey_bench = pick_benchmark(
+        benchmarks.get(("journey", journey.pk), []) or benchmarks.get(("organization", None), [])
+    )
+    assessment = assess(journey_cur, journey_prev, target_for("journey", journey.pk), journey_bench)
+    cards = [c for col in columns for c in col.cards]
+    figure = figures.gap_chart(cards, filters=filters, journey=assessment) if cards else None
+    return JourneyGap(
+        journey=journey,
+        filters=filters,
+        stages=columns,
+        assessment=assessment,
+        source=source,
+        figure=figure,
+        min_n=min_n,
+        currency=currency,
+        value_at_stake=sum(c.value_at_stake for c in cards if c.value_at_stake) or None,
+    )
+
+
+def _journey_survey_sums(ctx: OrgContext, journey: Journey, filters: Filters) -> tuple[dict, dict]:
+    """Journey-survey sums for the period and the previous one, in one query."""
+    prev_start, _prev_end = filters.previous
+    in_current = Q(day__gte=filters.start)
+    in_previous = Q(day__lt=filters.start)
+    sums = {}
+    for f in STAT_FIELDS:
+        sums[f"cur_{f}"] = Sum(f, filter=in_current)
+        sums[f"prev_{f}"] = Sum(f, filter=in_previous)
+    row = (
+        JourneyRollup.objects.for_org(ctx.organization)
+        .filter(journey=journey, metric=filters.metric, day__gte=prev_start, day__lte=filters.end)
+        .aggregate(**sums)
+    )
+    cur = {f: row[f"cur_{f}"] or 0 for f in STAT_FIELDS}
+    prev = {f: row[f"prev_{f}"] or 0 for f in STAT_FIELDS}
+    return cur, prev

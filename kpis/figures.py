@@ -1,0 +1,273 @@
+"""Plotly figures of the KPI dashboards, built in Python and passed to the page as JSON (drawn by static/js/charts.js).
+
+Figures are built from plain dict traces (validated by plotly once, cheap) and returned as JSON-ready dicts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import plotly.graph_objects as go
+from django.utils.translation import gettext as _
+
+from kpis.models import NPS_METRIC
+
+if TYPE_CHECKING:
+    from kpis.dashboards import Filters, TouchpointCard, TouchpointRow
+    from kpis.models import Benchmark
+    from kpis.scores import Assessment, Score
+
+COLORS = {
+    "above": "#198754",
+    "near": "#e0a800",
+    "below": "#dc3545",
+    "insufficient": "#adb5bd",
+    "none": "#0d6efd",
+    "target": "#212529",
+    "benchmark": "#6f42c1",
+    "band": "rgba(13, 110, 253, 0.15)",
+    "line": "#0d6efd",
+}
+FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 12}
+
+
+def _layout(**extra) -> dict:
+    layout = {
+        "margin": {"l": 10, "r": 10, "t": 10, "b": 30},
+        "font": FONT,
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "showlegend": True,
+        "legend": {"orientation": "h", "y": -0.15},
+        "hovermode": "closest",
+    }
+    layout.update(extra)
+    return layout
+
+
+def _figure(data: list[dict], layout: dict) -> dict:
+    return go.Figure(data=data, layout=layout).to_plotly_json()
+
+
+def _metric_label(metric: str) -> str:
+    return "NPS" if metric == NPS_METRIC else metric.upper()
+
+
+def gap_chart(cards: list[TouchpointCard], *, filters: Filters, journey: Assessment) -> dict:
+    """Score per touchpoint (bars with the 95 % margin of error) against its target (markers)."""
+    names = [c.touchpoint.name for c in cards]
+    scores = [c.assessment.score.shown for c in cards]
+    moes = [c.assessment.score.moe if c.assessment.score.shown is not None else None for c in cards]
+    colors = [COLORS[c.assessment.status] for c in cards]
+    hover = [
+        f"n={c.assessment.score.n}" + ("" if c.assessment.score.sufficient else " (" + _("insufficient") + ")")
+        for c in cards
+    ]
+    data = [
+        {
+            "type": "bar",
+            "orientation": "h",
+            "y": names,
+            "x": scores,
+            "marker": {"color": colors},
+            "error_x": {"type": "data", "array": moes, "visible": True, "color": "#495057", "thickness": 1},
+            "name": _metric_label(filters.metric),
+            "customdata": hover,
+            "hovertemplate": "%{y}: %{x:.1f} ± %{error_x.array:.1f}<br>%{customdata}<extra></extra>",
+        }
+    ]
+    target_y = [c.touchpoint.name for c in cards if c.assessment.target is not None]
+    target_x = [c.assessment.target.value for c in cards if c.assessment.target is not None]
+    if target_x:
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "y": target_y,
+                "x": target_x,
+                "marker": {
+                    "symbol": "line-ns-open",
+                    "size": 20,
+                    "color": COLORS["target"],
+                    "line": {"width": 3, "color": COLORS["target"]},
+                },
+                "name": _("Target"),
+                "hovertemplate": "%{y}: " + _("target") + " %{x:.1f}<extra></extra>",
+            }
+        )
+    shapes = []
+    if journey.benchmark is not None:
+        shapes.append(
+            {
+                "type": "line",
+                "x0": journey.benchmark.value,
+                "x1": journey.benchmark.value,
+                "yref": "paper",
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": COLORS["benchmark"], "dash": "dot", "width": 2},
+            }
+        )
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": [None],
+                "y": [None],
+                "line": {"color": COLORS["benchmark"], "dash": "dot"},
+                "name": f"{journey.benchmark.source_name} {journey.benchmark.value:g}",
+            }
+        )
+    height = max(220, 38 * len(cards) + 80)
+    return _figure(
+        data,
+        _layout(
+            height=height,
+            shapes=shapes,
+            yaxis={"autorange": "reversed", "automargin": True},
+            xaxis={"zeroline": True, "title": {"text": _metric_label(filters.metric)}},
+            margin={"l": 10, "r": 10, "t": 10, "b": 40},
+        ),
+    )
+
+
+def trend_chart(
+    trend: list[tuple[dt.date, Score, float | None]], *, filters: Filters, benchmark: Benchmark | None
+) -> dict:
+    """Monthly score with its 95 % confidence band, the target in force each month, and the benchmark."""
+    months = [m.isoformat() for m, _s, _t in trend]
+    values = [s.shown for _m, s, _t in trend]
+    upper = [s.ci[1] if s.shown is not None and s.ci else None for _m, s, _t in trend]
+    lower = [s.ci[0] if s.shown is not None and s.ci else None for _m, s, _t in trend]
+    ns = [s.n for _m, s, _t in trend]
+    data = [
+        {
+            "type": "scatter",
+            "x": months,
+            "y": upper,
+            "mode": "lines",
+            "line": {"width": 0},
+            "hoverinfo": "skip",
+            "showlegend": False,
+        },
+        {
+            "type": "scatter",
+            "x": months,
+            "y": lower,
+            "mode": "lines",
+            "line": {"width": 0},
+            "fill": "tonexty",
+            "fillcolor": COLORS["band"],
+            "name": _("95 % confidence interval"),
+            "hoverinfo": "skip",
+        },
+        {
+            "type": "scatter",
+            "x": months,
+            "y": values,
+            "mode": "lines+markers",
+            "line": {"color": COLORS["line"], "width": 2},
+            "name": _metric_label(filters.metric),
+            "customdata": ns,
+            "hovertemplate": "%{x|%b %Y}: %{y:.1f} (n=%{customdata})<extra></extra>",
+            "connectgaps": False,
+        },
+    ]
+    targets = [t for _m, _s, t in trend]
+    if any(t is not None for t in targets):
+        data.append(
+            {
+                "type": "scatter",
+                "x": months,
+                "y": targets,
+                "mode": "lines",
+                "line": {"color": COLORS["target"], "dash": "dash", "shape": "hv"},
+                "name": _("Target"),
+            }
+        )
+    if benchmark is not None:
+        data.append(
+            {
+                "type": "scatter",
+                "x": [months[0], months[-1]],
+                "y": [benchmark.value, benchmark.value],
+                "mode": "lines",
+                "line": {"color": COLORS["benchmark"], "dash": "dot"},
+                "name": f"{benchmark.source_name} {benchmark.value:g}",
+            }
+        )
+    return _figure(
+        data,
+        _layout(
+            height=320,
+            xaxis={"type": "date", "tickformat": "%b %Y"},
+            yaxis={"title": {"text": _metric_label(filters.metric)}},
+            margin={"l": 10, "r": 10, "t": 10, "b": 40},
+        ),
+    )
+
+
+def distribution_chart(counts: list[int], *, metric: str) -> dict:
+    """Answers per score 0-10; NPS bars coloured as detractors, passives and promoters."""
+    lo = 0 if metric == NPS_METRIC else next((i for i, c in enumerate(counts) if c), 0)
+    hi = 10 if metric == NPS_METRIC else max((i for i, c in enumerate(counts) if c), default=10)
+    scores = list(range(lo, hi + 1))
+    if metric == NPS_METRIC:
+        colors = [COLORS["below"] if s <= 6 else COLORS["near"] if s <= 8 else COLORS["above"] for s in scores]
+    else:
+        colors = [COLORS["line"]] * len(scores)
+    data = [
+        {
+            "type": "bar",
+            "x": scores,
+            "y": [counts[s] for s in scores],
+            "marker": {"color": colors},
+            "name": _("Answers"),
+            "hovertemplate": "%{x}: %{y}<extra></extra>",
+        }
+    ]
+    return _figure(
+        data,
+        _layout(
+            height=260,
+            showlegend=False,
+            xaxis={"dtick": 1, "title": {"text": _("Score")}},
+            yaxis={"title": {"text": _("Answers")}},
+        ),
+    )
+
+
+def value_chart(rows: list[TouchpointRow], *, currency: str) -> dict:
+    """Value at stake per touchpoint (shortfall in NPS points x value of a point), with the model's range."""
+    names = [f"{r.touchpoint.name} ({r.touchpoint.journey.name})" for r in rows]
+    values = [r.value_at_stake for r in rows]
+    plus = [
+        max(0.0, r.assessment.shortfall * r.value.high - r.value_at_stake) if r.value.high is not None else 0
+        for r in rows
+    ]
+    minus = [
+        max(0.0, r.value_at_stake - r.assessment.shortfall * r.value.low) if r.value.low is not None else 0
+        for r in rows
+    ]
+    data = [
+        {
+            "type": "bar",
+            "orientation": "h",
+            "y": names,
+            "x": values,
+            "marker": {"color": COLORS["below"]},
+            "error_x": {"type": "data", "symmetric": False, "array": plus, "arrayminus": minus, "color": "#495057"},
+            "name": _("Value at stake per year") + f" ({currency})",
+            "hovertemplate": "%{y}: %{x:,.0f} " + currency + "<extra></extra>",
+        }
+    ]
+    return _figure(
+        data,
+        _layout(
+            height=max(220, 34 * len(rows) + 80),
+            showlegend=False,
+            yaxis={"autorange": "reversed", "automargin": True},
+            xaxis={"title": {"text": currency}},
+        ),
+    )
