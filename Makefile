@@ -24,5 +24,14 @@ worker:          ## a Celery worker (needs CELERY_BROKER_URL, e.g. redis://127.0
 beat:
 	.venv/bin/celery -A cxplatform beat -l info
 
+BENCH_DB ?= postgres://postgres@127.0.0.1:5432/cx_bench
+
+bench:           ## benchmarks that print figures (PostgreSQL; see README "Benchmark figures")
+	DATABASE_URL=$(BENCH_DB) .venv/bin/python manage.py migrate -v0
+	DATABASE_URL=$(BENCH_DB) .venv/bin/python manage.py bench_customer_import --rows 100000
+	DATABASE_URL=$(BENCH_DB) .venv/bin/python manage.py bench_response_import --rows 1000000
+	DATABASE_URL=$(BENCH_DB) .venv/bin/python manage.py bench_submissions --clients 20 --seconds 20
+	DATABASE_URL=$(BENCH_DB) .venv/bin/python manage.py bench_kpis --responses 1000000
+
 messages:
 	.venv/bin/python manage.py makemessages -l sv -l nb -l da --ignore=.venv && .venv/bin/python manage.py compilemessages --ignore=.venv
