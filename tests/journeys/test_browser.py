@@ -93,3 +93,47 @@ def test_journey_map_fits_a_phone_screen(chromium, live_server, cast_a):
         page.screenshot(path=PHONE_SCREENSHOT, full_page=True)
     finally:
         context.close()
+
+
+def test_demo_cx_manager_logs_in_opens_the_onboarding_map_and_adds_a_touchpoint(chromium, live_server):
+    """The README's promise, end to end: the seeded demo, its CX manager's printed credentials, the journey map."""
+    from django.core.management import call_command
+
+    from demo.seed.data import ORG_SLUG
+    from journeys.models import Journey, Stage
+
+    call_command("seed_demo", customers=80, months=2, verbosity=0)
+    onboarding = Journey.objects.get(organization__slug=ORG_SLUG, name="Onboarding")
+    stage = Stage.objects.filter(journey=onboarding).order_by("position").last()
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    violations = csp_violations(page)
+    try:
+        page.goto(live_server.url + reverse("accounts:login"))
+        page.fill("#id_username", "cx")
+        page.fill("#id_password", "demo-password-1")
+        page.click("button[type=submit]")
+        page.wait_for_url(lambda url: "/accounts/login" not in url)
+        page.goto(live_server.url + reverse("journeys:journey_list"))
+        page.click("text=Onboarding")
+        page.wait_for_url(f"{live_server.url}{reverse('journeys:journey_map', args=[onboarding.pk])}")
+        assert page.locator("[data-touchpoint-id]").count() >= 4
+
+        column = page.locator(f'section[data-stage-id="{stage.pk}"]')
+        column.get_by_test_id("add-touchpoint").click()
+        form = column.get_by_test_id("touchpoint-quick-form")
+        form.wait_for()
+        form.get_by_label("Name").fill("Welcome call after installation")
+        form.get_by_label("Channel").select_option("phone")
+        form.get_by_role("button", name="Add").click()
+        column.locator('article:has-text("Welcome call after installation")').wait_for()
+        tp = Touchpoint.objects.get(name="Welcome call after installation")
+        assert (tp.organization.slug, tp.journey_id, tp.stage_id, tp.channel) == (
+            ORG_SLUG,
+            onboarding.pk,
+            stage.pk,
+            "phone",
+        )
+        assert violations == []
+    finally:
+        context.close()
