@@ -313,6 +313,8 @@ class Response(OrgOwned):
             models.Index(
                 fields=["created_at"], name="response_unprocessed_idx", condition=models.Q(processed_at__isnull=True)
             ),
+            # The segment rollups look up the customer of every answer they recompute: an index-only lookup.
+            models.Index(fields=["id"], include=["customer"], name="response_id_customer_cover"),
         ]
 
 
@@ -329,4 +331,12 @@ class Answer(OrgOwned):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["response", "question"], name="answer_unique_question")]
-        indexes = [models.Index(fields=["touchpoint", "submitted_on", "metric"])]
+        indexes = [
+            # Covering (PostgreSQL; SQLite ignores INCLUDE): the rollup recompute of a touchpoint-day reads its
+            # answers from the index alone, without one heap visit per answer.
+            models.Index(
+                fields=["touchpoint", "submitted_on", "metric"],
+                include=["value", "response", "organization"],
+                name="answer_tp_day_metric_cover",
+            )
+        ]

@@ -35,6 +35,9 @@ STAT_EXPRESSIONS = [
 # What counts as a scored answer: a numeric value under a metric code (free text and choices have neither).
 SCORED = "a.value IS NOT NULL AND a.metric <> ''"
 
+# The answer columns any rollup reads (keys, statistics, the response to join); see `Answer.Meta.indexes`.
+LATERAL_COLUMNS = "a.organization_id, a.response_id, a.touchpoint_id, a.submitted_on, a.metric, a.value"
+
 
 @dataclass(frozen=True)
 class RollupTable:
@@ -72,7 +75,9 @@ class RollupTable:
         where = f"{SCORED} AND {self.where}"
         if keys_join == "lateral":
             # OFFSET 0 keeps the planner from flattening the subquery back into a join it may run as a full scan.
-            lateral = f"(SELECT * FROM {ANSWER} a WHERE {self.key_lookup} OFFSET 0)"
+            # Only the columns the rollups read: they are all in the covering answer index, so the answers of a
+            # key come from an index-only scan instead of one heap visit each.
+            lateral = f"(SELECT {LATERAL_COLUMNS} FROM {ANSWER} a WHERE {self.key_lookup} OFFSET 0)"
             source = f"keys k CROSS JOIN LATERAL {lateral} a{self.joins}"
             where += f" AND {self.key_expr} = k.key_id"
         elif keys_join:
