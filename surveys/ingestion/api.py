@@ -23,6 +23,7 @@ from rest_framework.response import Response as ApiResponse
 
 from accounts.models import ApiKey
 from accounts.scoping import OrgContext
+from cxplatform import ratelimit
 from journeys.models import Channel
 from surveys.ingestion import selectors
 from surveys.ingestion.errors import (
@@ -73,7 +74,9 @@ class BoundedJSONParser(JSONParser):
 
 
 class _ResponsesThrottle(throttling.SimpleRateThrottle):
-    """Rate per API key (or per user for session clients, per address otherwise); rates in settings."""
+    """Rate per API key (or per user for session clients, per address otherwise); rates in settings.
+
+    A fixed-window counter (cxplatform.ratelimit) instead of DRF's list of request times."""
 
     def get_rate(self):
         return getattr(settings, "SURVEYS_API_THROTTLE_RATES", {}).get(self.scope)
@@ -86,6 +89,16 @@ class _ResponsesThrottle(throttling.SimpleRateThrottle):
         else:
             ident = self.get_ident(request)
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+    def allow_request(self, request, view):
+        if self.rate is None:
+            return True
+        key = self.get_cache_key(request, view)
+        allowed, self._wait = ratelimit.hit(key, limit=self.num_requests, period=self.duration)
+        return allowed
+
+    def wait(self):
+        return self._wait
 
 
 class ResponsesThrottle(_ResponsesThrottle):
@@ -164,6 +177,40 @@ class ResponseOutSerializer(serializers.Serializer):
     processed_at = serializers.DateTimeField(read_only=True, allow_null=True)
     idempotency_key = serializers.CharField(read_only=True, allow_null=True)
     answers = AnswerOutSerializer(many=True, read_only=True)
+
+
+_DATETIME = serializers.DateTimeField()
+
+
+def response_out(response: Response) -> dict:
+    """ResponseOutSerializer(response).data, written out: the serializer's per-instance field copies cost more
+    than the rest of a submission's reply (tests/surveys/ingestion/test_api.py checks that both agree)."""
+    customer = response.customer if response.customer_id is not None else None
+    return {
+        "id": response.pk,
+        "survey": response.survey_id,
+        "version": response.version_id,
+        "touchpoint": response.touchpoint_id,
+        "journey": response.journey_id,
+        "customer": response.customer_id,
+        "customer_external_id": customer.external_id if customer is not None else None,
+        "language": response.language,
+        "channel": response.channel,
+        "source": response.source,
+        "submitted_at": _DATETIME.to_representation(response.submitted_at),
+        "processed_at": _DATETIME.to_representation(response.processed_at) if response.processed_at else None,
+        "idempotency_key": response.idempotency_key,
+        "answers": [
+            {
+                "question": a.question.code,
+                "metric": a.metric,
+                "value": float(a.value) if a.value is not None else None,
+                "text": a.text,
+                "choices": [str(c) for c in a.choices],
+            }
+            for a in response.answers.all()
+        ],
+    }
 
 
 class BatchItemResultSerializer(serializers.Serializer):
@@ -416,7 +463,7 @@ class ResponseViewSet(viewsets.GenericViewSet):
         if result.status == "duplicate":
             response = selectors.response_get(ctx=request.org_ctx, pk=response.pk)
         # A new response carries its answers already (see response_submit): nothing is read back.
-        return ApiResponse(ResponseOutSerializer(response).data, status=result.http_status)
+        return ApiResponse(response_out(response), status=result.http_status)
 
     @extend_schema(
         summary="Submit a batch of responses",

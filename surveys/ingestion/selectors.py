@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.scoping import OrgContext, get_in_org
 from customers.models import Customer
+from cxplatform.rawrows import RowReader
 from imports.models import ImportJob
 from journeys.models import Journey, Persona, Touchpoint
 from surveys.models import Answer, Invitation, Question, Response, Survey, SurveyVersion
@@ -161,8 +162,12 @@ def segment_choices(*, ctx: OrgContext) -> list[str]:
 # -- lookups for ingestion (one query per kind of object, whatever the batch size) --------------------------
 
 
+# Submissions look these up on every call: hand-written queries (cxplatform.rawrows), same organization filter.
+_SURVEYS, _TOUCHPOINTS = RowReader(Survey), RowReader(Touchpoint)
+
+
 def surveys_by_id(*, ctx: OrgContext, ids: Iterable[int]) -> dict[int, Survey]:
-    return {s.pk: s for s in Survey.objects.for_org(ctx.organization).filter(pk__in=set(ids))}
+    return _SURVEYS.in_org_by_ids(organization_id=ctx.org_id, ids=ids)
 
 
 # Published versions never change (surveys/models.py), so their questions are kept per process for a minute:
@@ -197,7 +202,7 @@ def published_versions_by_id(*, ctx: OrgContext, ids: Iterable[int]) -> dict[int
 
 
 def touchpoints_by_id(*, ctx: OrgContext, ids: Iterable[int]) -> dict[int, Touchpoint]:
-    return {t.pk: t for t in Touchpoint.objects.for_org(ctx.organization).filter(pk__in=set(ids))}
+    return _TOUCHPOINTS.in_org_by_ids(organization_id=ctx.org_id, ids=ids)
 
 
 def customers_by_id(*, ctx: OrgContext, ids: Iterable[int], external_ids: Iterable[str]) -> dict[object, Customer]:

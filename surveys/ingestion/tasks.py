@@ -13,6 +13,14 @@ def process_response(response_id: int) -> bool:
     return services.response_process(response_id=response_id)
 
 
+@shared_task(name="surveys.process_pending", ignore_result=True)
+def process_pending() -> int:
+    """The drain scheduled after submissions: every unprocessed response, however new."""
+    return services.responses_sweep_unprocessed(
+        min_age_seconds=0, batch_size=settings.SURVEYS_SWEEP_BATCH_SIZE, time_budget_seconds=20
+    )
+
+
 @shared_task(name="surveys.sweep_unprocessed", ignore_result=True)
 def sweep_unprocessed() -> int:
     return services.responses_sweep_unprocessed(

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
+
+from cxplatform import ratelimit
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -24,12 +23,5 @@ def allow(request: HttpRequest, *, scope: str = "submit") -> bool:
     limit = settings.SURVEYS_PUBLIC_RATE_LIMIT
     if limit <= 0:
         return True
-    window = int(time.time() // 60)
-    key = f"surveys:rl:{scope}:{client_ip(request)}:{window}"
-    cache.add(key, 0, timeout=120)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=120)
-        count = 1
-    return count <= limit
+    allowed, _wait = ratelimit.hit(f"surveys:{scope}:{client_ip(request)}", limit=limit, period=60)
+    return allowed

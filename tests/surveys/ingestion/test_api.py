@@ -361,3 +361,18 @@ def test_the_same_batch_key_in_two_organizations_stores_both(prog_a, prog_b):
     b = prog_b.api().post(BATCH_URL, {"items": [payload(prog_b)]}, format="json", HTTP_IDEMPOTENCY_KEY="same")
     assert (a.json()["created"], b.json()["created"]) == (1, 1)
     assert set(Response.objects.values_list("organization_id", flat=True)) == {prog_a.org.pk, prog_b.org.pk}
+
+
+def test_the_written_out_reply_equals_the_documented_serializer(prog_a):
+    # response_out() replaces ResponseOutSerializer on the hot path; the schema documents the serializer.
+    from surveys.ingestion.api import ResponseOutSerializer, response_out
+
+    reply = prog_a.api().post(URL, payload(prog_a, answers={"nps": 7, "csat": 4, "why": "Ok"}), format="json")
+    assert reply.status_code == 201
+    stored = Response.objects.select_related("customer").prefetch_related("answers__question").get(pk=reply.json()["id"])
+    Response.objects.filter(pk=stored.pk).update(processed_at=timezone.now())
+    stored.refresh_from_db(fields=["processed_at"])
+    assert response_out(stored) == dict(ResponseOutSerializer(stored).data)
+    anonymous = prog_a.api().post(URL, payload(prog_a, customer_external_id=""), format="json").json()
+    stored = Response.objects.prefetch_related("answers__question").get(pk=anonymous["id"])
+    assert response_out(stored) == dict(ResponseOutSerializer(stored).data) == anonymous

@@ -193,3 +193,19 @@ def test_an_outage_delays_follow_up_work_and_the_sweep_recovers_it(cast_a, live_
         time.sleep(1)
     processed = [int(x) for x in redis_client.lrange(worker.probe_key, 0, -1)]
     assert sorted(processed) == sorted(ids | {reply["id"]}), worker.log.read_text()[-3000:]
+
+
+def test_a_burst_of_submissions_publishes_one_drain_not_one_task_each(cast_a, redis_client):
+    # The response rows are the outbox; after a commit one drain task is scheduled a moment ahead, and later
+    # commits that it will still see publish nothing more.
+    prog = make_program(cast_a)
+    with broker(LIVE_BROKER):
+        services._kick_scheduled_for = 0.0
+        for nps in range(8):
+            submit_service(prog, nps)
+        queued = [json.loads(m) for m in redis_client.lrange("celery", 0, -1)]
+        assert [m["headers"]["task"] for m in queued] == ["surveys.process_pending"]
+        time.sleep(services.KICK_DELAY_SECONDS + 0.05)
+        submit_service(prog, 10)  # after the scheduled drain started: a new one
+        assert redis_client.llen("celery") == 2
+    assert Response.objects.filter(processed_at__isnull=True).count() == 9

@@ -7,8 +7,7 @@ import threading
 import time
 
 import pytest
-from django.db import connection
-from django.db.models.signals import post_save
+from django.db import connection, transaction
 from django.utils import timezone
 
 from surveys.ingestion.errors import AnswerValidationError, InvitationExpired, InvitationUsed, SubmissionMismatch
@@ -209,35 +208,35 @@ def test_a_failing_receiver_leaves_the_response_for_the_sweep_and_the_submission
 
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_submissions_with_the_same_key_store_one_response(prog_a):
-    # The first request inserts and then holds its transaction open; the second passes the pre-check (it cannot
-    # see the uncommitted row), blocks on the unique index, and must come back with the first response.
+    # The first request inserts and then holds its transaction open; the second cannot see the uncommitted row,
+    # blocks on the unique index, and must come back with the first response once that commits.
     inserted = threading.Event()
     results, errors = {}, []
 
-    def hold_open(sender, instance, created, **kwargs):
-        if threading.current_thread().name == "first":
-            inserted.set()
-            time.sleep(0.5)
-
     def worker(name):
         try:
-            results[name] = submit(prog_a, {"nps": 9}, idempotency_key="race-1")
+            if name == "first":
+                with transaction.atomic():
+                    results[name] = submit(prog_a, {"nps": 9}, idempotency_key="race-1")
+                    inserted.set()
+                    time.sleep(0.5)
+            else:
+                started = time.monotonic()
+                results[name] = submit(prog_a, {"nps": 9}, idempotency_key="race-1")
+                results["waited"] = time.monotonic() - started
         except Exception as exc:  # surfaced by the assertion below
             errors.append(exc)
         finally:
             connection.close()
 
-    post_save.connect(hold_open, sender=Response)
-    try:
-        first = threading.Thread(target=worker, args=("first",), name="first")
-        second = threading.Thread(target=worker, args=("second",), name="second")
-        first.start()
-        assert inserted.wait(10)
-        second.start()
-        first.join(30)
-        second.join(30)
-    finally:
-        post_save.disconnect(hold_open, sender=Response)
+    first = threading.Thread(target=worker, args=("first",), name="first")
+    second = threading.Thread(target=worker, args=("second",), name="second")
+    first.start()
+    assert inserted.wait(10)
+    second.start()
+    first.join(30)
+    second.join(30)
+    assert results["waited"] > 0.2  # it really waited for the first transaction
     assert errors == []
     assert Response.objects.filter(idempotency_key="race-1").count() == 1
     assert results["first"][1] is True
