@@ -369,7 +369,9 @@ def test_the_written_out_reply_equals_the_documented_serializer(prog_a):
 
     reply = prog_a.api().post(URL, payload(prog_a, answers={"nps": 7, "csat": 4, "why": "Ok"}), format="json")
     assert reply.status_code == 201
-    stored = Response.objects.select_related("customer").prefetch_related("answers__question").get(pk=reply.json()["id"])
+    stored = (
+        Response.objects.select_related("customer").prefetch_related("answers__question").get(pk=reply.json()["id"])
+    )
     Response.objects.filter(pk=stored.pk).update(processed_at=timezone.now())
     stored.refresh_from_db(fields=["processed_at"])
     assert response_out(stored) == dict(ResponseOutSerializer(stored).data)
