@@ -15,7 +15,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import OrgOwned, OrgQuerySet
+from accounts.models import Organization, OrgOwned, OrgQuerySet
 from customers.models import Customer
 from journeys.models import Channel, Journey, Touchpoint
 
@@ -282,13 +282,24 @@ class Response(OrgOwned):
         API = "api", _("API")
         IMPORT = "import", _("Import")
 
+    # The organization, touchpoint and journey are not indexed on their own: every read filters by more (the
+    # composite indexes below), and each index costs every submission and every imported row a write. Deleting a
+    # touchpoint or journey (the product archives them) scans instead.
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
     # RESTRICT, not PROTECT: answered versions/questions cannot be deleted on their own, but deleting the whole
     # organization (which also deletes the responses) still cascades.
     version = models.ForeignKey(SurveyVersion, on_delete=models.RESTRICT, related_name="responses")
-    touchpoint = models.ForeignKey(Touchpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    journey = models.ForeignKey(Journey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="responses")
+    touchpoint = models.ForeignKey(
+        Touchpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    journey = models.ForeignKey(
+        Journey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    # Indexed by (customer, submitted_at) below.
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="responses", db_index=False
+    )
     invitation = models.OneToOneField(
         Invitation, null=True, blank=True, on_delete=models.SET_NULL, related_name="response"
     )
@@ -309,7 +320,8 @@ class Response(OrgOwned):
         ]
         indexes = [
             models.Index(fields=["organization", "touchpoint", "submitted_at"]),
-            models.Index(fields=["organization", "customer", "submitted_at"]),
+            # A customer belongs to one organization: their history needs no organization column in front.
+            models.Index(fields=["customer", "submitted_at"], name="response_customer_time"),
             models.Index(
                 fields=["created_at"], name="response_unprocessed_idx", condition=models.Q(processed_at__isnull=True)
             ),
@@ -319,10 +331,15 @@ class Response(OrgOwned):
 
 
 class Answer(OrgOwned):
-    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    # Not indexed on their own: the organization and touchpoint lead or sit in the covering index below, the
+    # response leads the unique (response, question) index. Each index would cost every stored answer a write.
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers", db_index=False)
     question = models.ForeignKey(Question, on_delete=models.RESTRICT, related_name="answers")
     # Denormalised from the response so rollups are one GROUP BY over one table.
-    touchpoint = models.ForeignKey(Touchpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    touchpoint = models.ForeignKey(
+        Touchpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     submitted_on = models.DateField()
     metric = models.CharField(max_length=50, blank=True)
     value = models.FloatField(null=True, blank=True)

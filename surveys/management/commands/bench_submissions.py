@@ -1,20 +1,29 @@
-"""Benchmark: concurrent single submissions through gunicorn to POST /api/v1/responses/.
+"""Benchmark: concurrent survey submissions through gunicorn.
 
-    manage.py bench_submissions --clients 20 --seconds 20
+    manage.py bench_submissions --clients 20 --seconds 20                 # the public survey page (default)
+    manage.py bench_submissions --clients 20 --seconds 20 --endpoint api  # POST /api/v1/responses/
 
-Creates, migrates and seeds a throw-away database, starts gunicorn on 127.0.0.1 (DEBUG off, a real Redis broker
-on a database of its own, no worker: the follow-up tasks just queue), drives it from N client threads with
+Creates, migrates and seeds a throw-away database, starts gunicorn on 127.0.0.1 (DEBUG off, Redis as broker and
+cache on databases of their own, no worker: the follow-up tasks just queue), drives it from N client threads with
 keep-alive connections, prints p50/p95/p99 latency and throughput, then stops gunicorn and drops the database.
-Each request carries its own Idempotency-Key, as a well-behaved integration would.
+
+Two measurements: "saturation" (each client posts again as soon as it has its reply: the highest throughput, and
+the latency that 20 clients queueing for 2 cores get) and "paced" (the clients together offer --rate submissions
+a second on a fixed schedule, latency counted from the scheduled send time, so a slow server cannot hide queueing).
+Public-page clients load the form once for the CSRF cookie, then post answers with their own submission keys, as
+a browser does; API clients send their own Idempotency-Key, as a well-behaved integration would. The rate limits
+are raised (they are still counted) so that the server, not the limit, is measured.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import http.client
 import json
 import os
 import random
+import re
 import signal
 import socket
 import statistics
@@ -23,12 +32,14 @@ import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.core.management.base import BaseCommand
 
 from surveys.management.commands import _bench
 
 BENCH_REDIS = "redis://127.0.0.1:6379/14"
+BENCH_CACHE = "redis://127.0.0.1:6379/15"
 
 
 def _free_port() -> int:
@@ -44,7 +55,9 @@ class Command(BaseCommand):
         parser.add_argument("--clients", type=int, default=20)
         parser.add_argument("--seconds", type=float, default=20)
         parser.add_argument("--warmup", type=float, default=3)
-        parser.add_argument("--workers", type=int, default=3)
+        parser.add_argument("--endpoint", choices=["web", "api"], default="web")
+        parser.add_argument("--rate", type=float, default=300, help="Offered submissions/s of the paced run (0: skip).")
+        parser.add_argument("--workers", type=int, default=4)
         parser.add_argument("--threads", type=int, default=2, help="gthread threads per worker")
         parser.add_argument(
             "--batch", type=int, default=0, help="Post N responses per request to /api/v1/responses/batch/ instead."
@@ -55,8 +68,25 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if options["seed_only"]:
+            from surveys.models import Survey, SurveyLink
+
             seeded = _bench.seed_program(touchpoints=5)
-            print(json.dumps({"survey": seeded.survey_id, "touchpoints": seeded.touchpoint_ids, "key": seeded.api_key}))
+            survey = Survey.objects.get(pk=seeded.survey_id)
+            survey.touchpoints.add(*seeded.touchpoint_ids)
+            links = [
+                SurveyLink.objects.create(organization=seeded.organization, survey=survey, touchpoint_id=pk).token
+                for pk in seeded.touchpoint_ids
+            ]
+            print(
+                json.dumps(
+                    {
+                        "survey": seeded.survey_id,
+                        "touchpoints": seeded.touchpoint_ids,
+                        "key": seeded.api_key,
+                        "links": links,
+                    }
+                )
+            )
             return
         name = options["database"]
         out = self.stdout.write
@@ -69,15 +99,19 @@ class Command(BaseCommand):
             SECRET_KEY="bench-" + os.urandom(16).hex(),
             ALLOWED_HOSTS="127.0.0.1",
             CELERY_BROKER_URL=BENCH_REDIS,
+            CACHE_URL=BENCH_CACHE,
             CELERY_TASK_ALWAYS_EAGER="false",
             CONN_MAX_AGE="60",
             LOG_LEVEL="WARNING",
             # One API key drives everything: lift its throttle so that the server, not the limit, is measured.
             SURVEYS_API_RESPONSES_RATE="1000000/min",
+            SURVEYS_PUBLIC_RATE_LIMIT="1000000",
         )
         server = None
         try:
             _bench.manage(["migrate", "-v0"], env)
+            # DEBUG off serves pages with hashed static names, as production does: they need the manifest.
+            _bench.manage(["collectstatic", "--noinput", "-v0"], env)
             seed = json.loads(_bench.manage(["bench_submissions", "--seed-only"], env, capture_output=True).stdout)
             gunicorn = Path(sys.executable).parent / "gunicorn"
             command = [
@@ -101,19 +135,28 @@ class Command(BaseCommand):
                 command, cwd=_bench.MANAGE.parent, env=env, start_new_session=True
             )
             self._wait_until_up(port, server)
+            self.batch = options["batch"]
+            self.endpoint = "api" if self.batch else options["endpoint"]
+            target = (
+                "POST /s/t/<token>/ (the public survey page, form post with CSRF, answered by a redirect)"
+                if self.endpoint == "web"
+                else "POST /api/v1/responses/" + ("batch/" if self.batch else "") + " with an API key"
+            )
             out(
                 f"gunicorn: {options['workers']} workers x {options['threads']} threads (gthread), DEBUG off, "
-                f"CONN_MAX_AGE=60, Redis broker, no Celery worker; endpoint POST /api/v1/responses/ with an API key"
+                f"CONN_MAX_AGE=60, Redis broker and cache, no Celery worker; {target}"
             )
-            self.batch = options["batch"]
             self._drive(port, seed, options["clients"], options["warmup"], warmup=True)
-            before = self._cpu_seconds(server.pid, name)
-            client_before = time.process_time()
-            results = self._drive(port, seed, options["clients"], options["seconds"])
-            results["client_cpu"] = time.process_time() - client_before
-            after = self._cpu_seconds(server.pid, name)
-            results["cpu"] = {k: after[k] - before.get(k, 0.0) for k in after}
-            self._report(results, options)
+            for label, rate in (("saturation", 0.0), ("paced", options["rate"])):
+                if label == "paced" and (rate <= 0 or self.batch):
+                    continue
+                before = self._cpu_seconds(server.pid, name)
+                client_before = time.process_time()
+                results = self._drive(port, seed, options["clients"], options["seconds"], rate=rate)
+                results["client_cpu"] = time.process_time() - client_before
+                after = self._cpu_seconds(server.pid, name)
+                results["cpu"] = {k: after[k] - before.get(k, 0.0) for k in after}
+                self._report(results, options, label=label, rate=rate)
         finally:
             if server is not None and server.poll() is None:
                 os.killpg(server.pid, signal.SIGTERM)
@@ -179,38 +222,49 @@ class Command(BaseCommand):
                 time.sleep(0.2)
         raise SystemExit("gunicorn did not answer within a minute")
 
-    def _drive(self, port: int, seed: dict, clients: int, seconds: float, warmup: bool = False) -> dict:
-        """Each client thread posts as fast as it can on one keep-alive connection until the deadline."""
-        headers = {"Content-Type": "application/json", "Authorization": f"Api-Key {seed['key']}"}
+    def _drive(
+        self, port: int, seed: dict, clients: int, seconds: float, warmup: bool = False, rate: float = 0.0
+    ) -> dict:
+        """Each client thread posts on one keep-alive connection until the deadline: back to back, or paced."""
         latencies: list[list[float]] = [[] for _ in range(clients)]
         statuses: list[dict[int, int]] = [{} for _ in range(clients)]
         start_gate = threading.Barrier(clients + 1)
         deadline = [0.0]
+        began_at = [0.0]
+        failures: list[Exception] = []
+        interval = clients / rate if rate > 0 else 0.0
+        tag = "w" if warmup else ("p" if rate else "s")
 
         def client(index: int) -> None:
-            rng = random.Random(index)
-            own_headers = dict(headers)
-            url = "/api/v1/responses/batch/" if self.batch else "/api/v1/responses/"
+            rng = random.Random(f"{tag}{index}")
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            try:
+                request = (
+                    self._web_requests(conn, seed, rng) if self.endpoint == "web" else self._api_requests(seed, rng)
+                )
+            except Exception as exc:
+                failures.append(exc)
+                start_gate.abort()
+                return
             start_gate.wait()
             n = 0
-            while time.perf_counter() < deadline[0]:
+            # Paced clients start spread over one interval, so the offered load is even.
+            next_at = began_at[0] + interval * index / clients
+            while True:
+                if interval:
+                    pause = next_at - time.perf_counter()
+                    if pause > 0:
+                        time.sleep(pause)
+                    started = next_at
+                    next_at += interval
+                else:
+                    started = time.perf_counter()
+                if started >= deadline[0]:
+                    break
                 n += 1
-                items = [
-                    {
-                        "survey": seed["survey"],
-                        "touchpoint": rng.choice(seed["touchpoints"]),
-                        "answers": {"nps": rng.randint(0, 10), "csat": rng.randint(1, 5), "why": "Bra service"},
-                        "language": "sv",
-                        "channel": "web",
-                    }
-                    for _ in range(max(1, self.batch))
-                ]
-                body = json.dumps({"items": items} if self.batch else items[0])
-                own_headers["Idempotency-Key"] = f"{'w' if warmup else 'b'}-{index}-{n}-{rng.random()}"
-                started = time.perf_counter()
+                method, url, body, headers = request(f"{tag}-{index}-{n}-{rng.random():.12f}")
                 try:
-                    conn.request("POST", url, body=body, headers=own_headers)
+                    conn.request(method, url, body=body, headers=headers)
                     reply = conn.getresponse()
                     reply.read()
                     status = reply.status
@@ -225,48 +279,107 @@ class Command(BaseCommand):
         threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
         for t in threads:
             t.start()
-        deadline[0] = time.perf_counter() + seconds
-        start_gate.wait()
-        began = time.perf_counter()
+        began_at[0] = time.perf_counter() + 0.05
+        deadline[0] = began_at[0] + seconds
+        try:
+            start_gate.wait(timeout=120)
+        except threading.BrokenBarrierError:
+            raise SystemExit(f"A client could not start: {failures[:1] or 'timeout'}") from None
         for t in threads:
             t.join(seconds + 60)
-        elapsed = time.perf_counter() - began
+        elapsed = time.perf_counter() - began_at[0]
         merged: dict[int, int] = {}
         for s in statuses:
             for code, count in s.items():
                 merged[code] = merged.get(code, 0) + count
         return {"latencies": sorted(x for per in latencies for x in per), "statuses": merged, "elapsed": elapsed}
 
-    def _report(self, results: dict, options) -> None:
+    def _api_requests(self, seed: dict, rng: random.Random):
+        headers = {"Content-Type": "application/json", "Authorization": f"Api-Key {seed['key']}"}
+        url = "/api/v1/responses/batch/" if self.batch else "/api/v1/responses/"
+
+        def make(key: str):
+            items = [
+                {
+                    "survey": seed["survey"],
+                    "touchpoint": rng.choice(seed["touchpoints"]),
+                    "answers": {"nps": rng.randint(0, 10), "csat": rng.randint(1, 5), "why": "Bra service"},
+                    "language": "sv",
+                    "channel": "web",
+                }
+                for _ in range(max(1, self.batch))
+            ]
+            body = json.dumps({"items": items} if self.batch else items[0])
+            return "POST", url, body, {**headers, "Idempotency-Key": key}
+
+        return make
+
+    def _web_requests(self, conn: http.client.HTTPConnection, seed: dict, rng: random.Random):
+        """Load the form once (CSRF cookie and token, as a browser would), then post answers to it."""
+        token = rng.choice(seed["links"])
+        url = f"/s/t/{token}/"
+        conn.request("GET", url, headers={"Accept-Language": "sv"})
+        page = conn.getresponse()
+        html = page.read().decode()
+        cookie = next(
+            v.split(";", 1)[0] for k, v in page.getheaders() if k.lower() == "set-cookie" and v.startswith("csrftoken=")
+        )
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": cookie,
+            "Accept-Language": "sv",
+            "Referer": f"http://127.0.0.1{url}",
+        }
+
+        def make(key: str):
+            submission = hashlib.sha256(key.encode()).hexdigest()[:32]
+            body = urlencode(
+                {
+                    "csrfmiddlewaretoken": csrf,
+                    "submission": submission,
+                    "q_nps": rng.randint(0, 10),
+                    "q_csat": rng.randint(1, 5),
+                    "q_why": "Bra service",
+                }
+            )
+            return "POST", url, body, headers
+
+        return make
+
+    def _report(self, results: dict, options, *, label: str, rate: float) -> None:
         lat = results["latencies"]
-        ok = sum(count for code, count in results["statuses"].items() if 200 <= code < 300)
+        ok = sum(count for code, count in results["statuses"].items() if 200 <= code < 400)
+        out = self.stdout.write
         if not lat:
-            self.stdout.write("No requests completed.")
+            out("No requests completed.")
             return
 
         def pct(p: float) -> float:
             return 1000 * lat[min(len(lat) - 1, int(p * len(lat)))]
 
-        self.stdout.write(
+        how = f"paced at {rate:.0f}/s offered" if rate else "saturation (back to back)"
+        out(f"-- {label}: {how}")
+        out(
             f"{len(lat):,} requests in {results['elapsed']:.1f} s from {options['clients']} clients; "
             f"status counts {results['statuses']}"
         )
-        self.stdout.write(
+        out(
             f"latency ms: p50 {pct(0.50):.1f}  p95 {pct(0.95):.1f}  p99 {pct(0.99):.1f}  max {1000 * lat[-1]:.1f}  "
             f"mean {1000 * statistics.fmean(lat):.1f}"
         )
         cpu = results.get("cpu", {})
-        stored = ok * max(1, getattr(self, "batch", 0))
+        stored = ok * max(1, self.batch)
         if stored and cpu:
-            self.stdout.write(
-                f"CPU per stored response: web {1000 * cpu['web'] / stored:.1f} ms, "
-                f"PostgreSQL {1000 * cpu['db'] / stored:.1f} ms, "
-                f"load client {1000 * results['client_cpu'] / stored:.1f} ms "
-                f"(this machine has {os.cpu_count()} cores, shared with other work while measuring)"
+            out(
+                f"CPU per stored response: web {1000 * cpu['web'] / stored:.2f} ms, "
+                f"PostgreSQL {1000 * cpu['db'] / stored:.2f} ms, "
+                f"load client {1000 * results['client_cpu'] / stored:.2f} ms "
+                f"(this machine has {os.cpu_count()} cores, shared by all three)"
             )
-        if getattr(self, "batch", 0):
-            self.stdout.write(f"Batches of {self.batch}: {ok * self.batch / results['elapsed']:.0f} responses/s")
-        self.stdout.write(
-            f"RESULT throughput={ok / results['elapsed']:.0f} submissions/s p50_ms={pct(0.5):.1f} "
-            f"p95_ms={pct(0.95):.1f} (targets: >= 300/s, p95 < 50 ms)"
+        if self.batch:
+            out(f"Batches of {self.batch}: {ok * self.batch / results['elapsed']:.0f} responses/s")
+        out(
+            f"RESULT {self.endpoint} {label} throughput={ok / results['elapsed']:.0f} submissions/s "
+            f"p50_ms={pct(0.5):.1f} p95_ms={pct(0.95):.1f} (targets: >= 300/s, p95 < 50 ms)"
         )
