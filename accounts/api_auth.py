@@ -9,7 +9,7 @@ from rest_framework import authentication, exceptions, permissions
 
 from accounts.models import ApiKey, Organization, hash_api_key
 from accounts.scoping import OrgContext, context_for_api_key
-from cxplatform.rawrows import RowReader
+from cxplatform.rawrows import RowReader, execute_prepared
 
 KEYWORD = "Api-Key"
 
@@ -25,7 +25,7 @@ def _active_key(hashed: str) -> ApiKey | None:
         "WHERE k.hashed_key = %s AND k.revoked_at IS NULL"
     )
     with connection.cursor() as cursor:
-        cursor.execute(query, [hashed])
+        execute_prepared(cursor, "cx_active_api_key", query, [hashed])
         row = cursor.fetchone()
     if row is None:
         return None

@@ -1,9 +1,9 @@
 """A fixed-window counter per key, shared by all web processes when the cache is Redis.
 
-One round trip per hit whatever the rate: DRF's SimpleRateThrottle instead reads and rewrites the whole list of the
-window's request times on every request, which at thousands a minute costs more than the request itself. With
-Redis, INCR and EXPIRE go in one pipeline on a client kept per process (Django's Redis cache builds a new client
-object, with its callback tables, for every call); other cache backends use add + incr.
+One round trip per hit whatever the rate: DRF's SimpleRateThrottle instead reads and rewrites the whole list of
+the window's request times on every request, which at thousands a minute costs more than the request itself.
+With Redis: one INCR (and an EXPIRE on a window's first hit) on a client kept per process (Django's Redis cache
+builds a new client object, with its callback tables, for every call). Other cache backends: add + incr.
 """
 
 from __future__ import annotations
@@ -29,11 +29,10 @@ def hit(key: str, *, limit: int, period: int) -> tuple[bool, float]:
     name = f"rl:{key}:{int(now // period)}"
     backend = caches["default"]
     if isinstance(backend, RedisCache):
-        pipe = _redis_client(backend).pipeline(transaction=False)
-        full_name = backend.make_key(name)
-        pipe.incr(full_name)
-        pipe.expire(full_name, period * 2)
-        count = pipe.execute()[0]
+        client, full_name = _redis_client(backend), backend.make_key(name)
+        count = client.incr(full_name)
+        if count == 1:  # the window's first hit starts its expiry (a window's key is never written again after it)
+            client.expire(full_name, period * 2)
     else:
         backend.add(name, 0, timeout=period * 2)
         try:

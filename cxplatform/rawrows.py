@@ -7,8 +7,12 @@ caller writes the SQL with `reader.columns(alias)` for each model it joins and b
 
 from __future__ import annotations
 
+import re
+
 from django.db import connection
 from django.db.models import Model
+
+_CAST = re.compile(r"::[a-z0-9_]+(\[\])?")
 
 
 class RowReader:
@@ -62,3 +66,30 @@ class RowReader:
             cursor.execute(query, [organization_id, *ids])
             rows = cursor.fetchall()
         return {obj.pk: obj for obj in (self.build(row) for row in rows)}
+
+
+def execute_prepared(cursor, name: str, query: str, params) -> None:
+    """Run `query` (with %s placeholders) as a statement prepared once per database connection.
+
+    On PostgreSQL the hot statements then skip parsing and planning, which cost several times their execution
+    (0.7 ms planning vs 0.1 ms running for a submission's token look-up). Other databases run the query as is.
+    Prepared statements live in the session, so this does not suit a transaction-pooling proxy (pgbouncer in
+    transaction mode); the project connects to PostgreSQL directly.
+    """
+    if connection.vendor != "postgresql":
+        cursor.execute(query, params)
+        return
+    raw = connection.connection
+    state = getattr(connection, "_cx_prepared", None)
+    if state is None or state[0] is not raw:
+        state = connection._cx_prepared = (raw, set())
+    if name not in state[1]:
+        parts = query.split("%s")
+        numbered = parts[0] + "".join(f"${i}{part}" for i, part in enumerate(parts[1:], start=1))
+        cursor.execute(f"PREPARE {name} AS {numbered}")
+        state[1].add(name)
+    # EXECUTE's arguments are expressions of their own: a list becomes ARRAY[...] with an inferred type (text[]
+    # for NULLs only), so each argument gets the cast that follows its placeholder in the query.
+    casts = [_CAST.match(part) for part in query.split("%s")[1:]]
+    placeholders = ", ".join("%s" + (m.group(0) if m else "") for m in casts)
+    cursor.execute(f"EXECUTE {name}({placeholders})" if params else f"EXECUTE {name}", params)

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from customers.models import Customer
+from cxplatform.rawrows import execute_prepared
 from journeys.models import Touchpoint
 from surveys.ingestion.errors import InvitationExpired, InvitationUsed, SubmissionMismatch
 from surveys.ingestion.validation import clean_answers
@@ -82,6 +83,28 @@ def _claim_invitation(*, invitation: Invitation, now: dt.datetime) -> None:
     raise InvitationExpired()
 
 
+def _instance(model, related: dict, *, saved: bool = False, **values):
+    """A model instance built positionally, as the ORM builds fetched rows, with its related objects cached.
+
+    Keyword construction goes through a descriptor per foreign key; on the submission path, which builds a
+    response and its answers for every request, that was a tenth of the CPU time.
+    """
+    for name, obj in related.items():
+        values[f"{name}_id"] = obj.pk if obj is not None else None
+    values.setdefault("id", None)
+    attnames = _ATTNAMES.get(model)
+    if attnames is None:
+        attnames = _ATTNAMES[model] = [f.attname for f in model._meta.concrete_fields]
+    instance = model(*(values[name] for name in attnames))
+    instance._state.fields_cache.update(related)
+    if saved:
+        instance._state.adding, instance._state.db = False, connection.alias
+    return instance
+
+
+_ATTNAMES: dict[type, list[str]] = {}
+
+
 class _KeyTaken(Exception):
     pass
 
@@ -127,20 +150,23 @@ def response_submit(
     if timezone.is_naive(submitted_at):
         submitted_at = timezone.make_aware(submitted_at, _organization_tz(organization))
     submitted_on = submitted_at.astimezone(_organization_tz(organization)).date()
-    journey_id = touchpoint.journey_id if touchpoint is not None else survey.journey_id
-    response = Response(
-        organization=organization,
-        survey=survey,
-        version=version,
-        touchpoint=touchpoint,
-        journey_id=journey_id,
-        customer=customer,
-        invitation=invitation,
+    response = _instance(
+        Response,
+        {
+            "organization": organization,
+            "survey": survey,
+            "version": version,
+            "touchpoint": touchpoint,
+            "customer": customer,
+            "invitation": invitation,
+        },
+        journey_id=touchpoint.journey_id if touchpoint is not None else survey.journey_id,
         language=(language or "")[:8],
         channel=channel or "",
         source=source,
         submitted_at=submitted_at,
         idempotency_key=idempotency_key,
+        processed_at=None,
         created_at=now,
     )
     try:
@@ -165,13 +191,13 @@ def response_submit(
         if existing is None:
             raise InvitationUsed() if invitation is not None else IntegrityError("response not stored")
         return existing, False
+    related = {"organization": organization, "response": response, "touchpoint": touchpoint}
     answers_created = [
-        Answer(
-            pk=pk,
-            organization=organization,
-            response=response,
-            question=a.question,
-            touchpoint=touchpoint,
+        _instance(
+            Answer,
+            {**related, "question": a.question},
+            saved=True,
+            id=pk,
             submitted_on=submitted_on,
             metric=a.metric,
             value=a.value,
@@ -198,8 +224,8 @@ WITH r AS (
 ), a AS (
     INSERT INTO {Answer._meta.db_table} (organization_id, response_id, question_id, touchpoint_id, submitted_on,
         metric, value, text, choices)
-    SELECT %s, r.id, v.question_id, %s, %s, v.metric, v.value, v.text, v.choices
-    FROM r CROSS JOIN unnest(%s::bigint[], %s::text[], %s::float8[], %s::text[], %s::jsonb[])
+    SELECT %s, r.id, v.question_id, %s, %s::date, v.metric, v.value, v.text, v.choices::jsonb
+    FROM r CROSS JOIN unnest(%s::bigint[], %s::text[], %s::float8[], %s::text[], %s::text[])
         WITH ORDINALITY AS v(question_id, metric, value, text, choices, n)
     ORDER BY v.n
     RETURNING id, question_id
@@ -229,7 +255,7 @@ def _insert_response(response: Response, cleaned: list, submitted_on: dt.date) -
         [json.dumps(a.choices) for a in cleaned],
     ]  # fmt: skip
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT_RESPONSE, params)
+        execute_prepared(cursor, "cx_insert_response", _INSERT_RESPONSE, params)
         row = cursor.fetchone()
     if row is None:
         return None

@@ -11,7 +11,7 @@ from django.db import connection
 
 from accounts.models import Organization
 from customers.models import Customer
-from cxplatform.rawrows import RowReader
+from cxplatform.rawrows import RowReader, execute_prepared
 from journeys.models import Journey, Touchpoint
 from surveys.builder.selectors import version_questions
 from surveys.models import Invitation, Question, Survey, SurveyLink, SurveyVersion
@@ -57,7 +57,7 @@ def _by_token(head: type[SurveyLink] | type[Invitation], token: str):
     if query is None:
         query = _QUERIES[head] = _token_query(head)
     with connection.cursor() as cursor:
-        cursor.execute(query, [token])
+        execute_prepared(cursor, f"cx_{head._meta.model_name}_by_token", query, [token])
         row = cursor.fetchone()
     if row is None:
         return None
