@@ -9,6 +9,7 @@ rolled-back change marks nothing and a re-sent signal marks nothing new. Changes
 from __future__ import annotations
 
 from kpis.rollups import (
+    clear_answer_customer,
     mark_dirty_for_answer,
     mark_dirty_for_customers,
     mark_dirty_for_responses,
@@ -70,4 +71,5 @@ def on_customer_pre_delete(sender, instance, origin=None, **kwargs) -> None:
     if _whole_organization(origin):
         return
     mark_dirty_for_customers([instance.pk])
+    clear_answer_customer(instance.pk)
     schedule_aggregation()

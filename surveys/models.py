@@ -330,6 +330,24 @@ class Response(OrgOwned):
         ]
 
 
+def _fill_customer(answers) -> None:
+    for answer in answers:
+        if answer.customer_id is None and answer.response_id is not None:
+            response = answer._state.fields_cache.get("response")
+            answer.customer_id = (
+                response.customer_id
+                if response is not None
+                else Response.objects.filter(pk=answer.response_id).values_list("customer_id", flat=True).first()
+            )
+
+
+class AnswerQuerySet(OrgQuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        _fill_customer(objs)
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class Answer(OrgOwned):
     # Not indexed on their own: the organization and touchpoint lead or sit in the covering index below, the
     # response leads the unique (response, question) index. Each index would cost every stored answer a write.
@@ -341,10 +359,24 @@ class Answer(OrgOwned):
         Touchpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     submitted_on = models.DateField()
+    # Denormalised from the response (a response's customer never changes; deleting the customer clears both, see
+    # kpis.receivers): the segment rollups then find each answer's customer without visiting the response.
+    # Writers that go round the ORM set it themselves; save() and bulk_create() fill it in from the response.
+    customer = models.ForeignKey(
+        Customer,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
     metric = models.CharField(max_length=50, blank=True)
     value = models.FloatField(null=True, blank=True)
     text = models.TextField(blank=True)
     choices = models.JSONField(default=list, blank=True)
+
+    objects = AnswerQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["response", "question"], name="answer_unique_question")]
@@ -353,7 +385,12 @@ class Answer(OrgOwned):
             # answers from the index alone, without one heap visit per answer.
             models.Index(
                 fields=["touchpoint", "submitted_on", "metric"],
-                include=["value", "response", "organization"],
+                include=["value", "response", "organization", "customer"],
                 name="answer_tp_day_metric_cover",
             )
         ]
+
+    def save(self, *args, **kwargs):
+        if self._state.adding:
+            _fill_customer([self])
+        super().save(*args, **kwargs)

@@ -68,6 +68,16 @@ def mark_dirty_for_customers(customer_ids: Iterable[int]) -> None:
     _mark(sql.MARK_CUSTOMERS, list(customer_ids))
 
 
+def clear_answer_customer(customer_id: int) -> None:
+    """The customer is being deleted: their answers' copy of the customer goes as the responses' does."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {sql.ANSWER} SET customer_id = NULL WHERE customer_id = %s "
+            f"AND response_id IN (SELECT id FROM {sql.RESPONSE} WHERE customer_id = %s)",
+            [customer_id, customer_id],
+        )
+
+
 def mark_dirty_keys(*, organization_id: int, kind: str, keys: Iterable[tuple[int, dt.date]]) -> int:
     rows = [DirtyRollup(organization_id=organization_id, kind=kind, key_id=k, day=d) for k, d in keys]
     DirtyRollup.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)

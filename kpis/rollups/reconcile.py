@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.models import Organization
 from kpis.models import Reconciliation
 from kpis.rollups import sql
-from kpis.rollups.aggregation import aggregate_dirty, mark_dirty_keys
+from kpis.rollups.aggregation import aggregate_dirty, mark_dirty_for_responses, mark_dirty_keys
 
 SAMPLE = 20
 PENDING = "kpis_recon_pending"
@@ -116,9 +116,33 @@ def find_differences() -> tuple[list[Difference], dict[int, int]]:
     return diffs, dict(checked)
 
 
+def repair_answer_customers() -> int:
+    """Answers whose copy of the customer differs from their response's (written round the ORM): set it right and
+    mark their keys dirty. Returns how many responses had such answers."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {sql.ANSWER} a SET customer_id = r.customer_id FROM {sql.RESPONSE} r "
+                f"WHERE r.id = a.response_id AND a.customer_id IS DISTINCT FROM r.customer_id "
+                f"RETURNING a.response_id"
+            )
+        else:
+            cursor.execute(
+                f"UPDATE {sql.ANSWER} SET customer_id = (SELECT r.customer_id FROM {sql.RESPONSE} r "
+                f"WHERE r.id = {sql.ANSWER}.response_id) WHERE customer_id IS NOT (SELECT r.customer_id "
+                f"FROM {sql.RESPONSE} r WHERE r.id = {sql.ANSWER}.response_id) RETURNING response_id"
+            )
+        response_ids = sorted({row[0] for row in cursor.fetchall()})
+        if response_ids:
+            mark_dirty_for_responses(response_ids)
+    return len(response_ids)
+
+
 def reconcile_rollups(*, fix: bool = True) -> list[Reconciliation]:
     """Compare, fix (optionally) and record one `Reconciliation` per organization."""
     started = timezone.now()
+    if fix:
+        repair_answer_customers()
     aggregate_dirty()  # what is merely waiting is not a difference
     diffs, checked = find_differences()
     by_org: dict[int, list[Difference]] = defaultdict(list)

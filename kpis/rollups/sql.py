@@ -36,7 +36,7 @@ STAT_EXPRESSIONS = [
 SCORED = "a.value IS NOT NULL AND a.metric <> ''"
 
 # The answer columns any rollup reads (keys, statistics, the response to join); see `Answer.Meta.indexes`.
-LATERAL_COLUMNS = "a.organization_id, a.response_id, a.touchpoint_id, a.submitted_on, a.metric, a.value"
+LATERAL_COLUMNS = "a.organization_id, a.response_id, a.customer_id, a.touchpoint_id, a.submitted_on, a.metric, a.value"
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,8 @@ SEGMENT = RollupTable(
     table=SegmentRollup._meta.db_table,
     key_column="touchpoint_id",
     dirty_kind=DirtyRollup.Kind.TOUCHPOINT,
-    joins=f" JOIN {RESPONSE} r ON r.id = a.response_id LEFT JOIN {CUSTOMER} c ON c.id = r.customer_id",
+    # The answer carries its response's customer: no visit to the responses.
+    joins=f" LEFT JOIN {CUSTOMER} c ON c.id = a.customer_id",
     key_expr="a.touchpoint_id",
     where="a.touchpoint_id IS NOT NULL",
     dim_columns=("segment", "persona_key"),

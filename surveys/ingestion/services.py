@@ -191,7 +191,7 @@ def response_submit(
         if existing is None:
             raise InvitationUsed() if invitation is not None else IntegrityError("response not stored")
         return existing, False
-    related = {"organization": organization, "response": response, "touchpoint": touchpoint}
+    related = {"organization": organization, "response": response, "touchpoint": touchpoint, "customer": customer}
     answers_created = [
         _instance(
             Answer,
@@ -223,8 +223,8 @@ WITH r AS (
     RETURNING id
 ), a AS (
     INSERT INTO {Answer._meta.db_table} (organization_id, response_id, question_id, touchpoint_id, submitted_on,
-        metric, value, text, choices)
-    SELECT %s, r.id, v.question_id, %s, %s::date, v.metric, v.value, v.text, v.choices::jsonb
+        metric, value, text, choices, customer_id)
+    SELECT %s, r.id, v.question_id, %s, %s::date, v.metric, v.value, v.text, v.choices::jsonb, %s::bigint
     FROM r CROSS JOIN unnest(%s::bigint[], %s::text[], %s::float8[], %s::text[], %s::text[])
         WITH ORDINALITY AS v(question_id, metric, value, text, choices, n)
     ORDER BY v.n
@@ -247,7 +247,7 @@ def _insert_response(response: Response, cleaned: list, submitted_on: dt.date) -
     params = [
         r.organization_id, r.survey_id, r.version_id, r.touchpoint_id, r.journey_id, r.customer_id,
         r.invitation_id, r.language, r.channel, r.source, r.submitted_at, r.idempotency_key, r.created_at,
-        r.organization_id, r.touchpoint_id, submitted_on,
+        r.organization_id, r.touchpoint_id, submitted_on, r.customer_id,
         [a.question.pk for a in cleaned],
         [a.metric for a in cleaned],
         [a.value for a in cleaned],

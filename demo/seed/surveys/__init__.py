@@ -481,6 +481,7 @@ class _Builder:
                     Answer(
                         organization=self.org,
                         response_id=response.pk,
+                        customer_id=response.customer_id,
                         question=question,
                         touchpoint_id=response.touchpoint_id,
                         submitted_on=submitted_on,

@@ -229,7 +229,8 @@ class Command(BaseCommand):
             "source, submitted_at, processed_at, created_at"
         )
         answer_cols = (
-            "organization_id, response_id, question_id, touchpoint_id, submitted_on, metric, value, text, choices"
+            "organization_id, response_id, question_id, touchpoint_id, submitted_on, metric, value, text, choices, "
+            "customer_id"
         )
         ids = []
         with connection.cursor() as cursor:
@@ -272,16 +273,16 @@ class Command(BaseCommand):
                     )
                     score = max(0, min(10, round(rng.gauss(mean, 2.2))))
                     ans_buf.write(
-                        f"{org_id}\t{rid}\t{questions['nps']}\t{tp_col}\t{day.isoformat()}\tnps\t{score}\t\t[]\n"
+                        f"{org_id}\t{rid}\t{questions['nps']}\t{tp_col}\t{day.isoformat()}\tnps\t{score}\t\t[]\t{cust}\n"
                     )
                     if rng.random() < 0.5:
                         csat = max(1, min(5, round(score / 2.2)))
                         ans_buf.write(
-                            f"{org_id}\t{rid}\t{questions['csat']}\t{tp_col}\t{day.isoformat()}\tcsat\t{csat}\t\t[]\n"
+                            f"{org_id}\t{rid}\t{questions['csat']}\t{tp_col}\t{day.isoformat()}\tcsat\t{csat}\t\t[]\t{cust}\n"
                         )
                     if rng.random() < 0.2:
                         ans_buf.write(
-                            f"{org_id}\t{rid}\t{questions['why']}\t{tp_col}\t{day.isoformat()}\t\t\\N\t{rng.choice(COMMENTS)}\t[]\n"
+                            f"{org_id}\t{rid}\t{questions['why']}\t{tp_col}\t{day.isoformat()}\t\t\\N\t{rng.choice(COMMENTS)}\t[]\t{cust}\n"
                         )
                 resp_buf.seek(0)
                 ans_buf.seek(0)

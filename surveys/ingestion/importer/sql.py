@@ -347,9 +347,11 @@ def _insert_rows(cursor, plan: Plan, tables: Tables, params: dict[str, Any]) -> 
     cursor.execute(
         f"""
         INSERT INTO {Answer._meta.db_table} (
-            organization_id, response_id, question_id, touchpoint_id, submitted_on, metric, value, text, choices
+            organization_id, response_id, question_id, touchpoint_id, submitted_on, metric, value, text, choices,
+            customer_id
         )
-        SELECT %(org)s, c.rid, a.question_id, c.touchpoint_id, c.submitted_on, a.metric, a.value, a.text, a.choices
+        SELECT %(org)s, c.rid, a.question_id, c.touchpoint_id, c.submitted_on, a.metric, a.value, a.text, a.choices,
+            c.customer_id
         FROM {tables.clean} c
         JOIN {tables.inserted} i ON i.id = c.rid
         CROSS JOIN LATERAL (VALUES {", ".join(values)}) AS a(question_id, metric, value, text, choices, present)
