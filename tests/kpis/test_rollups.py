@@ -199,3 +199,26 @@ def test_survey_factories_make_answers_the_rollups_count(cast_a):
     rollups.mark_dirty_for_responses([response.pk])
     rollups.aggregate_dirty()
     assert Rollup.objects.get(touchpoint=tp).promoters == 1
+
+
+def test_answers_carry_their_responses_customer_and_the_reconciliation_repairs_a_wrong_copy(world_a, cast_a):
+    business = CustomerFactory(organization=cast_a.org, segment="Business")
+    consumer = CustomerFactory(organization=cast_a.org, segment="Consumer")
+    tp = world_a.touchpoints[0]
+    world_a.respond(tp, DAY, nps=10, customer=business)
+    world_a.respond(tp, DAY, nps=3, customer=consumer)
+    rollups.aggregate_dirty()
+    assert {(a.customer_id, a.response.customer_id) for a in Answer.objects.select_related("response")} == {
+        (business.pk, business.pk),
+        (consumer.pk, consumer.pk),
+    }
+    # A writer that went round the ORM put the wrong customer on an answer: the segment rollup follows it...
+    Answer.objects.filter(response__customer=consumer).update(customer=business)
+    rollups.mark_dirty_for_range([tp.pk], DAY, DAY)
+    rollups.aggregate_dirty()
+    assert not SegmentRollup.objects.filter(segment="Consumer").exists()
+    # ...until the nightly reconciliation copies the response's customer back and recomputes the key.
+    rollups.reconcile_rollups()
+    assert not Answer.objects.filter(response__customer=consumer).exclude(customer=consumer).exists()
+    assert SegmentRollup.objects.get(segment="Consumer", metric="nps").n == 1
+    assert stored_rollups() == expected_rollups()

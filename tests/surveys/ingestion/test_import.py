@@ -110,6 +110,8 @@ def test_good_bad_and_duplicate_rows(prog, do_import):
     answers = {(a.question.code, a.metric, a.value, a.text) for a in Answer.objects.filter(response=first)}
     assert answers == {("nps", "nps", 9.0, ""), ("csat", "csat", 4.0, ""), ("why", "", None, "Great")}
     assert set(Answer.objects.filter(response=first).values_list("submitted_on", flat=True)) == {dt.date(2026, 3, 1)}
+    # Each answer carries its response's customer (the segment rollups read it from there).
+    assert {a.customer_id == a.response.customer_id for a in Answer.objects.select_related("response")} == {True}
     assert responses.get(language="en").submitted_at.date() == dt.date(2026, 3, 1)  # 2 March 00:00 in Stockholm
     report = report_rows(job)
     assert [r["import_row"] for r in report] == ["6", "7", "8", "9", "10", "11", "12", "13"]

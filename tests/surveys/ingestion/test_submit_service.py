@@ -54,6 +54,7 @@ def test_a_valid_response_is_stored_with_denormalised_answers(prog_a):
     assert answers["why"].text == "ok"
     assert {a.touchpoint_id for a in answers.values()} == {prog_a.touchpoint.pk}
     assert {a.submitted_on for a in answers.values()} == {dt.date(2026, 3, 2)}
+    assert {a.customer_id for a in answers.values()} == {prog_a.customer.pk}
 
 
 @pytest.mark.parametrize(
