@@ -195,7 +195,28 @@ class CustomerImportHandler(ImportHandler):
                 _upsert_postgresql(org_id, to_write, fields)
             else:
                 _upsert_bulk_create(org_id, to_write, fields)
+            _moved_slices(org_id, fields, existing, to_write)
         return created, len(to_write) - created
+
+
+def _moved_slices(org_id: int, fields: list[str], existing: dict, written: list[dict[str, Any]]) -> None:
+    """Customers whose segment or persona the import changed: their past answers move between segment rollups."""
+    slice_fields = [f for f in ("segment", "persona_id") if f in fields]
+    if not slice_fields:
+        return
+    index = {f: fields.index(f) for f in slice_fields}
+    moved = [
+        row["external_id"]
+        for row in written
+        if row["external_id"] in existing
+        and any(existing[row["external_id"]][index[f]] != row[f] for f in slice_fields)
+    ]
+    if moved:
+        from kpis.rollups import mark_dirty_for_customers, schedule_aggregation
+
+        ids = Customer.objects.for_org(org_id).filter(external_id__in=moved).values_list("pk", flat=True)
+        mark_dirty_for_customers(list(ids))
+        schedule_aggregation()
 
 
 # On PostgreSQL a batch is COPied into a temporary table and upserted from there in one statement: about five

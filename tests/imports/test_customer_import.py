@@ -309,3 +309,21 @@ def test_quotes_commas_newlines_and_blank_cells_survive_the_import(upsert_path, 
     assert anna.persona.name == "Family"
     bo = Customer.objects.get(external_id="Q-2")
     assert (bo.name, bo.segment, bo.persona) == ("Bo", "", None)
+
+
+def test_a_reimport_that_moves_customers_between_segments_moves_their_answers(upsert_path, import_as, cast_a):
+    from kpis import rollups
+    from kpis.models import SegmentRollup
+    from tests.kpis.conftest import expected_rollups, make_world, stored_rollups
+
+    world = make_world(cast_a.org)
+    content = f"{HEADER}\nC-1,Astrid,a@example.se,,sv,Private,,yes,yes\nC-2,Bo,b@example.se,,sv,Private,,yes,no\n"
+    import_as(cast_a.cx_manager, content)
+    for external_id, nps in (("C-1", 9), ("C-2", 4)):
+        world.respond(world.touchpoints[0], nps=nps, customer=Customer.objects.get(external_id=external_id))
+    rollups.aggregate_dirty()
+    assert set(SegmentRollup.objects.values_list("segment", flat=True)) == {"Private"}
+    import_as(cast_a.cx_manager, content.replace("Bo,b@example.se,,sv,Private", "Bo,b@example.se,,sv,Business"))
+    rollups.aggregate_dirty()
+    assert set(SegmentRollup.objects.values_list("segment", flat=True)) == {"Private", "Business"}
+    assert stored_rollups() == expected_rollups()
