@@ -293,8 +293,10 @@ class Response(OrgOwned):
     touchpoint = models.ForeignKey(
         Touchpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
+    # A copy of the touchpoint's (or survey's) journey: checked where it is copied from, so no constraint check
+    # per stored response (Django still applies SET_NULL when a journey is deleted).
     journey = models.ForeignKey(
-        Journey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        Journey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False, db_constraint=False
     )
     # Indexed by (customer, submitted_at) below.
     customer = models.ForeignKey(
@@ -351,12 +353,22 @@ class AnswerQuerySet(OrgQuerySet):
 class Answer(OrgOwned):
     # Not indexed on their own: the organization and touchpoint lead or sit in the covering index below, the
     # response leads the unique (response, question) index. Each index would cost every stored answer a write.
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # The organization and touchpoint are copies of the response's (which has the constraints), so they are not
+    # checked again for every answer; Django still cascades and sets NULL on delete.
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers", db_index=False)
     question = models.ForeignKey(Question, on_delete=models.RESTRICT, related_name="answers")
     # Denormalised from the response so rollups are one GROUP BY over one table.
     touchpoint = models.ForeignKey(
-        Touchpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        Touchpoint,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     submitted_on = models.DateField()
     # Denormalised from the response (a response's customer never changes; deleting the customer clears both, see
