@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, Organization, Role
 from customers.models import Customer
+from cxplatform.startup import warm_and_freeze
 from journeys.models import Channel, Journey, Persona, Stage, Touchpoint
 from kpis import rollups
 from kpis.models import DirtyRollup, JourneyRollup, Kpi, Rollup, SegmentRollup, Target
@@ -421,6 +422,8 @@ class Command(BaseCommand):
             ("organization overview", reverse("kpis:overview"), {"period": "90"}),
         ]
         client.get(pages[0][1], pages[0][2])  # warm-up (session, imports, template cache)
+        # As the web process does at start-up (cxplatform/wsgi.py): long-lived objects out of the GC's sight.
+        warm_and_freeze()
         for label, url, params in pages:
             times = []
             queries = []
