@@ -45,7 +45,7 @@ def _chunks(items: list, size: int) -> Iterable[list]:
 
 def mark_dirty_for_responses(response_ids: Iterable[int]) -> None:
     """Mark every key touched by these responses' answers (call inside the transaction that changed them)."""
-    _mark(sql.MARK_RESPONSE, list(response_ids))
+    _mark(sql.mark_response_sql(connection.vendor), list(response_ids))
 
 
 def _mark(statement: str, ids: list[int]) -> None:

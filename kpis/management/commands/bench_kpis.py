@@ -104,7 +104,8 @@ class Command(BaseCommand):
         program = self._program(customers)
         existing = Response.objects.filter(organization=program.org).count()
         if reuse and existing >= responses:
-            responses = existing  # the previous run's responses (plus its incremental ones)
+            self._forget_today(program)
+            responses = Response.objects.filter(organization=program.org).count()  # with earlier late ones
         else:
             self._truncate()
             started = time.perf_counter()
@@ -128,6 +129,16 @@ class Command(BaseCommand):
         self._bench_segment_choice(program)
 
     # -- data -------------------------------------------------------------------------------------------------
+
+    def _forget_today(self, p: Program) -> None:
+        """Drop what earlier runs' live increments stored today, so that today again holds only this run's."""
+        today = timezone.localdate()
+        start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {Answer._meta.db_table} WHERE submitted_on >= %s", [today])
+            cursor.execute(f"DELETE FROM {Response._meta.db_table} WHERE submitted_at >= %s", [start])
+            for model in (Rollup, SegmentRollup, JourneyRollup):
+                cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE day >= %s", [today])
 
     def _program(self, customer_count: int) -> Program:
         # The program (journeys, touchpoints, customers) is kept between runs; only the responses are regenerated.
