@@ -300,6 +300,8 @@ class SegmentRollup(OrgOwned, RollupStats):
                 fields=["touchpoint", "day", "metric", "segment", "persona_key"], name="segmentrollup_unique_key"
             )
         ]
+        # The segment filter of the dashboards: one range per touchpoint instead of every slice of every day.
+        indexes = [models.Index(fields=["touchpoint", "segment", "metric", "day"], name="segmentrollup_segment_idx")]
 
     def __str__(self) -> str:
         return f"touchpoint {self.touchpoint_id} {self.day} {self.metric} {self.segment}/{self.persona_key}: n={self.n}"
