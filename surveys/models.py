@@ -333,14 +333,21 @@ class Response(OrgOwned):
 
 
 def _fill_customer(answers) -> None:
+    """Copy each answer's response's customer onto it: from the cached response, else one query for all."""
+    missing = []
     for answer in answers:
         if answer.customer_id is None and answer.response_id is not None:
             response = answer._state.fields_cache.get("response")
-            answer.customer_id = (
-                response.customer_id
-                if response is not None
-                else Response.objects.filter(pk=answer.response_id).values_list("customer_id", flat=True).first()
-            )
+            if response is not None:
+                answer.customer_id = response.customer_id
+            else:
+                missing.append(answer)
+    if missing:
+        customers = dict(
+            Response.objects.filter(pk__in={a.response_id for a in missing}).values_list("pk", "customer_id")
+        )
+        for answer in missing:
+            answer.customer_id = customers.get(answer.response_id)
 
 
 class AnswerQuerySet(OrgQuerySet):

@@ -170,14 +170,14 @@ def surveys_by_id(*, ctx: OrgContext, ids: Iterable[int]) -> dict[int, Survey]:
     return _SURVEYS.in_org_by_ids(organization_id=ctx.org_id, ids=ids)
 
 
-# Published versions never change (surveys/models.py), so their questions are kept per process for a minute:
-# every submission needs them, and reading them is a third of a submission's queries.
+# Published versions never change (surveys/models.py), so they are kept per process for a minute; their questions
+# come from surveys.public.selectors.published_questions, the one per-process question cache.
 PUBLISHED_VERSION_TTL = 60.0
 _published_versions: dict[int, tuple[float, SurveyVersion]] = {}
 
 
 def published_versions_by_id(*, ctx: OrgContext, ids: Iterable[int]) -> dict[int, SurveyVersion]:
-    """Published versions of the organization, with their questions prefetched (cached briefly per process)."""
+    """Published versions of the organization (cached briefly per process)."""
     now = time.monotonic()
     found: dict[int, SurveyVersion] = {}
     missing = set()
@@ -188,11 +188,7 @@ def published_versions_by_id(*, ctx: OrgContext, ids: Iterable[int]) -> dict[int
         else:
             missing.add(pk)
     if missing:
-        qs = (
-            SurveyVersion.objects.for_org(ctx.organization)
-            .filter(pk__in=missing, published_at__isnull=False)
-            .prefetch_related("questions")
-        )
+        qs = SurveyVersion.objects.for_org(ctx.organization).filter(pk__in=missing, published_at__isnull=False)
         for version in qs:
             found[version.pk] = version
             _published_versions[version.pk] = (now + PUBLISHED_VERSION_TTL, version)
