@@ -255,12 +255,17 @@ class ContactDecision(OrgOwned):
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.EVENT)
     occurred_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # The caller's key for a touchpoint event: a retried event gets this decision back instead of a second one.
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["organization", "created_at"]),
             models.Index(fields=["organization", "customer", "created_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "idempotency_key"], name="decision_unique_idempotency_key"),
         ]
 
     def __str__(self) -> str:

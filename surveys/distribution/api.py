@@ -6,14 +6,17 @@ import datetime as dt
 
 from django.conf import settings
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiExample, extend_schema
-from rest_framework import serializers, status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cxplatform.api import OrgRelatedField
 from journeys.models import Touchpoint
 from surveys.distribution import services
+from surveys.ingestion.api import IDEMPOTENCY_HEADER
+from surveys.ingestion.services import IDEMPOTENCY_KEY_MAX_LENGTH
 from surveys.models import ContactDecision
 
 
@@ -24,6 +27,12 @@ class TouchpointEventView(APIView):
         occurred_at = serializers.DateTimeField(required=False, help_text="When it happened (default: now).")
         language = serializers.ChoiceField(
             choices=settings.SURVEY_LANGUAGES, required=False, help_text="Survey language (default: the customer's)."
+        )
+        idempotency_key = serializers.CharField(
+            max_length=IDEMPOTENCY_KEY_MAX_LENGTH,
+            required=False,
+            allow_blank=True,
+            help_text="Your id for this event (or the Idempotency-Key header): a retry returns the first decision.",
         )
 
         def validate_occurred_at(self, value):
@@ -38,6 +47,9 @@ class TouchpointEventView(APIView):
         reason = serializers.ChoiceField(choices=ContactDecision.Reason.choices)
         message = serializers.CharField()
         invitation_id = serializers.IntegerField(allow_null=True)
+        replayed = serializers.BooleanField(
+            default=False, help_text="True when this event was decided before (same idempotency key)."
+        )
         survey_id = serializers.IntegerField(allow_null=True)
         send_after = serializers.DateTimeField(
             allow_null=True, source="invitation.send_after", default=None, help_text="When the e-mail goes out."
@@ -55,8 +67,19 @@ class TouchpointEventView(APIView):
         description=(
             "Applies the contact rules (consent, inactive touchpoint, published survey, event age, quarantine, "
             "touchpoint priority within the hold window) and answers with the decision. 201 when an invitation "
-            "was created, 200 when not. Every decision is recorded."
+            "was created, 200 when not. Every decision is recorded. Retries are safe with an `Idempotency-Key` "
+            "header (or `idempotency_key` field): a repeated event records nothing and returns the first decision "
+            "with `replayed: true` and status 200."
         ),
+        parameters=[
+            OpenApiParameter(
+                IDEMPOTENCY_HEADER,
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="Your id for this event, at most 100 characters.",
+            )
+        ],
         request=InputSerializer,
         responses={201: OutputSerializer, 200: OutputSerializer},
         examples=[
@@ -71,12 +94,20 @@ class TouchpointEventView(APIView):
     def post(self, request):
         data = self.InputSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        decision = services.touchpoint_event_record(
-            organization=request.org_ctx.organization,
-            customer_external_id=data.validated_data["customer_external_id"],
-            touchpoint=data.validated_data["touchpoint"],
-            occurred_at=data.validated_data.get("occurred_at"),
-            language=data.validated_data.get("language", ""),
-        )
+        key = request.headers.get(IDEMPOTENCY_HEADER, "").strip() or data.validated_data.get("idempotency_key", "")
+        if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+            raise exceptions.ValidationError({"idempotency_key": ["Keep the key under 100 characters."]})
+        try:
+            decision = services.touchpoint_event_record(
+                organization=request.org_ctx.organization,
+                customer_external_id=data.validated_data["customer_external_id"],
+                touchpoint=data.validated_data["touchpoint"],
+                occurred_at=data.validated_data.get("occurred_at"),
+                language=data.validated_data.get("language", ""),
+                idempotency_key=key or None,
+            )
+        except services.EventReplayed as replay:
+            body = self.OutputSerializer(replay.decision).data
+            return Response({**body, "replayed": True}, status=status.HTTP_200_OK)
         body = self.OutputSerializer(decision).data
         return Response(body, status=status.HTTP_201_CREATED if decision.invited else status.HTTP_200_OK)

@@ -130,6 +130,7 @@ def contact_decide(
     allow_replace: bool = False,
     require_email: bool = False,
     now: dt.datetime | None = None,
+    idempotency_key: str | None = None,
 ) -> ContactDecision:
     """Apply the contact rules (surveys.distribution.rules), invite if they allow it, and record the decision."""
     now = now or timezone.now()
@@ -199,6 +200,21 @@ def contact_decide(
         source=source,
         occurred_at=occurred_at,
         created_at=now,
+        idempotency_key=idempotency_key or None,
+    )
+
+
+class EventReplayed(Exception):
+    """A touchpoint event with this idempotency key was decided before: `decision` is that first decision."""
+
+    def __init__(self, decision: ContactDecision):
+        super().__init__(f"event already decided: decision {decision.pk}")
+        self.decision = decision
+
+
+def _decision_for_key(organization: Organization, key: str) -> ContactDecision | None:
+    return (
+        ContactDecision.objects.for_org(organization).select_related("invitation").filter(idempotency_key=key).first()
     )
 
 
@@ -209,21 +225,35 @@ def touchpoint_event_record(
     touchpoint: Touchpoint,
     occurred_at: dt.datetime | None = None,
     language: str = "",
+    idempotency_key: str | None = None,
 ) -> ContactDecision:
-    """A customer met a touchpoint: decide whether to survey them about it (held for the priority window)."""
+    """A customer met a touchpoint: decide whether to survey them about it (held for the priority window).
+
+    With an idempotency key, a retried event records nothing and raises EventReplayed with the first decision (two
+    simultaneous retries: the unique key lets one record, the other gets its decision).
+    """
+    if idempotency_key and (first := _decision_for_key(organization, idempotency_key)):
+        raise EventReplayed(first)
     customer = Customer.objects.for_org(organization).filter(external_id=customer_external_id).first()
-    return contact_decide(
-        organization=organization,
-        customer=customer,
-        customer_external_id=customer_external_id,
-        touchpoint=touchpoint,
-        survey=survey_for_touchpoint(touchpoint=touchpoint),
-        source=ContactDecision.Source.EVENT,
-        occurred_at=occurred_at,
-        language=language,
-        hold_minutes=settings.SURVEYS_EVENT_HOLD_MINUTES,
-        allow_replace=True,
-    )
+    try:
+        return contact_decide(
+            organization=organization,
+            customer=customer,
+            customer_external_id=customer_external_id,
+            touchpoint=touchpoint,
+            survey=survey_for_touchpoint(touchpoint=touchpoint),
+            source=ContactDecision.Source.EVENT,
+            occurred_at=occurred_at,
+            language=language,
+            hold_minutes=settings.SURVEYS_EVENT_HOLD_MINUTES,
+            allow_replace=True,
+            idempotency_key=idempotency_key,
+        )
+    except IntegrityError:
+        # contact_decide's transaction (with any invitation it made) is rolled back; the winner's decision stands.
+        if idempotency_key and (first := _decision_for_key(organization, idempotency_key)):
+            raise EventReplayed(first) from None
+        raise
 
 
 def invitations_create(

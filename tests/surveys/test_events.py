@@ -1,16 +1,20 @@
 """Touchpoint event API and the contact rules; the contact-decision log page and customer fragment."""
 
 import datetime as dt
+import threading
+import time
 
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.scoping import OrgContext
 from accounts.services import api_key_create
+from surveys.distribution import services
 from surveys.distribution.tasks import send_due_invitations
 from surveys.models import ContactDecision, Invitation, Response
 from tests.factories import CustomerFactory, TouchpointFactory
@@ -33,9 +37,12 @@ def api_a(cast_a):
     return api_for(cast_a.org)
 
 
-def post_event(api, customer, tp, **extra):
+def post_event(api, customer, tp, key=None, **extra):
     external_id = customer if isinstance(customer, str) else customer.external_id
-    return api.post(URL, {"customer_external_id": external_id, "touchpoint": tp.pk, **extra}, format="json")
+    headers = {"Idempotency-Key": key} if key else None
+    return api.post(
+        URL, {"customer_external_id": external_id, "touchpoint": tp.pk, **extra}, format="json", headers=headers
+    )
 
 
 def test_an_eligible_customer_is_invited_and_the_decision_recorded(api_a, survey_a, tp_a, customer_a):
@@ -231,3 +238,87 @@ def test_decisions_are_shown_on_the_customer_and_scoped(client_for, api_a, cast_
         == 400
     )
     assert ContactDecision.objects.count() == 1
+
+
+# -- retries ---------------------------------------------------------------------------------------------------
+
+
+def test_a_retried_event_returns_the_first_decision_and_records_nothing(api_a, survey_a, tp_a, customer_a):
+    first = post_event(api_a, customer_a, tp_a, key="crm-event-1")
+    assert first.status_code == 201 and first.json()["replayed"] is False
+    again = post_event(api_a, customer_a, tp_a, key="crm-event-1")
+    assert again.status_code == 200
+    body = again.json()
+    assert body["replayed"] is True and body["invited"] is True
+    assert body["decision_id"] == first.json()["decision_id"]
+    assert body["invitation_id"] == first.json()["invitation_id"] and body["survey_url"]
+    # The key may also come in the body; without a key the same event is decided again (and not invited).
+    by_field = api_a.post(
+        URL,
+        {"customer_external_id": customer_a.external_id, "touchpoint": tp_a.pk, "idempotency_key": "crm-event-1"},
+        format="json",
+    )
+    assert by_field.json()["replayed"] is True and by_field.json()["decision_id"] == body["decision_id"]
+    assert ContactDecision.objects.count() == 1 and Invitation.objects.count() == 1
+    unkeyed = post_event(api_a, customer_a, tp_a).json()
+    assert unkeyed["replayed"] is False and unkeyed["decision"] == "not_invited"
+    assert ContactDecision.objects.count() == 2 and Invitation.objects.count() == 1
+
+
+def test_event_keys_belong_to_one_organization(api_a, cast_b, survey_a, tp_a, customer_a, survey_b, tp_b):
+    customer_b = CustomerFactory(organization=cast_b.org, external_id=customer_a.external_id)
+    a = post_event(api_a, customer_a, tp_a, key="shared-key").json()
+    b = post_event(api_for(cast_b.org), customer_b, tp_b, key="shared-key").json()
+    assert a["replayed"] is False and b["replayed"] is False and a["decision_id"] != b["decision_id"]
+    assert ContactDecision.objects.get(pk=b["decision_id"]).organization == cast_b.org
+
+
+def test_an_over_long_event_key_is_refused(api_a, survey_a, tp_a, customer_a):
+    response = post_event(api_a, customer_a, tp_a, key="k" * 101)
+    assert response.status_code == 400 and "idempotency_key" in response.json()
+    assert not ContactDecision.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("known_customer", [True, False])
+def test_two_simultaneous_retries_record_one_decision(cast_a, survey_a, tp_a, customer_a, known_customer):
+    # The first holds its transaction open after deciding; the second cannot see that decision yet, waits (on the
+    # customer's lock or on the unique key) and must come back with the first decision, leaving one invitation.
+    external_id = customer_a.external_id if known_customer else "NOT-IN-CRM"
+    decided = threading.Event()
+    results, errors = {}, []
+
+    def record():
+        return services.touchpoint_event_record(
+            organization=cast_a.org, customer_external_id=external_id, touchpoint=tp_a, idempotency_key="race-7"
+        )
+
+    def worker(name):
+        try:
+            if name == "first":
+                with transaction.atomic():
+                    results[name] = record()
+                    decided.set()
+                    time.sleep(0.5)
+            else:
+                try:
+                    record()
+                except services.EventReplayed as replay:
+                    results[name] = replay.decision
+        except Exception as exc:  # surfaced by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=worker, args=("first",))
+    second = threading.Thread(target=worker, args=("second",))
+    first.start()
+    assert decided.wait(10)
+    second.start()
+    first.join(30)
+    second.join(30)
+    assert errors == []
+    assert results["second"].pk == results["first"].pk
+    assert ContactDecision.objects.filter(idempotency_key="race-7").count() == 1
+    assert ContactDecision.objects.count() == 1
+    assert Invitation.objects.count() == (1 if known_customer else 0)
