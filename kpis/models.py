@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import OrgOwned, OrgQuerySet
+from accounts.models import Organization, OrgOwned, OrgQuerySet
 from journeys.models import Journey, Persona, Stage, Touchpoint
 
 NPS_METRIC = "nps"
@@ -259,10 +259,18 @@ class RollupStats(models.Model):
 STAT_FIELDS = ["n", "promoters", "passives", "detractors", "total", "total_sq"] + [f"c{i}" for i in range(11)]
 
 
+def _derived_fk(to, **kwargs) -> models.ForeignKey:
+    """A rollup's reference: rollups are derived from the answers (which carry the constraints) and checked against
+    them every night, so writing them queues no constraint check per row (a rebuild wrote 25,000 rows in 0.6 s and
+    then checked 50,000 references at commit for 0.17 s). Django still cascades deletes."""
+    return models.ForeignKey(to, on_delete=models.CASCADE, related_name="+", db_constraint=False, **kwargs)
+
+
 class Rollup(OrgOwned, RollupStats):
     """Answers of one touchpoint, day and metric."""
 
-    touchpoint = models.ForeignKey(Touchpoint, on_delete=models.CASCADE, related_name="+")
+    organization = _derived_fk(Organization)
+    touchpoint = _derived_fk(Touchpoint, db_index=False)  # the unique key leads with it
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["touchpoint", "day", "metric"], name="rollup_unique_key")]
@@ -274,7 +282,8 @@ class Rollup(OrgOwned, RollupStats):
 class JourneyRollup(OrgOwned, RollupStats):
     """Answers of journey surveys (responses about a whole journey, not one touchpoint), per journey and day."""
 
-    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="+")
+    organization = _derived_fk(Organization)
+    journey = _derived_fk(Journey, db_index=False)  # the unique key leads with it
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["journey", "day", "metric"], name="journeyrollup_unique_key")]
@@ -290,7 +299,8 @@ class SegmentRollup(OrgOwned, RollupStats):
     plain integer (not a foreign key) so it can be part of the unique key without NULL semantics.
     """
 
-    touchpoint = models.ForeignKey(Touchpoint, on_delete=models.CASCADE, related_name="+")
+    organization = _derived_fk(Organization)
+    touchpoint = _derived_fk(Touchpoint, db_index=False)  # both indexes lead with it
     segment = models.CharField(max_length=60, blank=True)
     persona_key = models.BigIntegerField(default=0)
 

@@ -45,15 +45,17 @@ def _chunks(items: list, size: int) -> Iterable[list]:
 
 def mark_dirty_for_responses(response_ids: Iterable[int]) -> None:
     """Mark every key touched by these responses' answers (call inside the transaction that changed them)."""
-    _mark(sql.mark_response_sql(connection.vendor), list(response_ids))
+    # Fresh responses have neighbouring ids: their span is read as one range (any other response in it is marked
+    # too, which only recomputes a key once more).
+    _mark(sql.mark_response_sql(connection.vendor), list(response_ids), superset_ok=True)
 
 
-def _mark(statement: str, ids: list[int]) -> None:
+def _mark(statement: str, ids: list[int], *, superset_ok: bool = False) -> None:
     vendor = connection.vendor
     size = max(len(ids), 1) if vendor == "postgresql" else SQLITE_KEY_CHUNK
     with connection.cursor() as cursor:
         for chunk in _chunks(ids, size):
-            where, params = sql.id_filter(vendor, chunk)
+            where, params = sql.id_filter(vendor, chunk, superset_ok=superset_ok)
             cursor.execute(statement.format(ids=where), params * statement.count("{ids}"))
 
 

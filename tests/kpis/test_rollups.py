@@ -170,8 +170,10 @@ def test_periodic_tasks_are_registered_for_beat():
 def test_deleting_an_organization_marks_nothing(world_a, cast_a, cast_b):
     world_a.respond(world_a.touchpoints[0], DAY, nps=10, customer=CustomerFactory(organization=cast_a.org))
     rollups.aggregate_dirty()
+    assert Rollup.objects.exists() and SegmentRollup.objects.exists()
     cast_a.org.delete()
-    assert not DirtyRollup.objects.exists() and not Rollup.objects.exists()
+    # The rollups' references have no database constraint: Django's cascade removes them.
+    assert not DirtyRollup.objects.exists() and not Rollup.objects.exists() and not SegmentRollup.objects.exists()
 
 
 def test_rebuild_fixes_changed_missing_and_stale_rows(world_a):
