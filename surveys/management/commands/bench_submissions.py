@@ -57,7 +57,7 @@ class Command(BaseCommand):
         parser.add_argument("--warmup", type=float, default=3)
         parser.add_argument("--endpoint", choices=["web", "api"], default="web")
         parser.add_argument("--rate", type=float, default=300, help="Offered submissions/s of the paced run (0: skip).")
-        parser.add_argument("--workers", type=int, default=3)
+        parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (production: one per core)")
         parser.add_argument("--threads", type=int, default=3, help="gthread threads per worker")
         parser.add_argument(
             "--batch", type=int, default=0, help="Post N responses per request to /api/v1/responses/batch/ instead."
