@@ -87,7 +87,9 @@ class Command(BaseCommand):
         parser.add_argument("--requests", type=int, default=50, help="Requests per page for the timings.")
         parser.add_argument("--incremental", type=int, default=10_000, help="New responses for the incremental run.")
         parser.add_argument(
-            "--reuse", action="store_true", help="Keep the previous run's responses if there are at least as many."
+            "--reuse",
+            action="store_true",
+            help="Keep the previous run's generated responses (what earlier runs added is dropped).",
         )
         parser.add_argument("--seed", type=int, default=1)
 
@@ -104,8 +106,8 @@ class Command(BaseCommand):
         program = self._program(customers)
         existing = Response.objects.filter(organization=program.org).count()
         if reuse and existing >= responses:
-            self._forget_today(program)
-            responses = Response.objects.filter(organization=program.org).count()  # with earlier late ones
+            self._forget_increments(program)
+            responses = Response.objects.filter(organization=program.org).count()
         else:
             self._truncate()
             started = time.perf_counter()
@@ -130,15 +132,21 @@ class Command(BaseCommand):
 
     # -- data -------------------------------------------------------------------------------------------------
 
-    def _forget_today(self, p: Program) -> None:
-        """Drop what earlier runs' live increments stored today, so that today again holds only this run's."""
-        today = timezone.localdate()
-        start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
+    def _forget_increments(self, p: Program) -> None:
+        """Drop every response earlier runs added (live and late), so this run measures the generated history.
+
+        The generated history is one COPY with one created_at; every later increment was created after it. The
+        rollups are made right again by the rebuild that the run starts with.
+        """
+        response, answer = Response._meta.db_table, Answer._meta.db_table
         with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {Answer._meta.db_table} WHERE submitted_on >= %s", [today])
-            cursor.execute(f"DELETE FROM {Response._meta.db_table} WHERE submitted_at >= %s", [start])
+            cursor.execute(f"SELECT min(created_at) FROM {response} WHERE organization_id = %s", [p.org.pk])
+            (generated_at,) = cursor.fetchone()
+            added = f"SELECT id FROM {response} WHERE organization_id = %s AND created_at > %s"
+            cursor.execute(f"DELETE FROM {answer} WHERE response_id IN ({added})", [p.org.pk, generated_at])
+            cursor.execute(f"DELETE FROM {response} WHERE id IN ({added})", [p.org.pk, generated_at])
             for model in (Rollup, SegmentRollup, JourneyRollup):
-                cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE day >= %s", [today])
+                cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE day >= %s", [timezone.localdate()])
 
     def _program(self, customer_count: int) -> Program:
         # The program (journeys, touchpoints, customers) is kept between runs; only the responses are regenerated.
