@@ -8,14 +8,14 @@ from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
-from rest_framework import exceptions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cxplatform.api import OrgRelatedField
 from journeys.models import Touchpoint
 from surveys.distribution import services
-from surveys.ingestion.api import IDEMPOTENCY_HEADER
+from surveys.ingestion.api import IDEMPOTENCY_HEADER, idempotency_header
 from surveys.ingestion.services import IDEMPOTENCY_KEY_MAX_LENGTH
 from surveys.models import ContactDecision
 
@@ -94,9 +94,7 @@ class TouchpointEventView(APIView):
     def post(self, request):
         data = self.InputSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        key = request.headers.get(IDEMPOTENCY_HEADER, "").strip() or data.validated_data.get("idempotency_key", "")
-        if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
-            raise exceptions.ValidationError({"idempotency_key": ["Keep the key under 100 characters."]})
+        key = idempotency_header(request) or data.validated_data.get("idempotency_key", "")
         try:
             decision = services.touchpoint_event_record(
                 organization=request.org_ctx.organization,

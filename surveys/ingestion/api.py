@@ -40,6 +40,14 @@ MAX_ANSWERS = 200
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
+def idempotency_header(request: Request) -> str:
+    """The request's `Idempotency-Key` header ('' without one); a 400 when it is too long to store."""
+    key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+    if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+        raise exceptions.ValidationError({"idempotency_key": [_("Keep the key under 100 characters.")]})
+    return key
+
+
 def batch_max_items() -> int:
     return getattr(settings, "SURVEYS_API_BATCH_MAX_ITEMS", 500)
 
@@ -451,10 +459,8 @@ class ResponseViewSet(viewsets.GenericViewSet):
         serializer = ResponseInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        header_key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+        header_key = idempotency_header(request)
         if header_key:
-            if len(header_key) > IDEMPOTENCY_KEY_MAX_LENGTH:
-                raise exceptions.ValidationError({"idempotency_key": [_("Keep the key under 100 characters.")]})
             data["idempotency_key"] = header_key
         (result,) = ingest_items(ctx=request.org_ctx, items=[(0, data)])
         if result.status == "error":
