@@ -7,25 +7,51 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import zoneinfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.currencies import currency_choices, is_currency
+
+MEASURE_CHOICES = [
+    ("", _("The scale's usual figure (NPS, mean, % yes)")),
+    ("mean", _("Mean score")),
+    ("top_box", _("Top-2-box share (%)")),
+]
+
+
+def _validate_currency(value: str) -> None:
+    if not is_currency(value):
+        raise ValidationError(_("Use an ISO 4217 currency code such as SEK, NOK, DKK or EUR."))
+
+
+def _validate_timezone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(_("Unknown time zone (use a name such as Europe/Stockholm).")) from None
+
 
 class Organization(models.Model):
-    class Currency(models.TextChoices):
-        SEK = "SEK", "SEK"
-        NOK = "NOK", "NOK"
-        DKK = "DKK", "DKK"
-        EUR = "EUR", "EUR"
-
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
-    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.SEK)
+    currency = models.CharField(
+        _("currency"), max_length=3, choices=currency_choices(), default="SEK", validators=[_validate_currency]
+    )
     default_language = models.CharField(_("default language"), max_length=8, choices=settings.LANGUAGES, default="en")
-    timezone = models.CharField(_("time zone"), max_length=64, default="Europe/Stockholm")
+    # The languages its surveys are offered in (a subset of SURVEY_LANGUAGES; empty: all of them).
+    languages = models.JSONField(_("survey languages"), default=list, blank=True)
+    timezone = models.CharField(
+        _("time zone"), max_length=64, default="Europe/Stockholm", validators=[_validate_timezone]
+    )
+    # The metric the dashboards open on (a core.scales metric key: nps, csat, ces, "overall:1-10", ...) and how a
+    # period's answers become one figure ('' = the scale's default: NPS, mean, % yes).
+    primary_metric = models.CharField(_("primary metric"), max_length=50, default="nps")
+    primary_measure = models.CharField(_("measure"), max_length=10, choices=MEASURE_CHOICES, blank=True)
     survey_quarantine_days = models.PositiveIntegerField(
         _("survey quarantine (days)"),
         default=30,

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_celery_beat",
     "csp",
+    "core",
     "accounts",
     "customers",
     "imports",
@@ -85,6 +86,8 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "cxplatform.context_processors.platform",
             ],
+            # `num`: the one number filter of every template (rounded half away from zero, localised).
+            "builtins": ["core.templatetags.cx_numbers"],
         },
     },
 ]

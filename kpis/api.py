@@ -22,11 +22,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.scoping import get_in_org
+from core.scales import MEASURE_TOP_BOX
 from cxplatform.api import OrgRelatedField, OrgScopedViewSet
 from journeys.models import Journey, Persona, Stage, Touchpoint
 from kpis import selectors, services
 from kpis.metrics import MeanSummary, NpsSummary
 from kpis.models import NPS_METRIC, STAT_FIELDS, Benchmark, JourneyRollup, Kpi, KpiValue, Target, TargetChange
+from kpis.scores import Score
 
 MAX_ROWS = 10_000
 
@@ -368,6 +370,11 @@ class RollupRowSerializer(serializers.Serializer):
     nps_margin_of_error = serializers.FloatField(allow_null=True, help_text="95 % half-width in NPS points.")
     mean = serializers.FloatField(allow_null=True)
     mean_margin_of_error = serializers.FloatField(allow_null=True)
+    good = serializers.IntegerField(help_text="Answers in the scale's good band: promoters, top-2-box, yes.")
+    neutral = serializers.IntegerField()
+    bad = serializers.IntegerField(help_text="Answers in the bad band: detractors, bottom-2-box, no.")
+    top_box = serializers.FloatField(allow_null=True, help_text="Share of answers in the good band, in per cent.")
+    top_box_margin_of_error = serializers.FloatField(allow_null=True, help_text="95 % half-width, percentage points.")
     sufficient = serializers.BooleanField(help_text="n reaches the organization's minimum n.")
 
 
@@ -385,7 +392,12 @@ class RollupView(APIView):
                 enum=["touchpoints", "survey"],
                 description="With journey: sum of touchpoints (default) or the journey survey's own answers.",
             ),
-            OpenApiParameter("metric", OpenApiTypes.STR, description="nps (default), csat, ces or a rating code."),
+            OpenApiParameter(
+                "metric",
+                OpenApiTypes.STR,
+                description="nps, csat, ces or a question's metric key such as overall:1-10 or recommend:yes "
+                "(default: the organization's primary metric).",
+            ),
             OpenApiParameter("from", OpenApiTypes.DATE, description="First day (default: 89 days before `to`)."),
             OpenApiParameter("to", OpenApiTypes.DATE, description="Last day (default: today)."),
             OpenApiParameter("group", OpenApiTypes.STR, enum=["day", "month", "total"], description="Default: day."),
@@ -399,7 +411,7 @@ class RollupView(APIView):
         start = _date_param(params, "from") or end - dt.timedelta(days=89)
         if end < start or (end - start).days > 3660:
             raise ValidationError({"from": _("Give a period of at most ten years, from before to.")})
-        metric = params.get("metric") or NPS_METRIC
+        metric = params.get("metric") or ctx.organization.primary_metric or NPS_METRIC
         group = params.get("group") or "day"
         if group not in ("day", "month", "total"):
             raise ValidationError({"group": _("Use day, month or total.")})
@@ -447,6 +459,9 @@ class RollupView(APIView):
         )
         mean = MeanSummary(n=n, total=float(row.get("total") or 0), total_sq=float(row.get("total_sq") or 0))
         is_nps = metric == NPS_METRIC
+        score = Score(metric, row, min_n, MEASURE_TOP_BOX)
+        good, neutral, bad = score.bands
+        share = score.summary if score.scale is not None and not is_nps else None
         return {
             "period": row.get("period"),
             "n": n,
@@ -457,5 +472,10 @@ class RollupView(APIView):
             "nps_margin_of_error": nps.margin_of_error if is_nps else None,
             "mean": mean.mean,
             "mean_margin_of_error": mean.margin_of_error,
+            "good": good,
+            "neutral": neutral,
+            "bad": bad,
+            "top_box": share.score if share is not None else None,
+            "top_box_margin_of_error": share.margin_of_error if share is not None else None,
             "sufficient": n >= min_n,
         }

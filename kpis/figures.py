@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
-from kpis.models import NPS_METRIC
+from core.scales import scale_for_metric
 
 if TYPE_CHECKING:
     from kpis.dashboards import Filters, TouchpointCard, TouchpointRow
@@ -50,10 +50,6 @@ def _figure(data: list[dict], layout: dict) -> dict:
     return go.Figure(data=data, layout=layout).to_plotly_json()
 
 
-def _metric_label(metric: str) -> str:
-    return "NPS" if metric == NPS_METRIC else metric.upper()
-
-
 def gap_chart(cards: list[TouchpointCard], *, filters: Filters, journey: Assessment) -> dict:
     """Score per touchpoint (bars with the 95 % margin of error) against its target (markers)."""
     names = [c.touchpoint.name for c in cards]
@@ -72,7 +68,7 @@ def gap_chart(cards: list[TouchpointCard], *, filters: Filters, journey: Assessm
             "x": scores,
             "marker": {"color": colors},
             "error_x": {"type": "data", "array": moes, "visible": True, "color": "#495057", "thickness": 1},
-            "name": _metric_label(filters.metric),
+            "name": filters.metric_label,
             "customdata": hover,
             "hovertemplate": "%{y}: %{x:.1f} ± %{error_x.array:.1f}<br>%{customdata}<extra></extra>",
         }
@@ -126,7 +122,7 @@ def gap_chart(cards: list[TouchpointCard], *, filters: Filters, journey: Assessm
             height=height,
             shapes=shapes,
             yaxis={"autorange": "reversed", "automargin": True},
-            xaxis={"zeroline": True, "title": {"text": _metric_label(filters.metric)}},
+            xaxis={"zeroline": True, "title": {"text": filters.metric_label}},
             margin={"l": 10, "r": 10, "t": 10, "b": 40},
         ),
     )
@@ -168,7 +164,7 @@ def trend_chart(
             "y": values,
             "mode": "lines+markers",
             "line": {"color": COLORS["line"], "width": 2},
-            "name": _metric_label(filters.metric),
+            "name": filters.metric_label,
             "customdata": ns,
             "hovertemplate": "%{x|%b %Y}: %{y:.1f} (n=%{customdata})<extra></extra>",
             "connectgaps": False,
@@ -202,21 +198,24 @@ def trend_chart(
         _layout(
             height=320,
             xaxis={"type": "date", "tickformat": "%b %Y"},
-            yaxis={"title": {"text": _metric_label(filters.metric)}},
+            yaxis={"title": {"text": filters.metric_label}},
             margin={"l": 10, "r": 10, "t": 10, "b": 40},
         ),
     )
 
 
 def distribution_chart(counts: list[int], *, metric: str) -> dict:
-    """Answers per score 0-10; NPS bars coloured as detractors, passives and promoters."""
-    lo = 0 if metric == NPS_METRIC else next((i for i, c in enumerate(counts) if c), 0)
-    hi = 10 if metric == NPS_METRIC else max((i for i, c in enumerate(counts) if c), default=10)
-    scores = list(range(lo, hi + 1))
-    if metric == NPS_METRIC:
-        colors = [COLORS["below"] if s <= 6 else COLORS["near"] if s <= 8 else COLORS["above"] for s in scores]
+    """Answers per score over the metric's whole scale, coloured by band (detractors / passives / promoters,
+    bottom / middle / top boxes, no / yes)."""
+    scale = scale_for_metric(metric)
+    if scale is None:
+        lo = next((i for i, c in enumerate(counts) if c), 0)
+        hi = max((i for i, c in enumerate(counts) if c), default=10)
     else:
-        colors = [COLORS["line"]] * len(scores)
+        lo, hi = scale.low, scale.high
+    scores = list(range(lo, hi + 1))
+    band_colors = {"bad": COLORS["below"], "neutral": COLORS["near"], "good": COLORS["above"]}
+    colors = [band_colors[scale.band(s)] if scale is not None else COLORS["line"] for s in scores]
     data = [
         {
             "type": "bar",
@@ -232,7 +231,11 @@ def distribution_chart(counts: list[int], *, metric: str) -> dict:
         _layout(
             height=260,
             showlegend=False,
-            xaxis={"dtick": 1, "title": {"text": _("Score")}},
+            xaxis=(
+                {"tickvals": [0, 1], "ticktext": [_("No"), _("Yes")]}
+                if scale is not None and scale.is_binary
+                else {"dtick": 1, "title": {"text": _("Score")}}
+            ),
             yaxis={"title": {"text": _("Answers")}},
         ),
     )

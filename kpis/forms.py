@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import OrgContext
+from core.scales import measure_label
 from cxplatform.forms import BootstrapFormMixin
 from journeys.models import Channel, Journey, Persona, Stage, Touchpoint
 from kpis import selectors
@@ -164,6 +165,8 @@ class DashboardFilterForm(BootstrapFormMixin, forms.Form):
         super().__init__(data)
         org = ctx.organization
         self.fields["kpi"].queryset = selectors.survey_kpi_list(ctx=ctx)
+        # No KPI chosen: the organization's primary metric.
+        self.fields["kpi"].empty_label = measure_label(org.primary_metric or "nps", org.primary_measure)
         self.fields["persona"].queryset = Persona.objects.for_org(org).filter(is_archived=False).order_by("name")
         segments = selectors.segment_choices(ctx=ctx)
         self.fields["segment"].choices = [("", _("All")), *((s, s) for s in segments)]

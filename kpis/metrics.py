@@ -129,3 +129,44 @@ def mean_difference(before: MeanSummary, after: MeanSummary, *, alpha: float = 0
     z = delta / se
     p = normal_two_sided_p(z)
     return Difference(delta=delta, z=z, p_value=p, significant=p < alpha)
+
+
+@dataclass(frozen=True)
+class ShareSummary:
+    """A share of answers in a band (top-2-box, % yes), in per cent, with a normal-approximation interval."""
+
+    n: int
+    hits: int
+
+    @property
+    def score(self) -> float | None:
+        return 100.0 * self.hits / self.n if self.n else None
+
+    @property
+    def variance(self) -> float | None:
+        if self.n == 0:
+            return None
+        p = self.hits / self.n
+        return p * (1 - p)
+
+    @property
+    def margin_of_error(self) -> float | None:
+        if self.n < 2:
+            return None
+        return 100.0 * Z95 * math.sqrt(self.variance / self.n)
+
+    def is_sufficient(self, min_n: int) -> bool:
+        return self.n >= min_n
+
+
+def share_difference(before: ShareSummary, after: ShareSummary, *, alpha: float = 0.05) -> Difference | None:
+    """Change of a share between two independent samples (z-test, unpooled), in percentage points."""
+    if before.n < 2 or after.n < 2:
+        return None
+    delta = after.score - before.score
+    se = 100.0 * math.sqrt(before.variance / before.n + after.variance / after.n)
+    if se == 0:
+        return Difference(delta=delta, z=None, p_value=None, significant=False)
+    z = delta / se
+    p = normal_two_sided_p(z)
+    return Difference(delta=delta, z=z, p_value=p, significant=p < alpha)

@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organization, OrgOwned, OrgQuerySet
+from accounts.models import MEASURE_CHOICES, Organization, OrgOwned, OrgQuerySet
 from journeys.models import Journey, Persona, Stage, Touchpoint
 
 NPS_METRIC = "nps"
@@ -40,7 +40,14 @@ class Kpi(OrgOwned):
         _("survey metric"),
         max_length=50,
         blank=True,
-        help_text=_("For survey-derived KPIs: nps, csat, ces or a rating question code."),
+        help_text=_("For survey-derived KPIs: nps, csat, ces, or a question's metric key such as overall:1-10."),
+    )
+    measure = models.CharField(
+        _("measure"),
+        max_length=10,
+        choices=MEASURE_CHOICES,
+        blank=True,
+        help_text=_("For 1-N scales (CSAT, CES, ratings): the mean score or the top-2-box share."),
     )
     unit = models.CharField(_("unit"), max_length=20, blank=True, help_text=_("points, %, minutes, count, SEK, ..."))
     direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices, default=Direction.HIGHER)

@@ -10,8 +10,17 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from kpis.metrics import Difference, MeanSummary, NpsSummary, mean_difference, nps_difference
-from kpis.models import NPS_METRIC, STAT_FIELDS, Benchmark, Target
+from core.scales import MEASURE_MEAN, MEASURE_NPS, MEASURE_TOP_BOX, Scale, band_counts, scale_for_metric
+from kpis.metrics import (
+    Difference,
+    MeanSummary,
+    NpsSummary,
+    ShareSummary,
+    mean_difference,
+    nps_difference,
+    share_difference,
+)
+from kpis.models import STAT_FIELDS, Benchmark, Target
 
 STATUS_LABELS = {
     "above": _("Target met"),
@@ -34,34 +43,66 @@ def add_sums(into: dict, row: dict) -> dict:
 
 @dataclass(frozen=True)
 class Score:
+    """A period's answers of one metric, read in one measure (core.scales): NPS, mean or top-box share."""
+
     metric: str
     sums: dict
     min_n: int
+    measure: str = ""
+
+    @property
+    def scale(self) -> Scale | None:
+        return scale_for_metric(self.metric)
+
+    @property
+    def measure_key(self) -> str:
+        scale = self.scale
+        return scale.measure(self.measure) if scale is not None else MEASURE_MEAN
 
     @property
     def n(self) -> int:
         return int(self.sums.get("n") or 0)
 
     @property
-    def summary(self) -> NpsSummary | MeanSummary:
+    def bands(self) -> tuple[int, int, int]:
+        """(good, neutral, bad) answers: promoters / passives / detractors, top / middle / bottom boxes, yes / no."""
         s = self.sums
-        if self.metric == NPS_METRIC:
-            return NpsSummary(
-                n=self.n,
-                promoters=int(s.get("promoters") or 0),
-                passives=int(s.get("passives") or 0),
-                detractors=int(s.get("detractors") or 0),
-            )
+        scale = self.scale
+        if scale is None:
+            return 0, 0, 0
+        if scale.is_nps:
+            return int(s.get("promoters") or 0), int(s.get("passives") or 0), int(s.get("detractors") or 0)
+        return band_counts(self.distribution, scale)
+
+    @property
+    def summary(self) -> NpsSummary | MeanSummary | ShareSummary:
+        s = self.sums
+        measure = self.measure_key
+        if measure == MEASURE_NPS:
+            good, neutral, bad = self.bands
+            return NpsSummary(n=self.n, promoters=good, passives=neutral, detractors=bad)
+        if measure == MEASURE_TOP_BOX:
+            return ShareSummary(n=self.n, hits=self.bands[0])
         return MeanSummary(n=self.n, total=float(s.get("total") or 0), total_sq=float(s.get("total_sq") or 0))
 
     @property
     def is_nps(self) -> bool:
-        return self.metric == NPS_METRIC
+        return self.measure_key == MEASURE_NPS
+
+    @property
+    def spec(self) -> str:
+        """Metric and measure for the `score` template filter."""
+        return f"{self.metric}|{self.measure_key}"
 
     @property
     def value(self) -> float | None:
         summary = self.summary
-        return summary.score if isinstance(summary, NpsSummary) else summary.mean
+        return summary.mean if isinstance(summary, MeanSummary) else summary.score
+
+    @property
+    def mean(self) -> float | None:
+        """The mean score whatever the measure (shown beside a top-box share)."""
+        return float(self.sums.get("total") or 0) / self.n if self.n else None
 
     @property
     def moe(self) -> float | None:
@@ -89,11 +130,16 @@ class Score:
 
 def change_between(before: Score, after: Score) -> Difference | None:
     """The change from one period to the next, tested for significance; None unless both have enough answers."""
-    if not (before.sufficient and after.sufficient):
-        return None
-    if after.is_nps:
-        return nps_difference(before.summary, after.summary)
-    return mean_difference(before.summary, after.summary)
+    if not (before.sufficient and after.sufficient) or before.metric != after.metric:
+        return None  # a change is only ever measured on one scale
+    b, a = before.summary, after.summary
+    if isinstance(a, NpsSummary) and isinstance(b, NpsSummary):
+        return nps_difference(b, a)
+    if isinstance(a, ShareSummary) and isinstance(b, ShareSummary):
+        return share_difference(b, a)
+    if isinstance(a, MeanSummary) and isinstance(b, MeanSummary):
+        return mean_difference(b, a)
+    return None
 
 
 @dataclass

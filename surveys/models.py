@@ -16,11 +16,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, OrgOwned, OrgQuerySet
+from core.scales import Scale, metric_key, scale_for_question
 from customers.models import Customer
 from journeys.models import Channel, Journey, Touchpoint
 
 
 class Survey(OrgOwned):
+    """A questionnaire. Answers to employee and leadership surveys are stored without a metric key
+    (`Answer.metric` = ''), so no customer rollup, value model or alert rule ever counts them; they are read from
+    their questions instead."""
+
     class Kind(models.TextChoices):
         TOUCHPOINT = "touchpoint", _("Touchpoint")
         JOURNEY = "journey", _("Journey")
@@ -58,6 +63,13 @@ class Survey(OrgOwned):
     def __str__(self) -> str:
         return self.name
 
+    INTERNAL_KINDS = frozenset({Kind.EMPLOYEE, Kind.LEADERSHIP})
+
+    @property
+    def is_customer_survey(self) -> bool:
+        """Answered by customers (touchpoint, journey, relationship), not by staff (employee, leadership)."""
+        return self.kind not in self.INTERNAL_KINDS
+
 
 class SurveyVersion(OrgOwned):
     """An immutable set of questions once published; answers point at the version's questions."""
@@ -85,6 +97,7 @@ class Question(OrgOwned):
         CSAT = "csat", _("CSAT (1-5)")
         CES = "ces", _("CES (1-7)")
         RATING = "rating", _("Rating")
+        YES_NO = "yes_no", _("Yes / no")
         SINGLE_CHOICE = "single_choice", _("Single choice")
         MULTI_CHOICE = "multi_choice", _("Multiple choice")
         TEXT = "text", _("Free text")
@@ -111,8 +124,7 @@ class Question(OrgOwned):
     def __str__(self) -> str:
         return f"{self.code} ({self.kind})"
 
-    SCORE_KINDS = frozenset({Kind.NPS, Kind.CSAT, Kind.CES, Kind.RATING})
-    FIXED_SCALES = {Kind.NPS: (0, 10), Kind.CSAT: (1, 5), Kind.CES: (1, 7)}
+    SCORE_KINDS = frozenset({Kind.NPS, Kind.CSAT, Kind.CES, Kind.RATING, Kind.YES_NO})
 
     @property
     def is_score(self) -> bool:
@@ -124,12 +136,19 @@ class Question(OrgOwned):
 
     @property
     def scale(self) -> tuple[int, int] | None:
-        """(min, max) of a score question; rating questions use their own bounds (default 1-5)."""
-        if self.kind in self.FIXED_SCALES:
-            return self.FIXED_SCALES[self.kind]
-        if self.kind == self.Kind.RATING:
-            return (self.scale_min if self.scale_min is not None else 1, self.scale_max or 5)
-        return None
+        """(min, max) of a score question; rating questions use their own bounds (default 1-5), yes/no is 0-1."""
+        s = self.score_scale
+        return (s.low, s.high) if s is not None else None
+
+    @property
+    def score_scale(self) -> Scale | None:
+        return scale_for_question(self.kind, self.scale_min, self.scale_max)
+
+    @property
+    def metric(self) -> str:
+        """The metric key its answers are stored under (core.scales); '' for text and choices."""
+        s = self.score_scale
+        return metric_key(self.kind, self.code, s) if s is not None else ""
 
     def text_in(self, language: str, fallback: str = "") -> str:
         return self.text.get(language) or self.text.get(fallback) or next(iter(self.text.values()), "")

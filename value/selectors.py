@@ -1,8 +1,10 @@
 """Reads of the value app, always scoped by an `OrgContext`.
 
 Contract for other apps (kpis: value at stake; actions: expected value of an improvement):
-- `touchpoint_values(ctx=) -> dict[int, TouchpointValue]` from the latest finished snapshot only (no model run,
-  no scan of facts: one query);
+- `touchpoint_values(ctx=, metric=, measure=) -> dict[int, TouchpointValue]` from the latest finished snapshot only
+  (no model run, no scan of facts: one query); {} unless the snapshot was computed on that metric and measure
+  (a value per NPS point says nothing about a CSAT point);
+- `snapshot_metric(snapshot) -> (metric, measure)`: what the snapshot's "per point" figures are points of;
 - `currency(ctx=) -> str`, the currency those values are in.
 """
 
@@ -28,7 +30,8 @@ STALE_AFTER = dt.timedelta(hours=2)
 
 @dataclass(frozen=True)
 class TouchpointValue:
-    """What one NPS point at a touchpoint is worth, per year, in the snapshot's currency.
+    """What one point of the snapshot's metric (an NPS point, a CSAT point, a percentage point of top-2-box) at a
+    touchpoint is worth, per year, in the snapshot's currency.
 
     `value_per_point`, `low` and `high` are None when `supported` is False; `reason` then says why in plain words.
     """
@@ -82,9 +85,21 @@ def touchpoint_values_from_snapshot(snapshot: ValueSnapshot | None) -> dict[int,
     return values
 
 
-def touchpoint_values(*, ctx: OrgContext) -> dict[int, TouchpointValue]:
-    """Touchpoint id -> value of one NPS point per year, from the latest stored snapshot ({} if none yet)."""
-    return touchpoint_values_from_snapshot(value_snapshot_latest(ctx=ctx))
+def snapshot_metric(snapshot: ValueSnapshot) -> tuple[str, str]:
+    """(metric key, measure) the snapshot's per-point values are in (snapshots before scales: NPS)."""
+    params = snapshot.parameters or {}
+    return params.get("metric") or "nps", params.get("measure") or "nps"
+
+
+def touchpoint_values(
+    *, ctx: OrgContext, metric: str | None = None, measure: str | None = None
+) -> dict[int, TouchpointValue]:
+    """Touchpoint id -> value of one point per year, from the latest stored snapshot ({} if none yet, or if it was
+    computed on another metric or measure than the one asked for)."""
+    snapshot = value_snapshot_latest(ctx=ctx)
+    if snapshot is not None and metric is not None and snapshot_metric(snapshot) != (metric, measure):
+        return {}
+    return touchpoint_values_from_snapshot(snapshot)
 
 
 def currency(*, ctx: OrgContext) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django import template
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+
+from core.numbers import format_number
 
 register = template.Library()
 
@@ -30,15 +31,14 @@ def duration(value: dt.timedelta | None) -> str:
 def pct(value: float | None, digits: int = 0) -> str:
     if value is None:
         return "–"
-    # number_format truncates decimals; round first so 66.7 shows as 67.
-    return f"{number_format(round(value, digits), digits)} %"
+    return f"{format_number(value, digits)} %"
 
 
 @register.filter
 def money(value, currency: str = "") -> str:
     if value is None:
         return "–"
-    text = number_format(round(float(value)), 0, force_grouping=True)
+    text = format_number(value, 0, grouping=True)
     return f"{text} {currency}".strip()
 
 

@@ -12,6 +12,7 @@ from django.db.models.functions import ExtractMonth, ExtractYear
 from django.http import QueryDict
 
 from accounts.scoping import OrgContext
+from core.scales import MEASURE_MEAN, MEASURE_NPS, measure_label, scale_for_metric
 from kpis.forms import DashboardFilterForm
 from kpis.models import NPS_METRIC, Benchmark, Kpi, Target
 from kpis.scores import Assessment, Score, empty_sums
@@ -36,14 +37,36 @@ class Filters:
     segment: str = ""
     persona_id: int | None = None
     channel: str = ""
+    # The organization's primary metric and measure: what the figures are in when no KPI is chosen.
+    default_metric: str = NPS_METRIC
+    default_measure: str = ""
 
     @property
     def metric(self) -> str:
-        return self.kpi.metric if self.kpi is not None else NPS_METRIC
+        return self.kpi.metric if self.kpi is not None else self.default_metric
+
+    @property
+    def measure(self) -> str:
+        """The measure the figures are in (core.scales): nps, mean or top_box."""
+        requested = self.kpi.measure if self.kpi is not None else self.default_measure
+        scale = scale_for_metric(self.metric)
+        return scale.measure(requested) if scale is not None else MEASURE_MEAN
+
+    @property
+    def spec(self) -> str:
+        """Metric and measure for the `score` template filter."""
+        return f"{self.metric}|{self.measure}"
+
+    @property
+    def metric_label(self) -> str:
+        return measure_label(self.metric, self.measure)
 
     @property
     def is_nps(self) -> bool:
-        return self.metric == NPS_METRIC
+        return self.measure == MEASURE_NPS
+
+    def score(self, sums: dict, min_n: int) -> Score:
+        return Score(self.metric, sums, min_n, self.measure)
 
     @property
     def higher_is_better(self) -> bool:
@@ -86,10 +109,13 @@ def filters_from(
     key, start, end = form.period_range(today)
     data = form.values()
     persona = data.get("persona")
+    org = ctx.organization
     filters = Filters(
         period_key=key,
         start=start,
         end=end,
+        default_metric=org.primary_metric or NPS_METRIC,
+        default_measure=org.primary_measure,
         kpi=data.get("kpi"),
         segment=data.get("segment") or "",
         persona_id=persona.pk if persona else None,
@@ -170,7 +196,11 @@ def _benchmarks(ctx: OrgContext, kpi: Kpi | None, end: dt.date) -> list[Benchmar
 
 
 def default_kpi(ctx: OrgContext) -> Kpi | None:
-    return Kpi.objects.for_org(ctx.organization).filter(kind=Kpi.Kind.SURVEY, metric=NPS_METRIC).order_by("pk").first()
+    """The KPI of the organization's primary metric (the one with its measure first), if there is one."""
+    org = ctx.organization
+    kpis = list(Kpi.objects.for_org(org).filter(kind=Kpi.Kind.SURVEY, metric=org.primary_metric or NPS_METRIC))
+    kpis.sort(key=lambda k: (k.measure != org.primary_measure, k.pk))
+    return kpis[0] if kpis else None
 
 
 def _with_default_kpi(ctx: OrgContext, filters: Filters) -> Filters:
@@ -223,30 +253,28 @@ def sparkline(series: list[tuple[dt.date, float | None]], *, width: int = 100, h
     return Sparkline(points=" ".join(f"{x},{y}" for x, y in coords), last=coords[-1], title=title)
 
 
-def _series(monthly: dict, key, months: list[dt.date], metric: str, min_n: int) -> list[tuple[dt.date, float | None]]:
+def _series(
+    monthly: dict, key, months: list[dt.date], filters: Filters, min_n: int
+) -> list[tuple[dt.date, float | None]]:
     """Monthly values of one touchpoint; months below the minimum n are left out (not drawn as a point)."""
     out = []
     for m in months:
-        score = Score(metric, monthly.get((key, m)) or empty_sums(), min_n)
+        score = filters.score(monthly.get((key, m)) or empty_sums(), min_n)
         out.append((m, score.shown))
     return out
 
 
-def _touchpoint_values(ctx: OrgContext) -> tuple[dict, str, bool]:
-    """The value model's touchpoint values, if the value app provides them and a snapshot exists."""
-    try:
-        from value import selectors as value_selectors
-    except ImportError:
-        return {}, ctx.organization.currency, False
-    if not hasattr(value_selectors, "touchpoint_values"):
-        return {}, ctx.organization.currency, False
-    values = value_selectors.touchpoint_values(ctx=ctx)
-    currency = value_selectors.currency(ctx=ctx) if hasattr(value_selectors, "currency") else ctx.organization.currency
-    return values, currency, bool(values)
+def _touchpoint_values(ctx: OrgContext, filters: Filters) -> tuple[dict, str, bool]:
+    """The value model's touchpoint values, if a snapshot exists that was computed on the figures' metric."""
+    from value import selectors as value_selectors
+
+    values = value_selectors.touchpoint_values(ctx=ctx, metric=filters.metric, measure=filters.measure)
+    return values, value_selectors.currency(ctx=ctx), bool(values)
 
 
 def _value_at_stake(assessment: Assessment, value) -> float | None:
-    """Shortfall in NPS points x what one point is worth a year, where the value model supports the touchpoint."""
+    """Shortfall in the figure's points x what one point is worth a year, where the value model supports the
+    touchpoint (the caller checks that the value model ran on the same metric and measure)."""
     if value is None or not value.supported or not assessment.shortfall or value.value_per_point is None:
         return None
     return assessment.shortfall * value.value_per_point

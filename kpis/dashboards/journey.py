@@ -28,7 +28,7 @@ from kpis.dashboards.common import (
     sparkline,
 )
 from kpis.models import STAT_FIELDS, Benchmark, JourneyRollup, Target
-from kpis.scores import Assessment, Score, add_sums, change_between, empty_sums, pick_benchmark, pick_target
+from kpis.scores import Assessment, add_sums, change_between, empty_sums, pick_benchmark, pick_target
 
 
 @dataclass
@@ -75,7 +75,7 @@ def journey_gap(*, ctx: OrgContext, journey: Journey, filters: Filters) -> Journ
         _targets(ctx, filters.kpi, filters.start, filters.end, Q(journey=journey) | Q(scope=Target.Scope.ORGANIZATION))
     )
     benchmarks = _scope_benchmarks(_benchmarks(ctx, filters.kpi, filters.end))
-    values, currency, _has_values = _touchpoint_values(ctx) if filters.is_nps else ({}, "", False)
+    values, currency, _has_values = _touchpoint_values(ctx, filters)
 
     def target_for(scope: str, pk: int | None) -> Target | None:
         return pick_target(
@@ -83,7 +83,7 @@ def journey_gap(*, ctx: OrgContext, journey: Journey, filters: Filters) -> Journ
         )
 
     def assess(cur: dict, prev: dict, target: Target | None, benchmark: Benchmark | None) -> Assessment:
-        now, before = Score(filters.metric, cur, min_n), Score(filters.metric, prev, min_n)
+        now, before = filters.score(cur, min_n), filters.score(prev, min_n)
         return Assessment(
             score=now,
             target=target,
@@ -107,7 +107,7 @@ def journey_gap(*, ctx: OrgContext, journey: Journey, filters: Filters) -> Journ
             card = TouchpointCard(
                 touchpoint=tp,
                 assessment=assess(cur, prev, target_for("touchpoint", tp.pk), bench),
-                spark=sparkline(_series(monthly, tp.pk, months, filters.metric, min_n)),
+                spark=sparkline(_series(monthly, tp.pk, months, filters, min_n)),
                 value=values.get(tp.pk),
             )
             card.value_at_stake = _value_at_stake(card.assessment, card.value)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Q, Sum
 
 from accounts.scoping import OrgContext
+from core.scales import measure_label
 from journeys.models import Journey, Touchpoint
 from kpis import figures
 from kpis.dashboards.common import (
@@ -22,7 +23,7 @@ from kpis.dashboards.common import (
     _with_default_kpi,
 )
 from kpis.models import STAT_FIELDS, Benchmark, DirtyRollup, JourneyRollup, Target
-from kpis.scores import Assessment, Score, add_sums, change_between, empty_sums, pick_benchmark, pick_target
+from kpis.scores import Assessment, add_sums, change_between, empty_sums, pick_benchmark, pick_target
 from kpis.selectors import last_reconciliation
 
 
@@ -51,12 +52,13 @@ class Overview:
     touchpoints_by_gap: list[TouchpointRow]
     touchpoints_by_value: list[TouchpointRow]
     unvalued: list[TouchpointRow]
-    value_status: str  # "ok", "not_run", "not_nps"
+    value_status: str  # "ok", "not_run", "other_metric"
     currency: str
     reconciliation: object | None
     dirty_keys: int
     value_figure: dict | None
     min_n: int
+    value_metric: str = ""
 
 
 def organization_overview(*, ctx: OrgContext, filters: Filters) -> Overview:
@@ -78,10 +80,11 @@ def organization_overview(*, ctx: OrgContext, filters: Filters) -> Overview:
     journey_survey = {}
     if not filters.sliced and not filters.channel:
         journey_survey = _journey_survey_by_journey(ctx, filters)
-    values, currency, has_values = _touchpoint_values(ctx)
+    values, currency, has_values = _touchpoint_values(ctx, filters)
     value_status = "ok" if has_values else "not_run"
-    if not filters.is_nps:
-        value_status = "not_nps"
+    value_metric = "" if has_values else _value_model_metric(ctx, filters)
+    if value_metric:
+        value_status = "other_metric"
 
     def target_for(scope: str, pk: int | None) -> Target | None:
         return pick_target(
@@ -89,7 +92,7 @@ def organization_overview(*, ctx: OrgContext, filters: Filters) -> Overview:
         )
 
     def assess(cur: dict, prev: dict, target: Target | None, bench: Benchmark | None = None) -> Assessment:
-        now, before = Score(filters.metric, cur, min_n), Score(filters.metric, prev, min_n)
+        now, before = filters.score(cur, min_n), filters.score(prev, min_n)
         return Assessment(
             score=now,
             target=target,
@@ -153,7 +156,19 @@ def organization_overview(*, ctx: OrgContext, filters: Filters) -> Overview:
         dirty_keys=DirtyRollup.objects.filter(organization_id=ctx.org_id).count(),
         value_figure=figures.value_chart(by_value[:10], currency=currency) if by_value else None,
         min_n=min_n,
+        value_metric=value_metric,
     )
+
+
+def _value_model_metric(ctx: OrgContext, filters: Filters) -> str:
+    """The label of the metric the latest value model ran on, if that is not the figures' metric ('' otherwise)."""
+    from value import selectors as value_selectors
+
+    snapshot = value_selectors.value_snapshot_latest(ctx=ctx)
+    if snapshot is None:
+        return ""
+    metric, measure = value_selectors.snapshot_metric(snapshot)
+    return measure_label(metric, measure) if (metric, measure) != (filters.metric, filters.measure) else ""
 
 
 def _journey_survey_by_journey(ctx: OrgContext, filters: Filters) -> dict[int, tuple[dict, dict]]:

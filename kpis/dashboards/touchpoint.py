@@ -27,7 +27,7 @@ from kpis.dashboards.common import (
     sparkline,
 )
 from kpis.models import Kpi, KpiValue, Target
-from kpis.scores import Assessment, Score, change_between, empty_sums, pick_benchmark, pick_target
+from kpis.scores import Assessment, change_between, empty_sums, pick_benchmark, pick_target
 from surveys.models import Answer
 
 
@@ -91,7 +91,7 @@ def touchpoint_page(*, ctx: OrgContext, touchpoint: Touchpoint, filters: Filters
         or benchmarks.get(("journey", touchpoint.journey_id), [])
         or benchmarks.get(("organization", None), [])
     )
-    now, before = Score(filters.metric, current, min_n), Score(filters.metric, previous, min_n)
+    now, before = filters.score(current, min_n), filters.score(previous, min_n)
     assessment = Assessment(
         score=now,
         target=pick_target(
@@ -106,7 +106,7 @@ def touchpoint_page(*, ctx: OrgContext, touchpoint: Touchpoint, filters: Filters
     )
     trend = []
     for m in months:
-        score = Score(filters.metric, monthly.get((touchpoint.pk, m)) or empty_sums(), min_n)
+        score = filters.score(monthly.get((touchpoint.pk, m)) or empty_sums(), min_n)
         target = pick_target(
             [t for t in survey_targets if t.period_start <= _month_end(m) and t.period_end >= m],
             end=min(_month_end(m), filters.end),

@@ -1,43 +1,57 @@
-"""Number formatting of the KPI pages (localised decimal separators, signed NPS, margins of error)."""
+"""Number formatting of the KPI pages (localised decimal separators, signed NPS, margins of error).
+
+Every figure goes through `core.numbers.format_number`: rounded half away from zero, never cut off.
+"""
 
 from __future__ import annotations
 
 from django import template
-from django.utils.formats import number_format
+
+from core.numbers import format_number, round_half_away
+from core.scales import MEASURE_NPS, MEASURE_TOP_BOX, scale_for_metric
 
 register = template.Library()
 
 DASH = "\u2013"
 
 
+def measure_of(metric: str, measure: str = "") -> str:
+    scale = scale_for_metric(metric or "nps")
+    return scale.measure(measure) if scale is not None else "mean"
+
+
 @register.filter
 def score(value, metric: str = "nps") -> str:
-    """An NPS as a signed whole number (+32), other metrics with two decimals (4.21)."""
+    """A figure in its measure's format: NPS signed and whole (+32), a mean with two decimals (4.21), a share in
+    per cent with one decimal (81.3 %). `metric` may carry the measure after a bar: "csat|top_box"."""
     if value is None:
         return DASH
-    if metric == "nps":
-        text = number_format(round(value), 0)
-        return f"+{text}" if value >= 0.5 else text
-    return number_format(value, 2)
+    metric, _sep, measure = (metric or "nps").partition("|")
+    measure = measure_of(metric, measure)
+    if measure == MEASURE_NPS:
+        text = format_number(value, 0)
+        return f"+{text}" if round_half_away(value, 0) > 0 else text
+    if measure == MEASURE_TOP_BOX:
+        return f"{format_number(value, 1)}\u00a0%"
+    return format_number(value, 2)
 
 
 @register.filter
 def signed(value, decimals: int = 1) -> str:
     if value is None:
         return DASH
-    text = number_format(abs(value), int(decimals))
-    return ("+" if value >= 0 else "\u2212") + text
+    rounded = round_half_away(value, int(decimals))
+    text = format_number(abs(rounded), int(decimals))
+    if rounded == 0:
+        return text
+    return ("+" if rounded > 0 else "\u2212") + text
 
 
 @register.filter
 def plain(value, decimals: int = 1) -> str:
-    if value is None:
-        return DASH
-    return number_format(value, int(decimals))
+    return format_number(value, int(decimals))
 
 
 @register.filter
 def money(value) -> str:
-    if value is None:
-        return DASH
-    return number_format(round(value), 0, force_grouping=True)
+    return format_number(value, 0, grouping=True)

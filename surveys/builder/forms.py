@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import OrgContext
+from core.scales import validate_rating_bounds
 from cxplatform.forms import BootstrapFormMixin
 from surveys.builder import selectors
 from surveys.builder.services import CODE_RE
@@ -156,8 +157,8 @@ class QuestionForm(BootstrapFormMixin, forms.Form):
         data = super().clean()
         if self.question.kind == Question.Kind.RATING:
             lo, hi = data.get("scale_min"), data.get("scale_max")
-            if lo is None or hi is None or lo >= hi or hi - lo > 10:
-                self.add_error("scale_max", _("Choose a scale of 2 to 11 steps, the minimum below the maximum."))
+            if lo is None or hi is None or validate_rating_bounds(lo, hi):
+                self.add_error("scale_max", _("Choose a scale within 0-10, the minimum below the maximum."))
         return data
 
     def texts(self) -> dict[str, str]:

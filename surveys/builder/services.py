@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.scoping import OrgContext
+from core.scales import validate_rating_bounds
 from journeys.models import Journey, Touchpoint
 from surveys.builder.presets import PRESETS, preset_texts
 from surveys.builder.selectors import draft_version, ordered_questions
@@ -177,9 +178,10 @@ def version_problems(*, survey: Survey, version: SurveyVersion) -> list[str]:
                 problems.append(_("An option of “%(code)s” has no text in the fallback language.") % {"code": q.code})
         if q.kind == Question.Kind.RATING:
             lo, hi = q.scale
-            if lo >= hi or hi - lo > 10:
+            if validate_rating_bounds(lo, hi):
                 problems.append(
-                    _("Rating “%(code)s” needs a scale of 2 to 11 steps (minimum below maximum).") % {"code": q.code}
+                    _("Rating “%(code)s” needs a scale within 0-10 with the minimum below the maximum.")
+                    % {"code": q.code}
                 )
         if q.follow_up_for_id:
             parent = by_pk.get(q.follow_up_for_id)

@@ -140,7 +140,7 @@ def response_submit(
         customer=customer,
         invitation=invitation,
     )
-    cleaned = clean_answers(published_questions(version), answers)
+    cleaned = clean_answers(published_questions(version), answers, customer_survey=survey.is_customer_survey)
     if invitation is not None:
         touchpoint = touchpoint or invitation.touchpoint
         customer = customer or invitation.customer

@@ -12,14 +12,11 @@ from surveys.ingestion.errors import AnswerValidationError
 from surveys.models import Question
 
 TEXT_MAX_LENGTH: int = getattr(settings, "SURVEYS_TEXT_MAX_LENGTH", 5000)
-SCORE_RANGES: dict[str, tuple[int, int]] = {
-    Question.Kind.NPS: (0, 10),
-    Question.Kind.CSAT: (1, 5),
-    Question.Kind.CES: (1, 7),
-}
-DEFAULT_RATING_RANGE = (1, 5)
-SCORE_KINDS = frozenset({Question.Kind.NPS, Question.Kind.CSAT, Question.Kind.CES, Question.Kind.RATING})
+SCORE_KINDS = Question.SCORE_KINDS
 ALL_ERRORS = "__all__"
+# Yes/no answers as people and exports write them (sv, nb, da, en); stored as 1 / 0.
+YES_WORDS = frozenset({"1", "yes", "y", "true", "ja", "j", "sant", "sann", "sand"})
+NO_WORDS = frozenset({"0", "no", "n", "false", "nej", "nei", "falskt", "usant", "falsk"})
 
 
 @dataclass(frozen=True)
@@ -32,24 +29,32 @@ class CleanAnswer:
 
 
 def score_range(question: Question) -> tuple[int, int]:
-    if question.kind == Question.Kind.RATING:
-        low = question.scale_min if question.scale_min is not None else DEFAULT_RATING_RANGE[0]
-        high = question.scale_max if question.scale_max is not None else DEFAULT_RATING_RANGE[1]
-        return low, high
-    return SCORE_RANGES[question.kind]
+    return question.scale
 
 
-def metric_for(question: Question) -> str:
-    """The rollup metric of a question: nps / csat / ces, a rating's own code, nothing for choices and text."""
-    if question.kind in SCORE_RANGES:
-        return question.kind
-    if question.kind == Question.Kind.RATING:
-        return question.code
-    return ""
+def metric_for(question: Question, *, customer_survey: bool = True) -> str:
+    """The rollup metric key of a question (core.scales): nps / csat / ces, `code:1-10` for a rating, `code:yes`
+    for yes/no; nothing for choices and text, and nothing for employee and leadership surveys (staff answers never
+    enter customer figures)."""
+    return question.metric if customer_survey else ""
 
 
 def _is_blank(raw: object) -> bool:
     return raw is None or (isinstance(raw, str) and not raw.strip()) or (isinstance(raw, list | tuple) and not raw)
+
+
+def _parse_yes_no(raw: object) -> int | None:
+    if isinstance(raw, bool):
+        return int(raw)
+    if isinstance(raw, int | float) and raw in (0, 1):
+        return int(raw)
+    if isinstance(raw, str):
+        word = raw.strip().lower()
+        if word in YES_WORDS:
+            return 1
+        if word in NO_WORDS:
+            return 0
+    return None
 
 
 def _parse_score(raw: object) -> int | None:
@@ -75,9 +80,14 @@ def _option_codes(question: Question) -> set[str]:
     return codes
 
 
-def _clean_one(question: Question, raw: object) -> CleanAnswer:
+def _clean_one(question: Question, raw: object, metric: str) -> CleanAnswer:
     """Return the clean answer or raise ValueError with a user-facing message."""
     kind = question.kind
+    if kind == Question.Kind.YES_NO:
+        value = _parse_yes_no(raw)
+        if value is None:
+            raise ValueError(_("Answer yes or no."))
+        return CleanAnswer(question=question, metric=metric, value=float(value))
     if kind in SCORE_KINDS:
         score = _parse_score(raw)
         low, high = score_range(question)
@@ -85,7 +95,7 @@ def _clean_one(question: Question, raw: object) -> CleanAnswer:
             raise ValueError(_("Enter a whole number between %(low)s and %(high)s.") % {"low": low, "high": high})
         if not low <= score <= high:
             raise ValueError(_("Enter a whole number between %(low)s and %(high)s.") % {"low": low, "high": high})
-        return CleanAnswer(question=question, metric=metric_for(question), value=float(score))
+        return CleanAnswer(question=question, metric=metric, value=float(score))
     if kind == Question.Kind.TEXT:
         if not isinstance(raw, str):
             raise ValueError(_("Enter text."))
@@ -114,8 +124,12 @@ def _clean_one(question: Question, raw: object) -> CleanAnswer:
     raise ValueError(_("This question cannot be answered."))
 
 
-def clean_answers(questions: Iterable[Question], answers: Mapping[str, object]) -> list[CleanAnswer]:
+def clean_answers(
+    questions: Iterable[Question], answers: Mapping[str, object], *, customer_survey: bool = True
+) -> list[CleanAnswer]:
     """Validate `{question code: raw value}`; return one clean answer per answered question.
+
+    customer_survey: False for employee and leadership surveys, whose answers get no metric key (see metric_for).
 
     Raises AnswerValidationError with every problem at once ({code: message}).
     """
@@ -132,7 +146,7 @@ def clean_answers(questions: Iterable[Question], answers: Mapping[str, object]) 
         if _is_blank(raw):
             continue
         try:
-            cleaned[code] = _clean_one(question, raw)
+            cleaned[code] = _clean_one(question, raw, metric_for(question, customer_survey=customer_survey))
         except ValueError as exc:
             errors[code] = str(exc)
     answered_ids = {a.question.pk for a in cleaned.values()}

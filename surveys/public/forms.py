@@ -101,7 +101,9 @@ def build_fields(
             value=values.get(q.code, [] if q.kind == Question.Kind.MULTI_CHOICE else ""),
             error=errors.get(q.code, ""),
         )
-        if q.is_score:
+        if q.kind == Question.Kind.YES_NO:
+            f.options = [("1", pgettext("yes/no question", "Yes")), ("0", pgettext("yes/no question", "No"))]
+        elif q.is_score:
             lo, hi = q.scale
             f.scale = list(range(lo, hi + 1))
             f.anchors = scale_anchors(q.kind)

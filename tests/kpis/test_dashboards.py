@@ -197,7 +197,7 @@ def test_overview_ranks_by_value_at_stake_when_the_value_model_has_run(client_fo
         bad.pk: TouchpointValue(bad.pk, 1000.0, 500.0, 1500.0, 400, True),
         thin.pk: TouchpointValue(thin.pk, None, None, None, 3, False, "Too few customers with revenue."),
     }
-    monkeypatch.setattr(value_selectors, "touchpoint_values", lambda *, ctx: values)
+    monkeypatch.setattr(value_selectors, "touchpoint_values", lambda *, ctx, **_: values)
     response = client_for(cast_a.cx_manager).get(reverse("kpis:overview"), {"period": "90"})
     data = response.context["data"]
     row = data.touchpoints_by_value[0]

@@ -138,7 +138,7 @@ def test_editing_a_question_inline_saves_texts_options_and_scale(client_for, cas
         {"code": rating.code, "text_en": "Rate", "scale_min": "5", "scale_max": "1"},
         **HTMX,
     )
-    assert "Choose a scale of 2 to 11 steps" in bad.content.decode()
+    assert "Choose a scale within 0-10" in bad.content.decode()
     c.post(
         reverse("surveys:question_edit", args=[survey.pk, rating.code]),
         {"code": rating.code, "text_en": "Rate", "scale_min": "1", "scale_max": "10"},

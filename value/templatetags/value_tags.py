@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from django import template
-from django.utils.formats import number_format
+
+from core.numbers import format_number
 
 register = template.Library()
 
 
 def _fixed(value: float, decimals: int, *, grouping: bool = True) -> str:
-    # number_format cuts floats at `decimal_pos` instead of rounding: round first.
-    return number_format(round(value, decimals), decimal_pos=decimals, use_l10n=True, force_grouping=grouping)
+    return format_number(value, decimals, grouping=grouping)
 
 
 @register.filter
@@ -18,7 +18,7 @@ def money(value, currency: str = "") -> str:
     """Whole amount with thousands separators and the currency code: `1,234,567 SEK`."""
     if value is None or value == "":
         return "–"
-    amount = number_format(round(float(value)), decimal_pos=0, use_l10n=True, force_grouping=True)
+    amount = format_number(value, 0, grouping=True)
     return f"{amount}\u00a0{currency}".strip()
 
 

@@ -112,7 +112,7 @@ class Plan:
                     code=q.code,
                     pk=q.pk,
                     kind=q.kind,
-                    metric=metric_for(q) if is_score else "",
+                    metric=metric_for(q, customer_survey=version.survey.is_customer_survey) if is_score else "",
                     column=column(index),
                     low=low,
                     high=high,
@@ -151,6 +151,7 @@ class Plan:
 
 
 SCORE_KIND_SET = frozenset({Question.Kind.NPS, Question.Kind.CSAT, Question.Kind.CES, Question.Kind.RATING})
+# Yes/no is a score question too, but its cells are words (yes/ja/no/nei...): see `surveys.ingestion.validation`.
 
 
 class Tables:

@@ -48,7 +48,7 @@ def test_a_valid_response_is_stored_with_denormalised_answers(prog_a):
     assert set(answers) == {"nps", "csat", "ces", "effort", "plan", "extras", "why"}
     assert (answers["nps"].metric, answers["nps"].value) == ("nps", 9.0)
     assert (answers["csat"].metric, answers["csat"].value) == ("csat", 4.0)
-    assert (answers["effort"].metric, answers["effort"].value) == ("effort", 10.0)
+    assert (answers["effort"].metric, answers["effort"].value) == ("effort:1-10", 10.0)
     assert answers["plan"].choices == ["tv"] and answers["plan"].metric == ""
     assert answers["extras"].choices == ["tv", "mobile"]
     assert answers["why"].text == "ok"

@@ -1,0 +1,39 @@
+"""Rounding for display: half away from zero (3.745 -> 3.75, -2.5 -> -3), the one rule every page uses.
+
+Python's round() rounds half to even and Django's number_format cuts digits off; neither is what a reader
+expects from a report. Floats go through their shortest repr (str), so 3.7599 stays 3.7599 and not a binary
+neighbour such as 3.759899999.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+
+def round_half_away(value: float | int | Decimal, decimals: int = 0) -> Decimal:
+    """`value` rounded to `decimals` places, half away from zero (Decimal's ROUND_HALF_UP does exactly that)."""
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value))
+        return number.quantize(Decimal(1).scaleb(-int(decimals)), rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        return Decimal(value)
+
+
+def round_int(value: float | int | Decimal) -> int:
+    return int(round_half_away(value, 0))
+
+
+def format_number(value, decimals: int = 0, *, grouping: bool = False) -> str:
+    """Localised text of a number rounded half away from zero (a dash for nothing)."""
+    from django.utils.formats import number_format
+
+    if value is None or value == "":
+        return "\u2013"
+    decimals = int(decimals)
+    try:
+        rounded = round_half_away(value, decimals)
+    except (TypeError, ValueError):
+        return str(value)
+    if rounded == 0:
+        rounded = abs(rounded)  # no "-0.0"
+    return number_format(rounded, decimal_pos=decimals, use_l10n=True, force_grouping=grouping)
