@@ -68,3 +68,27 @@ class ImportJob(OrgOwned):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class SavedMapping(OrgOwned):
+    """A column mapping someone confirmed for a file: offered again for the next file of the same kind and header.
+
+    Exports from one system keep their header from month to month, so the second file of a kind imports with one
+    click. The mapping's shape belongs to the import kind (see `imports.mappings`).
+    """
+
+    kind = models.CharField(max_length=20, choices=ImportJob.Kind.choices)
+    # sha256 of the header cells as `imports.mappings.header_key` normalises them.
+    header_key = models.CharField(max_length=64)
+    header = models.JSONField(default=list)
+    mapping = models.JSONField(default=dict)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "kind", "header_key"], name="savedmapping_unique_header")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} mapping for {len(self.header)} columns"

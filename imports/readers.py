@@ -247,3 +247,39 @@ def _open_xlsx(fh: BinaryIO) -> Iterator[Table]:
         yield Table(header=header, rows=rows, total=total, format="xlsx", sheet=sheet.title, source=records)
     finally:
         workbook.close()
+
+
+# -- preview -----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Preview:
+    """The header and first rows of a file, for the mapping step (nothing is imported)."""
+
+    header: list[str]
+    rows: list[list[str]]  # padded or cut to the header's width
+    total: int | None
+    description: str
+    format: str
+    encoding: str = ""
+    delimiter: str = ""
+
+
+def read_preview(fh: BinaryIO, name: str, *, limit: int = 10) -> Preview:
+    """Read the header and the first `limit` data rows of an uploaded CSV or XLSX file."""
+    with open_table(fh, name) as table:
+        width = len(table.header)
+        rows = []
+        for _number, cells in table.rows:
+            rows.append((list(cells) + [""] * width)[:width])
+            if len(rows) >= limit:
+                break
+        return Preview(
+            header=table.header,
+            rows=rows,
+            total=table.total,
+            description=table.describe(),
+            format=table.format,
+            encoding=table.encoding,
+            delimiter=table.delimiter,
+        )
