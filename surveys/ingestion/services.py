@@ -331,6 +331,29 @@ def response_enqueue_processing(*, response_id: int) -> bool:
     return True
 
 
+def responses_follow_up_kick() -> bool:
+    """Make sure every unprocessed response (e.g. a chunk an import just committed) is followed up soon.
+
+    Call it after the commit. Eager mode (demo, tests) runs the drain in-process at once; otherwise one drain task
+    is queued. Never raises: the periodic sweep catches whatever a lost kick leaves.
+    """
+    global _broker_down_until
+    from surveys.ingestion.tasks import process_pending
+
+    try:
+        if process_pending.app.conf.task_always_eager:
+            process_pending.apply(throw=True)
+        elif time.monotonic() >= _broker_down_until:
+            process_pending.apply_async(retry=True, retry_policy=FAIL_FAST)
+        else:
+            return False
+    except Exception:
+        _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
+        logger.exception("Could not start the follow-up of unprocessed responses; the sweep will retry.")
+        return False
+    return True
+
+
 def response_process(*, response_id: int) -> bool:
     """Run the follow-up work of one response once: claim it, tell the receivers, commit together.
 
