@@ -40,6 +40,8 @@ class ImportJob(OrgOwned):
     errors = models.JSONField(default=list, blank=True)
     error_report = models.FileField(upload_to="imports/errors/%Y/%m/", blank=True)
     message = models.TextField(blank=True)
+    # What the user should know although nothing failed: columns ignored, rows skipped on purpose.
+    warnings = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -68,6 +70,11 @@ class ImportJob(OrgOwned):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def needs_mapping(self) -> bool:
+        """Uploaded and waiting for its column mapping (nothing is queued until the mapping is confirmed)."""
+        return self.status == self.Status.PENDING and "mapping" not in (self.options or {})
 
 
 class SavedMapping(OrgOwned):

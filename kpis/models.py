@@ -32,6 +32,9 @@ class Kpi(OrgOwned):
         MEAN = "mean", _("Mean of daily values")
         SUM = "sum", _("Sum of daily values")
         LAST = "last", _("Latest value")
+        # Percentages such as late deliveries: each day keeps its numerator and denominator, and a period's figure
+        # is 100 x their sums' ratio, so a quiet day weighs as little as it should.
+        RATIO = "ratio", _("Ratio of sums (percentage: 100 × numerators ÷ denominators)")
 
     code = models.SlugField(_("code"), max_length=50, help_text=_("Short stable identifier used by imports and API."))
     name = models.CharField(_("name"), max_length=200)
@@ -215,7 +218,11 @@ class Benchmark(OrgOwned):
 
 
 class KpiValue(OrgOwned):
-    """An operational KPI value for one touchpoint and day; re-imports upsert on (kpi, touchpoint, day)."""
+    """An operational KPI value for one touchpoint and day; re-imports upsert on (kpi, touchpoint, day).
+
+    A ratio KPI's day also keeps its `numerator` and `denominator` (e.g. 80 late of 1,000 deliveries); `value` is
+    then 100 x numerator / denominator, kept so that every reader of daily values still works.
+    """
 
     class Source(models.TextChoices):
         API = "api", _("API")
@@ -226,13 +233,59 @@ class KpiValue(OrgOwned):
     touchpoint = models.ForeignKey(Touchpoint, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     value = models.FloatField()
+    numerator = models.FloatField(null=True, blank=True)
+    denominator = models.FloatField(null=True, blank=True)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.API)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Period sums for `period_figure`: .values(...).annotate(**KpiValue.PERIOD_SUMS).
+    PERIOD_SUMS = {
+        "total": models.Sum("value"),
+        "count": models.Count("id"),
+        "numerator_sum": models.Sum("numerator"),
+        "denominator_sum": models.Sum("denominator"),
+        "ratio_days": models.Count("denominator"),
+    }
+
     class Meta:
         ordering = ["-day", "kpi_id", "touchpoint_id"]
-        constraints = [models.UniqueConstraint(fields=["kpi", "touchpoint", "day"], name="kpivalue_unique_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["kpi", "touchpoint", "day"], name="kpivalue_unique_day"),
+            models.CheckConstraint(
+                condition=Q(numerator__isnull=True, denominator__isnull=True)
+                | Q(numerator__isnull=False, denominator__gt=0),
+                name="kpivalue_ratio_parts",
+            ),
+        ]
         indexes = [models.Index(fields=["touchpoint", "day"])]
+
+    @staticmethod
+    def period_figure(
+        aggregation: str,
+        *,
+        total: float | None,
+        count: int,
+        last: float | None = None,
+        numerator_sum: float | None = None,
+        denominator_sum: float | None = None,
+        **_ignored: object,
+    ) -> float | None:
+        """One figure for a period's daily values, by the KPI's aggregation (None: no value in the period).
+
+        Ratio: 100 x sum of numerators / sum of denominators over the days that have them (never the mean of the
+        daily percentages, which would let one late delivery on a quiet day count as much as a busy day).
+        """
+        if aggregation == Kpi.Aggregation.RATIO:
+            if numerator_sum is None or not denominator_sum:
+                return None
+            return 100.0 * numerator_sum / denominator_sum
+        if not count:
+            return None
+        if aggregation == Kpi.Aggregation.SUM:
+            return total
+        if aggregation == Kpi.Aggregation.LAST:
+            return last
+        return (total or 0.0) / count
 
 
 class RollupStats(models.Model):
