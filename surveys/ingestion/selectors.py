@@ -241,6 +241,14 @@ def pending_import_get(*, ctx: OrgContext, pk: int) -> ImportJob:
     return job
 
 
+def held_import_get(*, ctx: OrgContext, pk: int) -> ImportJob:
+    """A pending responses import stopped at the preview by a change of scale (it waits for a split)."""
+    job = pending_import_get(ctx=ctx, pk=pk)
+    if "scale_check" not in job.options or "proposed_mapping" not in job.options:
+        raise Http404
+    return job
+
+
 def import_version(*, ctx: OrgContext, job: ImportJob) -> SurveyVersion:
     qs = SurveyVersion.objects.select_related("survey").prefetch_related("questions")
     return get_in_org(qs, ctx, pk=job.options.get("version_id"))

@@ -11,4 +11,6 @@ urlpatterns = [
     path("export.xlsx", views.response_export_xlsx, name="response_export_xlsx"),
     path("import/", views.response_import, name="response_import"),
     path("import/<int:pk>/columns/", views.response_import_map, name="response_import_map"),
+    path("import/<int:pk>/split/", views.response_import_split, name="response_import_split"),
+    path("import/<int:pk>/cancel/", views.response_import_cancel, name="response_import_cancel"),
 ]

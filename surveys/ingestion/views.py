@@ -9,12 +9,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts.scoping import WRITE_PROGRAM_ROLES, org_required
+from imports.mappings import saved_mapping_get
+from imports.models import ImportJob
 from kpis.metrics import nps_category
 from surveys.ingestion import export, importer, selectors
 from surveys.ingestion.forms import ResponseFilterForm
-from surveys.ingestion.import_forms import ImportMappingForm, ImportUploadForm
+from surveys.ingestion.import_forms import ImportMappingForm, ImportSplitForm, ImportUploadForm
+from surveys.ingestion.importer import preview as import_preview
 
 PER_PAGE = 50
 BAND_CSS = {"promoter": "text-bg-success", "passive": "text-bg-warning", "detractor": "text-bg-danger"}
@@ -134,12 +138,101 @@ def response_import(request: HttpRequest) -> HttpResponse:
     return render(request, "surveys/explorer/import_upload.html", {"form": form})
 
 
+def _mapping_page(request: HttpRequest, job, version, form, *, split_form=None, scan=None, status=200):
+    form.attach_checks(scan or form.sample)
+    check = job.options.get("scale_check")
+    context = {
+        "form": form,
+        "job": job,
+        "version": version,
+        "preview": import_preview.first_rows(job),
+        "check": check,
+        "split_form": split_form
+        or (
+            ImportSplitForm(ctx=request.org, check=check, mapping=job.options.get("proposed_mapping") or {})
+            if check
+            else None
+        ),
+        "whole_file": scan is not None,
+        "scan": scan,
+        "sample_values": {
+            str(i): dict(values.counts.most_common(60))
+            for i, values in (form.sample.columns.items() if form.sample else [])
+        },
+        "question_scales": {
+            code: {"kind": q.kind, "low": (q.scale or (None, None))[0], "high": (q.scale or (None, None))[1]}
+            for code, q in form.questions.items()
+        },
+    }
+    return render(request, "surveys/explorer/import_map.html", context, status=status)
+
+
+def _mapping_form(request: HttpRequest, job, version, data=None):
+    saved = job.options.get("proposed_mapping")
+    reused = saved is None
+    if saved is None:
+        saved = saved_mapping_get(
+            ctx=request.org, kind=ImportJob.Kind.RESPONSES, header=list(job.options.get("header") or [])
+        )
+    form = ImportMappingForm(
+        data, ctx=request.org, job=job, version=version, sample=import_preview.sample(job), saved=saved
+    )
+    if not reused:
+        form.saved_on = None  # the proposal of this very upload, not a mapping from an earlier file
+    return form
+
+
 @org_required(WRITE_PROGRAM_ROLES)
 def response_import_map(request: HttpRequest, pk: int) -> HttpResponse:
+    """The mapping step: the file's first rows, one row per column; check the whole file, or start the import."""
     job = selectors.pending_import_get(ctx=request.org, pk=pk)
     version = selectors.import_version(ctx=request.org, job=job)
-    form = ImportMappingForm(request.POST or None, ctx=request.org, job=job, version=version)
-    if request.method == "POST" and form.is_valid():
-        importer.response_import_start(job=job, mapping=form.mapping())
-        return redirect("imports:job_detail", pk=job.pk)
-    return render(request, "surveys/explorer/import_map.html", {"form": form, "job": job, "version": version})
+    form = _mapping_form(request, job, version, request.POST or None)
+    if request.method != "POST" or not form.is_valid():
+        return _mapping_page(request, job, version, form)
+    mapping = form.mapping()
+    scan, check = import_preview.whole_file(ctx=request.org, job=job, version=version, mapping=mapping)
+    if check is not None:
+        # The values change scale over time: stop here and let the user split the file between two versions.
+        importer.response_import_hold(job=job, mapping=mapping, check=check)
+        return redirect("surveys:response_import_map", pk=job.pk)
+    if request.POST.get("action") == "check":
+        return _mapping_page(request, job, version, form, scan=scan)
+    importer.response_import_start(job=job, mapping=mapping, ctx=request.org)
+    return redirect("imports:job_detail", pk=job.pk)
+
+
+@org_required(WRITE_PROGRAM_ROLES)
+@require_POST
+def response_import_split(request: HttpRequest, pk: int) -> HttpResponse:
+    """Import a file whose scale changed as two jobs: rows before the date into one version, the rest into another."""
+    job = selectors.held_import_get(ctx=request.org, pk=pk)
+    mapping = job.options["proposed_mapping"]
+    form = ImportSplitForm(request.POST, ctx=request.org, check=job.options["scale_check"], mapping=mapping)
+    if not form.is_valid():
+        version = selectors.import_version(ctx=request.org, job=job)
+        mapping_form = _mapping_form(request, job, version)
+        return _mapping_page(request, job, version, mapping_form, split_form=form, status=400)
+    first, second = importer.response_import_split(
+        ctx=request.org,
+        job=job,
+        mapping=mapping,
+        split_on=form.cleaned_data["split_on"],
+        before=form.cleaned_data["before_version"],
+        after=form.cleaned_data["after_version"],
+    )
+    messages.success(
+        request,
+        _("Two imports started: rows before %(day)s as import #%(first)s, rows from that day on as import #%(second)s.")
+        % {"day": form.cleaned_data["split_on"].isoformat(), "first": first.pk, "second": second.pk},
+    )
+    return redirect("imports:job_detail", pk=first.pk)
+
+
+@org_required(WRITE_PROGRAM_ROLES)
+@require_POST
+def response_import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    job = selectors.pending_import_get(ctx=request.org, pk=pk)
+    importer.response_import_cancel(job=job)
+    messages.info(request, _("The import was cancelled; nothing was imported."))
+    return redirect("surveys:response_list")

@@ -1,48 +1,52 @@
-"""Bulk import of historical responses from CSV/XLSX, set-based in PostgreSQL.
+"""Bulk import of historical responses from CSV/XLSX: wide or long files, set-based in PostgreSQL.
 
 Why not an `imports.registry` handler: the generic runner parses, validates and writes row by row in Python, which
 is fine for customers but an order of magnitude too slow for millions of responses. This path keeps the
 ImportJob (progress page, counts, inline errors, downloadable error report) and does the work in SQL:
 
-1. the file is COPYed as it is into a temporary table of text columns (fast path for a plain UTF-8 CSV); any
-   other file (XLSX, another encoding, ragged rows) is read by `imports.readers` and COPYed row by row instead;
-2. one INSERT ... SELECT parses and checks every row (dates, scores per question kind, choice codes, touchpoint by
-   id or name, customer by external id) into a second temporary table, with the row's errors as an array;
-3. valid rows are inserted in chunks (one transaction each, progress after each) with
-   `ON CONFLICT (organization_id, idempotency_key) DO NOTHING`: the key is the row's own response id if mapped,
-   else a hash of its content (survey, touchpoint, customer, time, language, answers), so importing the same rows
-   again - from the same file or another - creates nothing;
+1. the file is COPYed as it is into a temporary table of text columns (`stage.py`; fast path for a plain UTF-8
+   CSV, any other file is read by `imports.readers` and COPYed row by row);
+2. one INSERT ... SELECT parses and checks every row (dates in the confirmed format, scores on the question's
+   scale after the column's not-applicable codes, yes/no labels, choice codes, touchpoint by id or name, customer
+   by external id) into a second temporary table, with the row's errors as an array (`sql.build_clean`);
+3. valid rows are inserted in chunks (one transaction each, progress after each): a wide row becomes one response
+   per touchpoint among its answers (`plan.py`), customers that do not exist yet are created when asked, and
+   `ON CONFLICT (organization_id, idempotency_key) DO NOTHING` skips what is already there: the key is the row's
+   own response id if mapped, else a hash of the response's content, plus its touchpoint, so importing the same
+   rows again - from the same file or another - creates nothing;
 4. answers are inserted for the responses that were actually created; rows with errors go to the error report.
 
-Imported responses keep `processed_at` NULL: the periodic sweep runs their follow-up work (rollups, alert rules)
-in batches of 500, like any response whose task was lost. Receivers see `source == "import"`.
+On other databases (the SQLite demo) `portable.py` applies the same rules (`rules.py`) in Python with batched
+`bulk_create`: same responses, same keys, same errors. After each committed chunk the follow-up of the new
+responses (rollups, alert rules) is kicked (`responses_follow_up_kick`); imported responses keep `processed_at`
+NULL until it ran, and receivers see `source == "import"` (historical responses open no cases).
+
+Before a job starts, the mapping step scans the whole file (`scan.py`): a change of scale over time stops the
+import at the preview, and the user splits it into two jobs with a date range each (`response_import_split`).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
-import tempfile
 import time
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from django.conf import settings
-from django.core.files import File
-from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.scoping import OrgContext
+from imports.mappings import saved_mapping_save
 from imports.models import ImportJob
-from imports.readers import detect_format, open_table
-from imports.registry import REPORT_ERROR_COLUMN, REPORT_ROW_COLUMN, ImportFileError
-from surveys.ingestion.importer.plan import CHUNK_ROWS, FAST_DELIMITERS, FIELD_ALIASES, IMPORTABLE_KINDS, Plan, Tables
+from imports.registry import ImportFileError
+from surveys.ingestion.importer import portable, report, stage
+from surveys.ingestion.importer.plan import CHUNK_ROWS, FIELD_ALIASES, IMPORTABLE_KINDS, Plan, Tables
 from surveys.ingestion.importer.sql import (
     build_clean,
     build_touchpoint_lookup,
@@ -60,59 +64,23 @@ __all__ = [
     "FIELD_ALIASES",
     "IMPORTABLE_KINDS",
     "ImportFileError",
+    "response_import_cancel",
     "response_import_create",
     "response_import_run",
+    "response_import_split",
     "response_import_start",
 ]
+
+
+def uses_sql_path() -> bool:
+    """The set-based PostgreSQL path, unless the database is another one (or the portable path is forced)."""
+    return connection.vendor == "postgresql" and getattr(settings, "SURVEYS_IMPORT_ENGINE", "auto") != "portable"
+
 
 # -- creating and starting a job ---------------------------------------------------------------------------------
 
 
-def _read_header(fh: IO[bytes], name: str) -> tuple[list[str], str]:
-    """The header row and the format, read cheaply (no pass over the whole file)."""
-    fh.seek(0)
-    head = fh.read(64 * 1024)
-    fmt = detect_format(name, head)
-    if fmt == "xlsx":
-        with open_table(fh, name) as table:
-            return table.header, fmt
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = head.decode(encoding)
-            break
-        except UnicodeDecodeError as exc:
-            if encoding == "utf-8-sig" and exc.start > len(head) - 4:  # a character cut at the 64 KB boundary
-                text = head[: exc.start].decode(encoding)
-                break
-    else:
-        text = head.decode("latin-1")
-    lines = [line for line in text.splitlines() if line.strip()]
-    if not lines:
-        raise ImportFileError(_("The file is empty."))
-    first = lines[0]
-    if first.lower().startswith("sep=") and len(first.strip()) == 5:
-        delimiter, lines = first.strip()[4], lines[1:]
-    else:
-        delimiter = _sniff_delimiter(first)
-    if not lines:
-        raise ImportFileError(_("The file is empty."))
-    header = next(csv.reader(io.StringIO("\n".join(lines[:50])), delimiter=delimiter))
-    return [cell.strip().lstrip("\ufeff") for cell in header], fmt
-
-
-def _sniff_delimiter(line: str) -> str:
-    counts = dict.fromkeys(FAST_DELIMITERS, 0)
-    quoted = False
-    for char in line:
-        if char == '"':
-            quoted = not quoted
-        elif not quoted and char in counts:
-            counts[char] += 1
-    best = max(FAST_DELIMITERS, key=lambda d: counts[d])
-    return best if counts[best] else ","
-
-
-def response_import_create(*, ctx: OrgContext, version: SurveyVersion, uploaded_file: UploadedFile) -> ImportJob:
+def response_import_create(*, ctx: OrgContext, version: SurveyVersion, uploaded_file) -> ImportJob:
     """Store the upload as a pending responses import (waiting for its column mapping)."""
     if version.organization_id != ctx.org_id:
         raise ImportFileError(_("Unknown survey version."))
@@ -123,7 +91,7 @@ def response_import_create(*, ctx: OrgContext, version: SurveyVersion, uploaded_
             % {"limit": settings.IMPORT_MAX_BYTES // (1024 * 1024)}
         )
     original_name = Path(uploaded_file.name or "responses.csv").name[:255]
-    header, fmt = _read_header(uploaded_file, original_name)
+    header, fmt = stage.read_header(uploaded_file, original_name)
     if not any(header):
         raise ImportFileError(_("The first row must name the columns."))
     uploaded_file.seek(0)
@@ -139,13 +107,61 @@ def response_import_create(*, ctx: OrgContext, version: SurveyVersion, uploaded_
     return job
 
 
-def response_import_start(*, job: ImportJob, mapping: dict[str, Any]) -> None:
-    """Save the column mapping and queue the import."""
+def _remember(ctx: OrgContext | None, job: ImportJob, mapping: dict[str, Any]) -> None:
+    if ctx is None:
+        return
+    saved = {k: v for k, v in mapping.items() if k not in ("date_from", "date_to")}
+    saved.update(version_id=job.options.get("version_id"), saved_on=timezone.localdate().isoformat())
+    header = list(job.options.get("header") or [])
+    saved_mapping_save(ctx=ctx, kind=ImportJob.Kind.RESPONSES, header=header, mapping=saved)
+
+
+def response_import_start(*, job: ImportJob, mapping: dict[str, Any], ctx: OrgContext | None = None) -> None:
+    """Save the column mapping (and remember it for the next file with this header) and queue the import."""
     from surveys.ingestion.tasks import import_responses
 
-    job.options = {**job.options, "mapping": mapping}
+    held = ("proposed_mapping", "scale_check")
+    job.options = {**{k: v for k, v in job.options.items() if k not in held}, "mapping": mapping}
     job.save(update_fields=["options"])
+    _remember(ctx, job, mapping)
     transaction.on_commit(lambda: import_responses.delay(job.pk))
+
+
+def response_import_split(
+    *,
+    ctx: OrgContext,
+    job: ImportJob,
+    mapping: dict[str, Any],
+    split_on: date,
+    before: SurveyVersion,
+    after: SurveyVersion,
+) -> tuple[ImportJob, ImportJob]:
+    """Import the rows dated before `split_on` into one version and the rest into another: two jobs, one file."""
+    second = ImportJob(
+        organization=job.organization,
+        kind=ImportJob.Kind.RESPONSES,
+        original_name=job.original_name,
+        created_by=job.created_by,
+        file=job.file.name,
+        options={**job.options, "version_id": after.pk, "split_from": job.pk},
+    )
+    second.save()
+    job.options = {**job.options, "version_id": before.pk, "split_into": second.pk}
+    job.save(update_fields=["options"])
+    response_import_start(job=job, mapping={**mapping, "date_from": None, "date_to": split_on.isoformat()}, ctx=ctx)
+    response_import_start(job=second, mapping={**mapping, "date_from": split_on.isoformat(), "date_to": None})
+    return job, second
+
+
+def response_import_cancel(*, job: ImportJob) -> ImportJob:
+    """Give up a pending import at the mapping step (nothing was imported)."""
+    return _finish(job, status=ImportJob.Status.FAILED, message=_("Cancelled before the import started."))
+
+
+def response_import_hold(*, job: ImportJob, mapping: dict[str, Any], check: dict[str, Any]) -> None:
+    """Keep the mapping and the scale check of an import stopped at the preview (it waits for the user)."""
+    job.options = {**job.options, "proposed_mapping": mapping, "scale_check": check}
+    job.save(update_fields=["options"])
 
 
 # -- running a job -----------------------------------------------------------------------------------------------
@@ -176,64 +192,152 @@ def _claim(job_id: int) -> ImportJob | None:
     return ImportJob.objects.select_related("organization").get(pk=job_id)
 
 
-def response_import_run(*, job_id: int, chunk_rows: int = CHUNK_ROWS) -> ImportJob | None:
+def _follow_up() -> None:
+    from surveys.ingestion.services import responses_follow_up_kick
+
+    responses_follow_up_kick()
+
+
+class _Clock:
+    """Seconds per phase, kept on the job (options["timings"]) for operators and the benchmark."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self.clock = time.monotonic()
+
+    def lap(self, phase: str) -> None:
+        now = time.monotonic()
+        self.timings[phase] = round(self.timings.get(phase, 0.0) + now - self.clock, 3)
+        self.clock = now
+
+
+def response_import_run(*, job_id: int, chunk_rows: int | None = None) -> ImportJob | None:
     """Run a mapped import to the end; None if someone else has it (or it is not ready)."""
     job = _claim(job_id)
     if job is None:
         return None
+    clock = _Clock()
+    sql_path = uses_sql_path()
     tables = Tables(job.pk)
-    # Seconds per phase, kept on the job (options["timings"]) for operators and the benchmark.
-    timings: dict[str, float] = {}
-    clock = time.monotonic()
-
-    def lap(phase: str) -> None:
-        nonlocal clock
-        now = time.monotonic()
-        timings[phase] = round(timings.get(phase, 0.0) + now - clock, 3)
-        clock = now
-
     try:
         plan = Plan.load(job)
-        with connection.cursor() as cursor:
-            total, how = _stage(cursor, job, plan, tables)
-            lap("stage")
-            job.total_rows = total
-            job.message = how
-            ImportJob.objects.filter(pk=job.pk).update(total_rows=total, message=how)
-            build_touchpoint_lookup(cursor, plan, tables)
-            build_clean(cursor, plan, tables)
-            lap("check")
-            first, last = row_range(cursor, tables)
-            set_based = can_check_references_per_chunk(cursor)
-            for start in range(first, last, chunk_rows):
-                end = min(start + chunk_rows, last)
-                with transaction.atomic():
-                    job.created_count += insert_chunk(cursor, plan, tables, start, end, set_based_references=set_based)
-                job.processed_rows = min(total, end - first)
-                ImportJob.objects.filter(pk=job.pk).update(
-                    processed_rows=job.processed_rows, created_count=job.created_count
-                )
-            lap("insert")
-            valid, invalid = outcome_counts(cursor, tables)
-            job.unchanged_count = valid - job.created_count
-            job.error_count = invalid
-            _write_errors(job, plan, tables)
-            tables.drop(cursor)
-            lap("report")
-            job.options = {**job.options, "timings": timings}
+        if sql_path:
+            chunk = chunk_rows or getattr(settings, "SURVEYS_IMPORT_CHUNK_ROWS", CHUNK_ROWS)
+            responses, skipped = _run_sql(job, plan, tables, clock, chunk)
+        else:
+            chunk = chunk_rows or min(
+                settings.IMPORT_BATCH_SIZE, getattr(settings, "SURVEYS_IMPORT_CHUNK_ROWS", CHUNK_ROWS)
+            )
+            responses, skipped = _run_portable(job, plan, clock, chunk)
+        job.unchanged_count = responses - job.created_count
+        job.options = {**job.options, "timings": clock.timings, "skipped_rows": skipped}
     except ImportFileError as exc:
-        _drop_quietly(tables)
+        if sql_path:
+            _drop_quietly(tables)
         return _finish(job, status=ImportJob.Status.FAILED, message=str(exc))
     except Exception:
         logger.exception("Responses import %s failed", job.pk)
-        _drop_quietly(tables)
+        if sql_path:
+            _drop_quietly(tables)
         return _finish(
             job,
             status=ImportJob.Status.FAILED,
             message=_("The import stopped unexpectedly. Rows already imported stay; importing the file again is safe."),
         )
-    message = f"{job.message} " + _("Their follow-up (KPI rollups, alert rules) runs in the background.")
-    return _finish(job, status=ImportJob.Status.DONE, message=message.strip())
+    return _finish(job, status=ImportJob.Status.DONE, message=_summary(job, plan, skipped))
+
+
+def _summary(job: ImportJob, plan: Plan, skipped: int) -> str:
+    parts = [job.message]
+    if plan.is_wide:
+        parts.append(
+            ngettext(
+                "Each row became up to %(n)s response (one per touchpoint of its answers).",
+                "Each row became up to %(n)s responses (one per touchpoint of its answers).",
+                len(plan.groups),
+            )
+            % {"n": len(plan.groups)}
+        )
+    if skipped:
+        parts.append(
+            ngettext(
+                "%(n)s row outside this import's date range was left to the other part of the split.",
+                "%(n)s rows outside this import's date range were left to the other part of the split.",
+                skipped,
+            )
+            % {"n": skipped}
+        )
+    parts.append(_("Their follow-up (KPI rollups, alert rules) runs in the background."))
+    return " ".join(p for p in parts if p).strip()
+
+
+def _progress(job: ImportJob, processed: int, created: int) -> None:
+    job.processed_rows = processed
+    job.created_count = created
+    ImportJob.objects.filter(pk=job.pk).update(processed_rows=processed, created_count=created)
+
+
+def _run_sql(job: ImportJob, plan: Plan, tables: Tables, clock: _Clock, chunk_rows: int) -> tuple[int, int]:
+    # A chunk holds about `chunk_rows` responses: a wide row makes one per group.
+    rows_per_chunk = max(1, chunk_rows // len(plan.groups))
+    with connection.cursor() as cursor:
+        total, how = stage.stage(cursor, job, len(plan.header), tables)
+        clock.lap("stage")
+        job.total_rows, job.message = total, how
+        ImportJob.objects.filter(pk=job.pk).update(total_rows=total, message=how)
+        build_touchpoint_lookup(cursor, plan, tables)
+        build_clean(cursor, plan, tables)
+        clock.lap("check")
+        first, last = row_range(cursor, tables)
+        set_based = can_check_references_per_chunk(cursor)
+        for start in range(first, last, rows_per_chunk):
+            end = min(start + rows_per_chunk, last)
+            with transaction.atomic():
+                created = insert_chunk(cursor, plan, tables, start, end, set_based_references=set_based)
+            _follow_up()
+            _progress(job, min(total, end - first), job.created_count + created)
+        clock.lap("insert")
+        responses, invalid, skipped = outcome_counts(cursor, plan, tables)
+        job.error_count = invalid
+        if invalid:
+            with connection.chunked_cursor() as rows:
+                # A server-side cursor: a file of a million bad rows does not come into memory at once.
+                rows.execute(error_rows_sql(plan, tables))
+                report.write_errors(job, plan.header, ((r, e, cells) for r, e, *cells in rows))
+        tables.drop(cursor)
+        clock.lap("report")
+    return responses, skipped
+
+
+def _run_portable(job: ImportJob, plan: Plan, clock: _Clock, chunk_rows: int) -> tuple[int, int]:
+    errors = portable.ErrorSpool()
+    try:
+
+        def progress(outcome: portable.Outcome) -> None:
+            _progress(job, outcome.rows, outcome.created)
+
+        outcome = portable.run(
+            job, plan, errors, chunk_rows=chunk_rows, progress=progress, after_chunk=_follow_up, start=_started(job)
+        )
+        clock.lap("insert")
+        job.total_rows = outcome.rows
+        job.message = outcome.how
+        job.created_count = outcome.created
+        job.error_count = outcome.error_rows
+        if outcome.error_rows:
+            report.write_errors(job, plan.header, errors.rows())
+        clock.lap("report")
+    finally:
+        errors.close()
+    return outcome.responses, outcome.skipped
+
+
+def _started(job: ImportJob):
+    def start(total: int, how: str) -> None:
+        job.total_rows, job.message = total, how
+        ImportJob.objects.filter(pk=job.pk).update(total_rows=total, message=how)
+
+    return start
 
 
 def _drop_quietly(tables: Tables) -> None:
@@ -252,111 +356,3 @@ def _finish(job: ImportJob, *, status: str, message: str) -> ImportJob:
         job.processed_rows = job.total_rows or job.processed_rows
     job.save()
     return job
-
-
-# -- step 1: stage the file as text ------------------------------------------------------------------------------
-
-
-def _stage(cursor, job: ImportJob, plan: Plan, tables: Tables) -> tuple[int, str]:
-    width = len(plan.header)
-    cols = ", ".join(f"c{i} text" for i in range(width))
-    cursor.execute(
-        f"CREATE TEMP TABLE {tables.stage} (row_number bigint GENERATED BY DEFAULT AS IDENTITY (START WITH 2), "
-        f"bad text, {cols})"
-    )
-    copy_cols = ", ".join(f"c{i}" for i in range(width))
-    with job.file.open("rb") as fh:
-        delimiter = _fast_path_delimiter(fh, job.options.get("format"), plan.header)
-        if delimiter is not None:
-            fh.seek(0)
-            try:
-                with transaction.atomic():
-                    cursor.copy_expert(
-                        f"COPY {tables.stage} ({copy_cols}) FROM STDIN "
-                        f"WITH (FORMAT csv, HEADER true, DELIMITER E'{_escape_delimiter(delimiter)}')",
-                        fh,
-                    )
-                    total = cursor.rowcount
-                return total, _("Read as UTF-8 CSV.")
-            except Exception as exc:  # a ragged row, a blank line, a NUL byte: read it the careful way
-                logger.info("Fast COPY of import %s failed (%s); reading row by row.", job.pk, exc)
-        return _stage_slow(cursor, fh, job, plan, tables, copy_cols)
-
-
-def _escape_delimiter(delimiter: str) -> str:
-    return "\\t" if delimiter == "\t" else delimiter
-
-
-def _fast_path_delimiter(fh: IO[bytes], fmt: str | None, header: list[str]) -> str | None:
-    """The delimiter if the file is a plain UTF-8 CSV whose first line is the header, else None."""
-    if fmt != "csv":
-        return None
-    fh.seek(0)
-    head = fh.read(64 * 1024)
-    first_line = head.split(b"\n", 1)[0].rstrip(b"\r")
-    try:
-        line = first_line.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return None
-    if not line.strip() or line.lower().startswith("sep="):
-        return None
-    delimiter = _sniff_delimiter(line)
-    cells = next(csv.reader([line], delimiter=delimiter), [])
-    if [c.strip() for c in cells] != header:
-        return None  # e.g. a header cell with a line break inside quotes
-    return delimiter
-
-
-def _stage_slow(cursor, fh: IO[bytes], job: ImportJob, plan: Plan, tables: Tables, copy_cols: str):
-    width = len(plan.header)
-    cursor.execute(f"TRUNCATE {tables.stage}")
-    total = 0
-    with tempfile.TemporaryFile(mode="w+", encoding="utf-8", newline="") as buffer:
-        writer = csv.writer(buffer)
-        with open_table(fh, job.original_name) as table:
-            if len(table.header) != width:
-                raise ImportFileError(_("The file's header changed since the columns were mapped."))
-            how = table.describe()
-            for number, cells in table.rows:
-                bad = ""
-                if len(cells) > width and any(c.strip() for c in cells[width:]):
-                    bad = _("The row has %(cells)s cells but the header has %(columns)s columns.") % {
-                        "cells": len(cells),
-                        "columns": width,
-                    }
-                cells = (list(cells) + [""] * width)[:width]
-                if any("\x00" in c for c in cells):
-                    bad = _("The row contains invalid characters.")
-                    cells = [c.replace("\x00", "") for c in cells]
-                writer.writerow([number, bad, *cells])
-                total += 1
-        buffer.seek(0)
-        cursor.copy_expert(f"COPY {tables.stage} (row_number, bad, {copy_cols}) FROM STDIN WITH (FORMAT csv)", buffer)
-    return total, how
-
-
-# -- step 4: the error report ------------------------------------------------------------------------------------
-
-
-def _write_errors(job: ImportJob, plan: Plan, tables: Tables) -> None:
-    if not job.error_count:
-        return
-    inline_limit = getattr(settings, "IMPORT_INLINE_ERRORS", 50)
-    inline: list[dict[str, Any]] = []
-    with tempfile.TemporaryFile(mode="w+", encoding="utf-8-sig", newline="") as report:
-        writer = csv.writer(report)
-        writer.writerow([*plan.header, REPORT_ROW_COLUMN, REPORT_ERROR_COLUMN])
-        # A server-side cursor: a file of a million bad rows does not come into memory at once.
-        with connection.chunked_cursor() as cursor:
-            cursor.execute(error_rows_sql(plan, tables))
-            for row, errs, *values in cursor:
-                writer.writerow([*("" if v is None else v for v in values), row, "; ".join(errs)])
-                for err in errs:
-                    if len(inline) < inline_limit:
-                        column, sep, message = err.partition(": ")
-                        inline.append({"row": row, "column": column if sep else "", "message": message or err})
-        report.flush()
-        binary = report.buffer  # type: ignore[attr-defined]
-        binary.seek(0)
-        job.error_report.save(f"import-{job.pk}-errors.csv", File(binary), save=False)
-    job.errors = inline

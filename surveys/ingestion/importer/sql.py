@@ -1,31 +1,28 @@
 """The SQL of the responses import: parse and check staged text rows, then insert valid rows in chunks.
 
 Identifiers (temporary table names, `c<n>` columns) are generated here from integers; every value that comes from
-the file, the mapping or the survey is a bound parameter. Hence the file-wide S608 exemption.
+the file, the mapping or the survey is a bound parameter. Hence the file-wide S608 exemption. The rules (patterns,
+messages, key layout) come from `rules.py`, which the portable path applies in Python.
 """
 # ruff: noqa: S608
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
-from django.utils.translation import gettext as _
 
+from customers.models import Customer
 from journeys.models import Channel
-from surveys.ingestion.importer.plan import (
-    DATE_RE,
-    DECIMAL_ZERO_RE,
-    INT_RE,
-    LANGUAGE_RE,
-    RESPONSE_ID_MAX,
-    SCORE_KIND_SET,
-    Plan,
-    Tables,
-)
+from surveys.ingestion.importer import rules
+from surveys.ingestion.importer.plan import NONE, ROW, Group, Plan, Tables
 from surveys.ingestion.validation import TEXT_MAX_LENGTH
 from surveys.models import Answer, Question, Response
+
+KNOWN_LANGUAGES = sorted({code for code, _name in settings.LANGUAGES} | {"no", "nn", "fi", "de", "fr", "es"})
+UTC_TEXT = "to_char({ts} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')"
 
 # -- step 2: parse and check in SQL ------------------------------------------------------------------------------
 
@@ -52,198 +49,292 @@ def _cell(index: int | None) -> str:
     return f"btrim(coalesce(s.c{index}, ''))" if index is not None else "''"
 
 
+class _Params(dict):
+    """Bound parameters with generated names."""
+
+    def add(self, name: str, value: Any, cast: str = "") -> str:
+        self[name] = value
+        return f"%({name})s{cast}"
+
+    def message(self, name: str, label: str | None, text: str) -> str:
+        return self.add(name, rules.labelled(label, text))
+
+    def spliced(self, name: str, label: str | None, template: str, value_sql: str) -> str:
+        """A message with the cell's value in it (the template's %(value)s)."""
+        before, after = rules.split_template(rules.labelled(label, template))
+        first, last = self.add(name + "_a", before), self.add(name + "_b", after)
+        return f"({first} || left({value_sql}, {rules.VALUE_SHOWN_MAX}) || {last})"
+
+
+def _group_tp(group: Group, params: _Params, prefix: str) -> tuple[str, str]:
+    """(touchpoint, journey) SQL of a group's responses."""
+    if group.kind == ROW:
+        return f"{prefix}touchpoint_id", f"{prefix}journey_id"
+    if group.kind == NONE:
+        return "NULL::bigint", params.add("survey_journey", group.journey_id, "::bigint")
+    tp = params.add(f"g{group.index}_tp", group.touchpoint_id, "::bigint")
+    return tp, params.add(f"g{group.index}_jr", group.journey_id, "::bigint")
+
+
+def key_sql(plan: Plan, group: Group, params: _Params, *, col: Callable[[str], str], customer: str, ts_utc: str) -> str:
+    """The idempotency key of a group's response (see rules.external_key / rules.content_key)."""
+    suffix = params.add(f"g{group.index}_suffix", group.suffix)
+    rid = col("rid_raw")
+    external = (
+        f"CASE WHEN 4 + length({rid}) + length({suffix}) > {rules.KEY_MAX} THEN 'exh:' || md5({rid}) || {suffix} "
+        f"ELSE 'ext:' || {rid} || {suffix} END"
+    )
+    if group.kind == ROW:
+        tp_text = f"coalesce({col('touchpoint_id')}::text, '')"
+    elif group.kind == NONE:
+        tp_text = "''"
+    else:
+        tp_text = params.add(f"g{group.index}_tp_text", str(group.touchpoint_id))
+    parts = [
+        params.add("survey_text", str(plan.survey_id)),
+        tp_text,
+        f"coalesce({customer}::text, '')",
+        ts_utc,
+        col("language"),
+        col("channel"),
+    ]
+    for k, answer in plan.group_answers(group.index):
+        value = f"{col(f'a{k}')}::int::text" if answer.is_number else col(f"a{k}")
+        parts.append(f"{params.add(f'code{k}', answer.code + '=')} || coalesce({value}, '')")
+    content = f"'imp:' || left({ts_utc}, 19) || ':' || md5(concat_ws(chr(31), {', '.join(parts)})) || {suffix}"
+    return f"CASE WHEN {rid} <> '' THEN {external} ELSE {content} END"
+
+
 def build_clean(cursor, plan: Plan, tables: Tables) -> None:
     cols = plan.columns
-    params: dict[str, Any] = {
-        "org": plan.org_id,
-        "tz": plan.tz,
-        "survey": plan.survey_id,
-        "survey_journey": plan.survey_journey_id,
-        "default_tp": plan.default_touchpoint_id,
-        "default_journey": plan.default_journey_id,
-        "default_language": plan.default_language,
-        "date_re": DATE_RE,
-        "int_re": INT_RE,
-        "decimal_zero_re": DECIMAL_ZERO_RE,
-        "language_re": LANGUAGE_RE,
-        "languages": sorted({code for code, _name in settings.LANGUAGES} | {"no", "nn", "fi", "de", "fr", "es"}),
-        "channels": list(Channel.values),
-        "text_max": TEXT_MAX_LENGTH,
-        "rid_max": RESPONSE_ID_MAX,
-    }
-
-    def msg(key: str, column: int | None, text: str) -> str:
-        params[key] = f"{plan.label(column)}: {text}" if column is not None else text
-        return f"%({key})s"
-
+    p = _Params(
+        org=plan.org_id,
+        tz=plan.tz,
+        default_tp=plan.default_touchpoint_id,
+        default_journey=plan.default_journey_id,
+        survey_journey=plan.survey_journey_id,
+        default_language=plan.default_language,
+        iso_start_re=rules.ISO_START_RE,
+        pad_re=rules.PAD_RE,
+        year_first_re=rules.YEAR_FIRST_RE,
+        dotted_re=rules.DOTTED_RE,
+        year_last_re=rules.YEAR_LAST_RE,
+        year_last_to="\\3-\\1-\\2" if plan.month_first else "\\3-\\2-\\1",
+        date_re=rules.DATE_RE,
+        int_re=rules.INT_RE,
+        decimal_zero_re=rules.DECIMAL_ZERO_RE,
+        language_re=rules.LANGUAGE_RE,
+        languages=KNOWN_LANGUAGES,
+        channels=list(Channel.values),
+        text_max=TEXT_MAX_LENGTH,
+        rid_max=rules.RESPONSE_ID_MAX,
+        cust_max=rules.CUSTOMER_ID_MAX,
+        first_year=rules.EARLIEST_YEAR,
+        last_year=rules.LATEST_YEAR,
+    )
     cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [Response._meta.db_table])
-    params["sequence"] = cursor.fetchone()[0]
+    p["sequence"] = cursor.fetchone()[0]
     tp_col, cust_col, date_col = cols.get("touchpoint"), cols.get("customer"), cols.get("submitted_at")
     lang_col, chan_col, rid_col = cols.get("language"), cols.get("channel"), cols.get("response_id")
+    answers = plan.answers
 
     # Level 1: raw cells and joins. Each level is fenced with OFFSET 0 so an expression is computed once per row.
+    date_cell = _cell(date_col) if date_col is not None else p.add("file_date", plan.file_date or "")
     raw = [
         "s.row_number AS row",
         "s.bad",
         f"{_cell(tp_col)} AS tp_raw",
         f"{_cell(cust_col)} AS cust_raw",
-        f"{_cell(date_col)} AS date_raw",
+        f"{date_cell} AS date_raw",
         f"lower({_cell(lang_col)}) AS lang_raw",
         f"lower({_cell(chan_col)}) AS chan_raw",
         f"{_cell(rid_col)} AS rid_raw",
-        "tp.id AS tp_id",
-        "tp.journey_id AS tp_journey",
-        "coalesce(tp.ambiguous, false) AS tp_ambiguous",
-        "cu.id AS customer_id" if cust_col is not None else "NULL::bigint AS customer_id",
     ]
-    for k, q in enumerate(plan.questions):
-        raw.append(f"{_cell(q.column)} AS v{k}")
-    customer_join = (
-        f"LEFT JOIN customers_customer cu ON cu.organization_id = %(org)s AND cu.external_id = {_cell(cust_col)}"
-        if cust_col is not None
-        else ""
+    joins = ""
+    if tp_col is not None:
+        raw += ["tp.id AS tp_id", "tp.journey_id AS tp_journey", "coalesce(tp.ambiguous, false) AS tp_ambiguous"]
+        joins += f" LEFT JOIN {tables.touchpoints} tp ON tp.key = lower({_cell(tp_col)})"
+    else:
+        raw += ["NULL::bigint AS tp_id", "NULL::bigint AS tp_journey", "false AS tp_ambiguous"]
+    if cust_col is not None:
+        raw.append("cu.id AS customer_id")
+        # An empty cell is no customer, even if some customer has an empty external id.
+        joins += (
+            f" LEFT JOIN customers_customer cu ON cu.organization_id = %(org)s "
+            f"AND cu.external_id = {_cell(cust_col)} AND {_cell(cust_col)} <> ''"
+        )
+    else:
+        raw.append("NULL::bigint AS customer_id")
+    raw += [f"{_cell(a.column)} AS r{k}" for k, a in enumerate(answers)]
+    level1 = f"SELECT {', '.join(raw)} FROM {tables.stage} s {joins} OFFSET 0"
+
+    # Level 2: the date in ISO order; the cells with their not-applicable codes blanked.
+    normalised = (
+        "CASE WHEN date_raw = '' OR date_raw ~ %(iso_start_re)s THEN date_raw ELSE regexp_replace(regexp_replace("
+        "regexp_replace(regexp_replace(date_raw, %(pad_re)s, '\\10\\2', 'g'), %(year_first_re)s, '\\1-\\2-\\3'), "
+        "%(dotted_re)s, '\\3-\\2-\\1'), %(year_last_re)s, %(year_last_to)s) END AS nd"
     )
-    level1 = f"""
-        SELECT {", ".join(raw)}
-        FROM {tables.stage} s
-        LEFT JOIN {tables.touchpoints} tp ON tp.key = lower({_cell(tp_col)})
-        {customer_join}
-        OFFSET 0
-    """
-    # Level 2: the date in ISO order (DD.MM.YYYY is turned around) and the scores as integers.
-    parsed = [
-        "l1.*",
-        "CASE WHEN date_raw ~ '^\\d{2}\\.\\d{2}\\.\\d{4}' THEN substr(date_raw, 7, 4) || '-' || substr(date_raw, 4, 2) "
-        "|| '-' || substr(date_raw, 1, 2) || substr(date_raw, 11) ELSE date_raw END AS nd",
-    ]
-    for k, q in enumerate(plan.questions):
-        if q.kind in SCORE_KIND_SET:
-            parsed.append(
-                f"CASE WHEN v{k} = '' THEN NULL WHEN v{k} ~ %(int_re)s THEN v{k}::int "
-                f"WHEN v{k} ~ %(decimal_zero_re)s THEN split_part(translate(v{k}, ',', '.'), '.', 1)::int END AS n{k}"
-            )
-    level2 = f"SELECT {', '.join(parsed)} FROM ({level1}) l1 OFFSET 0"
-    # Level 3: is it a real moment? Each CASE branch only runs when the ones before it passed, so the casts are safe.
+    level2_cols = ["l1.*", normalised]
+    for k, a in enumerate(answers):
+        if a.na:
+            na = p.add(f"na{k}", list(a.na))
+            level2_cols.append(f"CASE WHEN lower(r{k}) = ANY({na}::text[]) THEN '' ELSE r{k} END AS v{k}")
+        else:
+            level2_cols.append(f"r{k} AS v{k}")
+    level2 = f"SELECT {', '.join(level2_cols)} FROM ({level1}) l1 OFFSET 0"
+
+    # Level 3: is it a real moment? Each CASE branch only runs when the ones before it passed, so the casts are
+    # safe. Scores as integers, yes/no labels as 1/0.
     date_ok = """
         CASE
             WHEN nd !~ %(date_re)s THEN false
-            WHEN substr(nd, 1, 4)::int NOT BETWEEN 1900 AND 2100 OR substr(nd, 6, 2)::int NOT BETWEEN 1 AND 12
-                THEN false
+            WHEN substr(nd, 1, 4)::int NOT BETWEEN %(first_year)s AND %(last_year)s
+                OR substr(nd, 6, 2)::int NOT BETWEEN 1 AND 12 THEN false
             WHEN substr(nd, 9, 2)::int NOT BETWEEN 1 AND extract(
                 day FROM make_date(substr(nd, 1, 4)::int, substr(nd, 6, 2)::int, 1) + interval '1 month - 1 day')
                 THEN false
             WHEN length(nd) > 10 AND (substr(nd, 12, 2)::int > 23 OR substr(nd, 15, 2)::int > 59
                 OR (substr(nd, 17, 1) = ':' AND substr(nd, 18, 2)::int > 59)) THEN false
             WHEN length(nd) > 16 AND substr(nd, 17) ~ '[+-]'
-                AND substring(substr(nd, 17) from '[+-]([0-9]{2})')::int > 14 THEN false
+                AND (substring(substr(nd, 17) from '[+-]([0-9]{2})')::int > 14
+                     OR coalesce(substring(substr(nd, 17) from '[+-][0-9]{2}:?([0-9]{2})')::int, 0) > 59) THEN false
             ELSE true
-        END
+        END AS date_ok
     """
-    has_tz = "(length(nd) > 16 AND substr(nd, 17) ~ '[Z+-]')"
-    level3a = f"SELECT l2.*, {date_ok} AS date_ok, {has_tz} AS has_tz FROM ({level2}) l2 OFFSET 0"
+    has_tz = "(length(nd) > 16 AND substr(nd, 17) ~ '[Z+-]') AS has_tz"
+    level3_cols = ["l2.*", date_ok, has_tz]
+    for k, a in enumerate(answers):
+        if a.is_score:
+            level3_cols.append(
+                f"CASE WHEN v{k} = '' THEN NULL WHEN v{k} ~ %(int_re)s THEN v{k}::int "
+                f"WHEN v{k} ~ %(decimal_zero_re)s THEN split_part(translate(v{k}, ',', '.'), '.', 1)::int END AS n{k}"
+            )
+        elif a.is_yes_no:
+            yes, no = p.add(f"yes{k}", list(a.yes)), p.add(f"no{k}", list(a.no))
+            level3_cols.append(
+                f"CASE WHEN v{k} = '' THEN NULL WHEN lower(v{k}) = ANY({yes}::text[]) THEN 1 "
+                f"WHEN lower(v{k}) = ANY({no}::text[]) THEN 0 END AS n{k}"
+            )
+    level3 = f"SELECT {', '.join(level3_cols)} FROM ({level2}) l2 OFFSET 0"
     ts = """
         CASE WHEN date_ok THEN
             CASE WHEN has_tz THEN nd::timestamptz ELSE nd::timestamp AT TIME ZONE %(tz)s END
-        END
+        END AS ts
     """
-    level3 = f"SELECT l3a.*, {ts} AS ts FROM ({level3a}) l3a OFFSET 0"
+    level4 = f"SELECT l3.*, {ts} FROM ({level3}) l3 OFFSET 0"
 
+    # Level 5: the row's errors, in the order the portable path lists them too.
+    label = plan.label
+    unknown_tp = p.message("e_tp", label(tp_col), rules.msg_unknown_touchpoint())
+    future = p.message("e_date_future", label(date_col), rules.msg_future())
     errors = [
         "bad",
-        f"CASE WHEN tp_raw <> '' AND tp_id IS NULL THEN {msg('e_tp', tp_col, _('Unknown touchpoint.'))} END",
-        f"CASE WHEN tp_ambiguous THEN "
-        f"{msg('e_tp_amb', tp_col, _('Several touchpoints have this name: use the id.'))} END",
-        f"CASE WHEN cust_raw <> '' AND customer_id IS NULL THEN {msg('e_cust', cust_col, _('Unknown customer.'))} END",
-        f"CASE WHEN date_raw = '' THEN {msg('e_date_missing', date_col, _('A date is required.'))} "
-        f"WHEN ts IS NULL THEN {msg('e_date', date_col, _('Not a date (use YYYY-MM-DD or DD.MM.YYYY).'))} "
-        f"WHEN ts > now() + interval '1 day' "
-        f"THEN {msg('e_date_future', date_col, _('The date is in the future.'))} END",
+        f"CASE WHEN tp_raw <> '' AND tp_id IS NULL THEN {unknown_tp} END",
+        f"CASE WHEN tp_ambiguous THEN {p.message('e_tp_amb', label(tp_col), rules.msg_ambiguous_touchpoint())} END",
+        f"CASE WHEN length(cust_raw) > %(cust_max)s THEN "
+        f"{p.message('e_cust_long', label(cust_col), rules.msg_customer_id_too_long())} "
+        + (
+            ""
+            if plan.create_customers
+            else f"WHEN cust_raw <> '' AND customer_id IS NULL THEN "
+            f"{p.message('e_cust', label(cust_col), rules.msg_unknown_customer())} "
+        )
+        + "END",
+        f"CASE WHEN date_raw = '' THEN {p.message('e_date_missing', label(date_col), rules.msg_date_missing())} "
+        f"WHEN ts IS NULL THEN {p.message('e_date', label(date_col), rules.msg_not_a_date(plan.date_format))} "
+        f"WHEN ts > now() + interval '1 day' THEN {future} END",
         f"CASE WHEN lang_raw = '' OR lang_raw = ANY(%(languages)s::text[]) THEN NULL WHEN lang_raw !~ %(language_re)s "
-        f"THEN {msg('e_lang', lang_col, _('Not a language code (e.g. sv, nb, da, en).'))} END",
+        f"THEN {p.message('e_lang', label(lang_col), rules.msg_language())} END",
         f"CASE WHEN chan_raw <> '' AND NOT (chan_raw = ANY(%(channels)s::text[])) "
-        f"THEN {msg('e_chan', chan_col, _('Unknown channel.'))} END",
-        f"CASE WHEN length(rid_raw) > %(rid_max)s THEN {msg('e_rid', rid_col, _('The id is too long.'))} END",
+        f"THEN {p.message('e_chan', label(chan_col), rules.msg_channel())} END",
+        f"CASE WHEN length(rid_raw) > %(rid_max)s THEN "
+        f"{p.message('e_rid', label(rid_col), rules.msg_response_id_too_long())} END",
     ]
-    codes = {q.code: k for k, q in enumerate(plan.questions)}
-    for k, q in enumerate(plan.questions):
-        if q.kind in SCORE_KIND_SET:
-            params[f"low{k}"], params[f"high{k}"] = q.low, q.high
-            text = _("Enter a whole number between %(low)s and %(high)s.") % {"low": q.low, "high": q.high}
+    for k, a in enumerate(answers):
+        name = label(a.column)
+        if a.is_score:
+            p[f"low{k}"], p[f"high{k}"] = a.low, a.high
+            message = p.spliced(f"e_v{k}", name, rules.msg_off_scale(a.low, a.high), f"v{k}")
             errors.append(
                 f"CASE WHEN v{k} <> '' AND (n{k} IS NULL OR n{k} NOT BETWEEN %(low{k})s AND %(high{k})s) "
-                f"THEN {msg(f'e_v{k}', q.column, text)} END"
+                f"THEN {message} END"
             )
-        elif q.kind == Question.Kind.TEXT:
-            text = _("Keep it under %(max)s characters.") % {"max": TEXT_MAX_LENGTH}
-            errors.append(f"CASE WHEN length(v{k}) > %(text_max)s THEN {msg(f'e_v{k}', q.column, text)} END")
+        elif a.is_yes_no:
+            message = p.spliced(f"e_v{k}", name, rules.msg_not_yes_no(a.yes, a.no), f"v{k}")
+            errors.append(f"CASE WHEN v{k} <> '' AND n{k} IS NULL THEN {message} END")
+        elif a.kind == Question.Kind.TEXT:
+            message = p.message(f"e_v{k}", name, rules.msg_text_too_long(TEXT_MAX_LENGTH))
+            errors.append(f"CASE WHEN length(v{k}) > %(text_max)s THEN {message} END")
         else:
-            params[f"options{k}"] = list(q.options)
-            errors.append(
-                f"CASE WHEN v{k} <> '' AND NOT (v{k} = ANY(%(options{k})s::text[])) "
-                f"THEN {msg(f'e_v{k}', q.column, _('Choose one of the options.'))} END"
-            )
-        if q.required:
-            parent = codes.get(q.parent_code) if q.parent_code else None
-            if q.parent_code is None or parent is not None:
-                condition = f"v{k} = ''" + (f" AND v{parent} <> ''" if parent is not None else "")
-                errors.append(
-                    f"CASE WHEN {condition} THEN {msg(f'e_req{k}', q.column, _('This question is required.'))} END"
-                )
-    all_blank = " AND ".join(f"v{k} = ''" for k in range(len(plan.questions)))
-    errors.append(f"CASE WHEN {all_blank} THEN {msg('e_empty', None, _('The row has no answers.'))} END")
-    level4 = f"SELECT l3.*, array_remove(ARRAY[{', '.join(errors)}]::text[], NULL) AS errs FROM ({level3}) l3 OFFSET 0"
+            options = p.add(f"options{k}", list(a.options))
+            message = p.message(f"e_v{k}", name, rules.msg_not_an_option())
+            errors.append(f"CASE WHEN v{k} <> '' AND NOT (v{k} = ANY({options}::text[])) THEN {message} END")
+        condition = _required_condition(plan, k)
+        if condition:
+            errors.append(f"CASE WHEN {condition} THEN {p.message(f'e_req{k}', name, rules.msg_required())} END")
+    all_blank = " AND ".join(f"v{k} = ''" for k in range(len(answers)))
+    errors.append(f"CASE WHEN {all_blank} THEN {p.message('e_empty', None, rules.msg_no_answers())} END")
 
-    answer_parts = []
-    for k, q in enumerate(plan.questions):
-        value = f"n{k}::text" if q.kind in SCORE_KIND_SET else f"v{k}"
-        params[f"code{k}"] = f"{q.code}="
-        answer_parts.append(f"%(code{k})s || coalesce({value}, '')")
-    # The key starts with the time so that a time-ordered file fills the unique index in order (far fewer page
-    # misses than random hashes); the hash of the whole content makes it unique.
-    key_content = ", ".join(
-        [
-            "%(survey)s::text",
-            "coalesce(touchpoint_id::text, '')",
-            "coalesce(customer_id::text, '')",
-            "ts_utc",
-            "language",
-            "channel",
-            *answer_parts,
-        ]
-    )
-    answer_columns = []
-    for k, q in enumerate(plan.questions):
-        if q.kind in SCORE_KIND_SET:
-            answer_columns.append(f"CASE WHEN v{k} <> '' THEN n{k}::float8 END AS a{k}")
+    skip = []
+    if plan.date_from:
+        skip.append(f"ts IS NULL OR (ts AT TIME ZONE %(tz)s)::date < {p.add('date_from', plan.date_from)}")
+    if plan.date_to:
+        skip.append(f"ts IS NOT NULL AND (ts AT TIME ZONE %(tz)s)::date >= {p.add('date_to', plan.date_to)}")
+    skip_sql = " OR ".join(f"({s})" for s in skip) if skip else "false"
+    values = []
+    for k, a in enumerate(answers):
+        if a.is_score:
+            values.append(f"CASE WHEN v{k} <> '' THEN n{k}::float8 END AS a{k}")
+        elif a.is_yes_no:
+            values.append(f"n{k}::float8 AS a{k}")
         else:
-            answer_columns.append(f"nullif(v{k}, '') AS a{k}")
+            values.append(f"nullif(v{k}, '') AS a{k}")
     level5 = f"""
-        SELECT l4.*,
+        SELECT row, cust_raw, customer_id, ts, rid_raw,
+            array_remove(ARRAY[{", ".join(errors)}]::text[], NULL) AS errs,
+            ({skip_sql}) AS skip,
+            (ts AT TIME ZONE %(tz)s)::date AS submitted_on,
             CASE WHEN tp_raw = '' THEN %(default_tp)s::bigint ELSE tp_id END AS touchpoint_id,
             coalesce(CASE WHEN tp_raw = '' THEN %(default_journey)s::bigint ELSE tp_journey END,
                      %(survey_journey)s::bigint) AS journey_id,
             CASE WHEN lang_raw = '' THEN %(default_language)s ELSE lang_raw END AS language,
             chan_raw AS channel,
-            to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS ts_utc
+            {UTC_TEXT.format(ts="ts")} AS ts_utc,
+            {", ".join(values)}
         FROM ({level4}) l4 OFFSET 0
     """
+    level6 = f"SELECT l5.*, cardinality(errs) = 0 AND NOT skip AS ok FROM ({level5}) l5 OFFSET 0"
+    group_cols = []
+    for group in plan.groups:
+        present = " OR ".join(f"a{k} IS NOT NULL" for k, _a in plan.group_answers(group.index))
+        group_cols.append(f"CASE WHEN ok AND ({present}) THEN nextval(%(sequence)s::regclass) END AS rid{group.index}")
+        key = key_sql(plan, group, p, col=lambda name: name, customer="customer_id", ts_utc="ts_utc")
+        group_cols.append(f"CASE WHEN ok THEN {key} END AS key{group.index}")
     cursor.execute(
         f"""
         CREATE TEMP TABLE {tables.clean} AS
-        SELECT row, errs,
-            CASE WHEN cardinality(errs) = 0
-                THEN nextval(%(sequence)s::regclass) END AS rid,
-            touchpoint_id, journey_id, customer_id, ts, (ts AT TIME ZONE %(tz)s)::date AS submitted_on,
-            language, channel,
-            CASE WHEN rid_raw <> '' THEN 'ext:' || rid_raw
-                 ELSE 'imp:' || left(ts_utc, 19) || ':' || md5(concat_ws(chr(31), {key_content})) END AS key,
-            {", ".join(answer_columns)}
-        FROM ({level5}) l5
+        SELECT row, errs, skip, ok, cust_raw, customer_id, touchpoint_id, journey_id, ts, submitted_on, language,
+            channel, rid_raw, {", ".join(f"a{k}" for k in range(len(answers)))}, {", ".join(group_cols)}
+        FROM ({level6}) l6
         """,
-        params,
+        p,
     )
     cursor.execute(f"CREATE INDEX ON {tables.clean} (row)")
     cursor.execute(f"ANALYZE {tables.clean}")
+
+
+def _required_condition(plan: Plan, k: int) -> str:
+    """When answer k's empty cell is an error: the question is required and its response exists (a follow-up:
+    when its score question in the same response was answered). A not-applicable code is an answer."""
+    answer = plan.answers[k]
+    if not answer.required:
+        return ""
+    siblings = plan.group_answers(answer.group)
+    if answer.parent_code is not None:
+        parent = next((j for j, a in siblings if a.code == answer.parent_code), None)
+        return f"r{k} = '' AND v{parent} <> ''" if parent is not None else ""
+    others = " OR ".join(f"v{j} <> ''" for j, _a in siblings if j != k)
+    return f"r{k} = '' AND ({others})" if others else ""
 
 
 # -- step 3: insert in chunks ------------------------------------------------------------------------------------
@@ -264,24 +355,79 @@ def can_check_references_per_chunk(cursor) -> bool:
         return bool(row and row[0])
 
 
+def _chunk_params(plan: Plan, start: int, end: int) -> _Params:
+    return _Params(org=plan.org_id, survey=plan.survey_id, version=plan.version_id, lo=start, hi=end)
+
+
+def create_customers(cursor, plan: Plan, tables: Tables, start: int, end: int) -> int:
+    """Create the chunk's unknown customers (external id only) and point its rows and keys at them."""
+    if not plan.create_customers or plan.columns.get("customer") is None:
+        return 0
+    p = _chunk_params(plan, start, end)
+    p.update(
+        languages=[code for code, _name in settings.LANGUAGES],
+        customer_language=plan.customer_language,
+        may_survey=Customer._meta.get_field("may_survey").default,
+        may_contact=Customer._meta.get_field("may_contact").default,
+    )
+    cursor.execute(
+        f"""
+        INSERT INTO {Customer._meta.db_table} (organization_id, external_id, name, email, phone, language, country,
+            segment, persona_id, may_survey, may_contact, created_at, updated_at)
+        SELECT DISTINCT ON (cust_raw) %(org)s, cust_raw, '', '', '',
+            CASE WHEN language = ANY(%(languages)s::text[]) THEN language ELSE %(customer_language)s END,
+            '', '', NULL, %(may_survey)s, %(may_contact)s, now(), now()
+        FROM {tables.clean}
+        WHERE ok AND customer_id IS NULL AND cust_raw <> '' AND row >= %(lo)s AND row < %(hi)s
+        ORDER BY cust_raw, row
+        ON CONFLICT (organization_id, external_id) DO NOTHING
+        """,
+        p,
+    )
+    created = cursor.rowcount
+    keys = ", ".join(
+        f"key{g.index} = "
+        + key_sql(plan, g, p, col=lambda name: f"c.{name}", customer="cu.id", ts_utc=UTC_TEXT.format(ts="c.ts"))
+        for g in plan.groups
+    )
+    cursor.execute(
+        f"""
+        UPDATE {tables.clean} c SET customer_id = cu.id, {keys}
+        FROM {Customer._meta.db_table} cu
+        WHERE c.ok AND c.customer_id IS NULL AND c.cust_raw <> '' AND c.row >= %(lo)s AND c.row < %(hi)s
+            AND cu.organization_id = %(org)s AND cu.external_id = c.cust_raw
+        """,
+        p,
+    )
+    return created
+
+
 def _lock_references(cursor, plan: Plan, tables: Tables, params: dict[str, Any]) -> bool:
     """Take the locks the foreign-key triggers would take (FOR KEY SHARE), once per chunk instead of once per row
     and key; True if every referenced row exists, so the per-row triggers can be skipped for this transaction."""
-    chunk = f"FROM {tables.clean} WHERE rid IS NOT NULL AND row >= %(lo)s AND row < %(hi)s"
-    params["questions"] = [q.pk for q in plan.questions]
+    chunk = f"FROM {tables.clean} WHERE ok AND row >= %(lo)s AND row < %(hi)s"
+    params["questions"] = [a.pk for a in plan.answers]
+    params["fixed_tps"] = [g.touchpoint_id for g in plan.groups if g.touchpoint_id is not None]
+    params["fixed_journeys"] = [g.journey_id for g in plan.groups if g.kind != ROW and g.journey_id is not None]
+    row_group = next((g for g in plan.groups if g.kind == ROW), None)
+    row_tps = row_journeys = ""
+    if row_group is not None:
+        row_rid = f"rid{row_group.index}"
+        row_tps = f"SELECT touchpoint_id {chunk} AND {row_rid} IS NOT NULL AND touchpoint_id IS NOT NULL UNION "
+        row_journeys = f"SELECT journey_id {chunk} AND {row_rid} IS NOT NULL AND journey_id IS NOT NULL UNION "
     checks = [
         ("accounts_organization", "SELECT %(org)s::bigint"),
         ("surveys_survey", "SELECT %(survey)s::bigint"),
         ("surveys_surveyversion", "SELECT %(version)s::bigint"),
         ("surveys_question", "SELECT unnest(%(questions)s::bigint[])"),
-        ("journeys_touchpoint", f"SELECT DISTINCT touchpoint_id {chunk} AND touchpoint_id IS NOT NULL"),
-        ("journeys_journey", f"SELECT DISTINCT journey_id {chunk} AND journey_id IS NOT NULL"),
+        ("journeys_touchpoint", f"{row_tps}SELECT unnest(%(fixed_tps)s::bigint[])"),
+        ("journeys_journey", f"{row_journeys}SELECT unnest(%(fixed_journeys)s::bigint[])"),
         ("customers_customer", f"SELECT DISTINCT customer_id {chunk} AND customer_id IS NOT NULL"),
     ]
     for table, ids in checks:
         cursor.execute(
             f"""
-            WITH wanted AS ({ids}),
+            WITH wanted AS (SELECT DISTINCT id FROM ({ids}) w(id)),
             locked AS (SELECT id FROM {table} WHERE id IN (SELECT * FROM wanted) FOR KEY SHARE)
             SELECT (SELECT count(*) FROM wanted) = (SELECT count(*) FROM locked)
             """,
@@ -301,7 +447,8 @@ def insert_chunk(
     foreign-key triggers are skipped for this transaction (they are most of the cost of a bulk insert); every
     reference was already resolved within the organization by the check phase.
     """
-    params = {"org": plan.org_id, "survey": plan.survey_id, "version": plan.version_id, "lo": start, "hi": end}
+    create_customers(cursor, plan, tables, start, end)
+    params = _chunk_params(plan, start, end)
     cursor.execute(f"TRUNCATE {tables.inserted}")
     if not (set_based_references and _lock_references(cursor, plan, tables, params)):
         return _insert_rows(cursor, plan, tables, params)
@@ -312,7 +459,11 @@ def insert_chunk(
     return created
 
 
-def _insert_rows(cursor, plan: Plan, tables: Tables, params: dict[str, Any]) -> int:
+def _insert_rows(cursor, plan: Plan, tables: Tables, params: _Params) -> int:
+    groups = []
+    for g in plan.groups:
+        tp, jr = _group_tp(g, params, "c.")
+        groups.append(f"(c.rid{g.index}, {tp}, {jr}, c.key{g.index})")
     cursor.execute(
         f"""
         WITH ins AS (
@@ -320,11 +471,12 @@ def _insert_rows(cursor, plan: Plan, tables: Tables, params: dict[str, Any]) -> 
                 id, organization_id, survey_id, version_id, touchpoint_id, journey_id, customer_id, language,
                 channel, source, submitted_at, idempotency_key, created_at
             )
-            SELECT rid, %(org)s, %(survey)s, %(version)s, touchpoint_id, journey_id, customer_id, language,
-                channel, 'import', ts, key, now()
-            FROM {tables.clean}
-            WHERE rid IS NOT NULL AND row >= %(lo)s AND row < %(hi)s
-            ORDER BY row
+            SELECT g.rid, %(org)s, %(survey)s, %(version)s, g.tp, g.jr, c.customer_id, c.language,
+                c.channel, 'import', c.ts, g.key, now()
+            FROM {tables.clean} c
+            CROSS JOIN LATERAL (VALUES {", ".join(groups)}) AS g(rid, tp, jr, key)
+            WHERE c.ok AND c.row >= %(lo)s AND c.row < %(hi)s AND g.rid IS NOT NULL
+            ORDER BY c.row
             ON CONFLICT (organization_id, idempotency_key) DO NOTHING
             RETURNING id
         )
@@ -336,26 +488,29 @@ def _insert_rows(cursor, plan: Plan, tables: Tables, params: dict[str, Any]) -> 
     if not created:
         return 0
     values = []
-    for k, q in enumerate(plan.questions):
-        params[f"q{k}"], params[f"m{k}"] = q.pk, q.metric
-        if q.kind in SCORE_KIND_SET:
-            values.append(f"(%(q{k})s::bigint, %(m{k})s, c.a{k}, '', '[]'::jsonb, c.a{k} IS NOT NULL)")
-        elif q.kind == Question.Kind.TEXT:
-            values.append(f"(%(q{k})s::bigint, '', NULL::float8, c.a{k}, '[]'::jsonb, c.a{k} IS NOT NULL)")
+    for k, a in enumerate(plan.answers):
+        group = plan.groups[a.group]
+        tp, _jr = _group_tp(group, params, "c.")
+        head = f"c.rid{group.index}, {tp}, {params.add(f'q{k}', a.pk)}::bigint, {params.add(f'm{k}', a.metric)}"
+        if a.is_number:
+            values.append(f"({head}, c.a{k}, '', '[]'::jsonb, c.a{k} IS NOT NULL)")
+        elif a.kind == Question.Kind.TEXT:
+            values.append(f"({head}, NULL::float8, c.a{k}, '[]'::jsonb, c.a{k} IS NOT NULL)")
         else:
-            values.append(f"(%(q{k})s::bigint, '', NULL::float8, '', jsonb_build_array(c.a{k}), c.a{k} IS NOT NULL)")
+            values.append(f"({head}, NULL::float8, '', jsonb_build_array(c.a{k}), c.a{k} IS NOT NULL)")
     cursor.execute(
         f"""
         INSERT INTO {Answer._meta.db_table} (
             organization_id, response_id, question_id, touchpoint_id, submitted_on, metric, value, text, choices,
             customer_id
         )
-        SELECT %(org)s, c.rid, a.question_id, c.touchpoint_id, c.submitted_on, a.metric, a.value, a.text, a.choices,
+        SELECT %(org)s, a.rid, a.question_id, a.tp, c.submitted_on, a.metric, a.value, a.text, a.choices,
             c.customer_id
         FROM {tables.clean} c
-        JOIN {tables.inserted} i ON i.id = c.rid
-        CROSS JOIN LATERAL (VALUES {", ".join(values)}) AS a(question_id, metric, value, text, choices, present)
-        WHERE c.row >= %(lo)s AND c.row < %(hi)s AND a.present
+        CROSS JOIN LATERAL (VALUES {", ".join(values)})
+            AS a(rid, tp, question_id, metric, value, text, choices, present)
+        JOIN {tables.inserted} i ON i.id = a.rid
+        WHERE c.ok AND c.row >= %(lo)s AND c.row < %(hi)s AND a.present
         """,
         params,
     )
@@ -370,10 +525,12 @@ def row_range(cursor, tables: Tables) -> tuple[int, int]:
     return (low, high + 1) if low is not None else (2, 2)
 
 
-def outcome_counts(cursor, tables: Tables) -> tuple[int, int]:
-    """(valid rows, rows with errors)."""
+def outcome_counts(cursor, plan: Plan, tables: Tables) -> tuple[int, int, int]:
+    """(responses the valid rows stand for, rows with errors, rows left to another job's date range)."""
+    responses = " + ".join(f"count(rid{g.index})" for g in plan.groups)
     cursor.execute(
-        f"SELECT count(*) FILTER (WHERE rid IS NOT NULL), count(*) FILTER (WHERE rid IS NULL) FROM {tables.clean}"
+        f"SELECT {responses}, count(*) FILTER (WHERE NOT ok AND NOT skip), count(*) FILTER (WHERE skip) "
+        f"FROM {tables.clean}"
     )
     return cursor.fetchone()
 
@@ -383,5 +540,5 @@ def error_rows_sql(plan: Plan, tables: Tables) -> str:
     cells = ", ".join(f"s.c{i}" for i in range(len(plan.header)))
     return (
         f"SELECT c.row, c.errs, {cells} FROM {tables.clean} c "
-        f"JOIN {tables.stage} s ON s.row_number = c.row WHERE c.rid IS NULL ORDER BY c.row"
+        f"JOIN {tables.stage} s ON s.row_number = c.row WHERE NOT c.ok AND NOT c.skip ORDER BY c.row"
     )

@@ -9,11 +9,13 @@ import io
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Sum
 from django.test import override_settings
 from django.urls import reverse
 
 from accounts.scoping import context_for_membership
 from imports.models import ImportJob
+from kpis.models import Rollup
 from surveys.ingestion import importer
 from surveys.ingestion.services import responses_sweep_unprocessed
 from surveys.models import Answer, Response
@@ -44,11 +46,7 @@ def run_import(
     map_url = r["Location"]
     page = client.get(map_url)
     assert page.status_code == 200
-    form = page.context["form"]
-    data = {}
-    for field_name in form.fields:
-        value = form.initial.get(field_name)
-        data[field_name] = "" if value is None else value
+    data = form_data(page.context["form"])
     data["default_touchpoint"] = ""
     data["default_language"] = "sv"
     data.update(mapping_overrides or {})
@@ -58,6 +56,19 @@ def run_import(
     job = ImportJob.objects.get(pk=int(map_url.rstrip("/").split("/")[-2]))
     assert r["Location"] == reverse("imports:job_detail", args=[job.pk])
     return job
+
+
+def form_data(form) -> dict:
+    """What the browser posts when the user accepts every prefilled choice of the mapping form."""
+    data = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if isinstance(value, bool):
+            if value:
+                data[name] = "on"
+            continue
+        data[name] = "" if value is None else (value.isoformat() if hasattr(value, "isoformat") else value)
+    return data
 
 
 @pytest.fixture
@@ -103,7 +114,9 @@ def test_good_bad_and_duplicate_rows(prog, do_import):
     responses = Response.objects.filter(organization=prog.org).order_by("submitted_at")
     assert responses.count() == 3
     assert {r.source for r in responses} == {"import"}
-    assert all(r.processed_at is None for r in responses)
+    # Their follow-up ran after the chunk was committed: the dashboards show them without a rollup rebuild.
+    assert all(r.processed_at is not None for r in responses)
+    assert Rollup.objects.filter(touchpoint=tp, metric="nps").aggregate(n=Sum("n"))["n"] == 3
     first = responses.get(customer=prog.customer)
     assert first.submitted_at == dt.datetime(2026, 3, 1, tzinfo=dt.UTC) - dt.timedelta(hours=1)  # Stockholm midnight
     assert first.journey_id == prog.journey.pk and first.language == "sv"
@@ -116,16 +129,16 @@ def test_good_bad_and_duplicate_rows(prog, do_import):
     report = report_rows(job)
     assert [r["import_row"] for r in report] == ["6", "7", "8", "9", "10", "11", "12", "13"]
     by_row = {r["import_row"]: r["import_error"] for r in report}
-    assert "NPS:" in by_row["6"] and "between 0 and 10" in by_row["6"]
+    assert by_row["6"] == "NPS: “11” is not a whole number on the scale 0-10."
     assert "Date:" in by_row["7"]
     assert "Touchpoint: Unknown touchpoint." in by_row["8"]
-    assert "Customer: Unknown customer." in by_row["9"]
+    assert by_row["9"].startswith("Customer: Unknown customer")
     assert "NPS: This question is required." in by_row["10"]
     assert "A date is required" in by_row["11"]
     assert "CSAT:" in by_row["12"] and "Language:" in by_row["12"]
     assert "future" in by_row["13"]
     assert report[0]["Touchpoint"] == tp.name  # the row as it was in the file
-    assert job.errors[0] == {"row": 6, "column": "NPS", "message": "Enter a whole number between 0 and 10."}
+    assert job.errors[0] == {"row": 6, "column": "NPS", "message": "“11” is not a whole number on the scale 0-10."}
 
 
 def test_importing_the_same_rows_again_creates_nothing(prog, do_import):
@@ -147,11 +160,11 @@ def test_a_response_id_column_makes_re_imports_exact(prog, do_import):
     header = ["id", "date", "nps"]
     do_import(
         csv_bytes([["A-1", "2026-01-01", "9"], ["A-2", "2026-01-01", "9"]], header=header),
-        mapping_overrides={"response_id": 0},
+        mapping_overrides={"col_0": "response_id"},
     )
     job = do_import(
         csv_bytes([["A-1", "2026-01-02", "3"], ["A-3", "2026-01-01", "9"]], header=header),
-        mapping_overrides={"response_id": 0},
+        mapping_overrides={"col_0": "response_id"},
     )
     assert (job.created_count, job.unchanged_count) == (1, 1)
     assert set(Response.objects.values_list("idempotency_key", flat=True)) >= {"ext:A-1", "ext:A-3"}
@@ -218,36 +231,45 @@ def test_an_ambiguous_touchpoint_name_asks_for_the_id(prog, do_import):
     assert "use the id" in job.errors[0]["message"]
 
 
-def test_imported_responses_are_processed_by_the_sweep_once(prog, do_import):
+@override_settings(SURVEYS_IMPORT_CHUNK_ROWS=2)
+def test_imported_responses_are_followed_up_once_after_each_chunk(prog, do_import):
     rows = [[f"2026-03-0{d}", prog.touchpoint.name, "", str(d), "", "", "sv"] for d in range(1, 4)]
-    do_import(csv_bytes(rows))
     seen = []
 
     def receiver(sender, response, **kwargs):
-        seen.append(response.pk)
+        seen.append((response.pk, Response.objects.count()))
 
     response_processed.connect(receiver)
     try:
-        assert responses_sweep_unprocessed(min_age_seconds=0, batch_size=2) == 3
-        assert responses_sweep_unprocessed(min_age_seconds=0) == 0
+        do_import(csv_bytes(rows))
     finally:
         response_processed.disconnect(receiver)
-    assert sorted(seen) == sorted(Response.objects.values_list("pk", flat=True))
+    ids = sorted(Response.objects.values_list("pk", flat=True))
+    assert sorted(pk for pk, _n in seen) == ids  # each once
+    # The first chunk (two rows) was followed up before the second chunk was stored.
+    assert [n for _pk, n in seen] == [2, 2, 3]
     assert not Response.objects.filter(processed_at__isnull=True).exists()
+    assert responses_sweep_unprocessed(min_age_seconds=0) == 0
 
 
-def test_the_mapping_must_name_a_date_and_a_question(prog):
+def test_the_mapping_must_name_a_question_and_a_date(prog):
     upload = SimpleUploadedFile("r.csv", csv_bytes([["2026-01-01", "", "", "9", "", "", ""]]))
     r = prog.client.post(
         reverse("surveys:response_import"), {"version": prog.survey.current_version_id, "file": upload}
     )
     map_url = r["Location"]
-    r = prog.client.post(map_url, {"submitted_at": "", "q_nps": "", "default_language": "sv"})
+    base = {"date_format": "iso", "default_language": "sv"}
+    r = prog.client.post(map_url, base)
     assert r.status_code == 200
-    assert r.context["form"].errors
-    r = prog.client.post(map_url, {"submitted_at": "0", "q_nps": "0", "default_language": "sv"})
-    assert "already used" in str(r.context["form"].errors)
+    assert "Map at least one column to a question." in r.context["form"].non_field_errors()
+    r = prog.client.post(map_url, {**base, "col_0": "submitted_at", "col_1": "submitted_at", "col_3": "q:nps"})
+    assert "Column Date is already the Date." in r.context["form"].errors["col_1"]
+    r = prog.client.post(map_url, {**base, "col_3": "q:nps", "file_date": ""})
+    assert "give one date for the whole file" in str(r.context["form"].errors["file_date"])
+    r = prog.client.post(map_url, {**base, "col_3": "q:nps", "col_3_tp": "row", "col_4": "q:nps", "col_4_tp": "row"})
+    assert "already holds nps at this touchpoint" in str(r.context["form"].errors["col_4"])
     assert ImportJob.objects.get().status == ImportJob.Status.PENDING
+    assert "mapping" not in ImportJob.objects.get().options
 
 
 def test_a_job_runs_once_even_if_queued_twice(prog, do_import):
@@ -270,7 +292,7 @@ def test_another_organization_cannot_see_or_start_an_import(prog, prog_b, client
     map_url = r["Location"]
     other = client_for(prog_b.cast.admin)
     assert other.get(map_url).status_code == 404
-    assert other.post(map_url, {"submitted_at": "0", "q_nps": "3", "default_language": "sv"}).status_code == 404
+    assert other.post(map_url, {"col_0": "submitted_at", "col_3": "q:nps", "default_language": "sv"}).status_code == 404
     assert "mapping" not in ImportJob.objects.get().options
     # Org B cannot attach a file to org A's survey version either.
     upload = SimpleUploadedFile("r.csv", csv_bytes([]))
