@@ -1,8 +1,14 @@
 from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role, Team
+from accounts.models import MEASURE_CHOICES, Organization, Role, Team
 from accounts.scoping import OrgContext
+from accounts.selectors import measure_choices, metric_choices, survey_language_choices, timezone_choices
+from accounts.services import primary_measure_for
+from core.currencies import currency_choices
 from cxplatform.forms import BootstrapFormMixin
 
 
@@ -44,3 +50,109 @@ class MemberForm(BootstrapFormMixin, forms.Form):
 
 class ApiKeyForm(BootstrapFormMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120, help_text=_("What the key is used for, e.g. 'CRM sync'."))
+
+
+class MeasureField(forms.ChoiceField):
+    """A measure select that shows the chosen metric's measures but accepts any known measure, so that the form's
+    clean() can say what the scale has ("NPS has no mean figure") instead of "select a valid choice"."""
+
+    def valid_value(self, value) -> bool:
+        return value in {code for code, _label in MEASURE_CHOICES} | {"nps"}
+
+
+class OrganizationForm(BootstrapFormMixin, forms.ModelForm):
+    """Create an organization or change its settings (the slug is made from the name and never edited here).
+
+    The primary metric offers the organization's metric keys (accounts.selectors.metric_choices); the measure
+    offers only what the chosen metric's scale has, refreshed by htmx when the metric changes and checked again
+    on the server (accounts.services)."""
+
+    currency = forms.ChoiceField(label=_("Currency"), choices=currency_choices())
+    timezone = forms.ChoiceField(label=_("Time zone"))
+    languages = forms.MultipleChoiceField(
+        label=_("Survey languages"),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        help_text=_("The languages respondents can answer in."),
+    )
+    primary_metric = forms.ChoiceField(
+        label=_("Primary metric"), help_text=_("The dashboards, the value model and improvement actions use it.")
+    )
+    primary_measure = MeasureField(label=_("Measure"), required=False)
+    min_n = forms.IntegerField(
+        label=_("Minimum n"),
+        min_value=1,
+        max_value=100000,
+        help_text=_("Figures based on fewer responses are shown as insufficient, and no change is called significant."),
+    )
+
+    class Meta:
+        model = Organization
+        fields = [
+            "name",
+            "currency",
+            "timezone",
+            "default_language",
+            "languages",
+            "primary_metric",
+            "primary_measure",
+            "min_n",
+            "survey_quarantine_days",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        org = self.instance if self.instance.pk else None
+        self.fields["timezone"].choices = timezone_choices(current=org.timezone if org else "")
+        self.fields["languages"].choices = survey_language_choices()
+        self.fields["primary_metric"].choices = metric_choices(
+            organization=org, current=org.primary_metric if org else ""
+        )
+        if org is None:
+            del self.fields["survey_quarantine_days"]
+            self.initial.setdefault("timezone", "Europe/Stockholm")
+            self.initial.setdefault("currency", "SEK")
+            self.initial.setdefault("languages", list(settings.SURVEY_LANGUAGES))
+            self.initial.setdefault("min_n", 30)
+        elif not org.languages:
+            self.initial["languages"] = list(settings.SURVEY_LANGUAGES)  # [] means all of them
+        metric = self.data.get("primary_metric") if self.is_bound else None
+        metric = metric or self.initial.get("primary_metric") or (org.primary_metric if org else "nps")
+        self.fields["primary_measure"].choices = measure_choices(metric) or measure_choices("nps")
+        self.fields["primary_metric"].widget.attrs.update(measure_refresh_attrs("primary_metric", "id_primary_measure"))
+
+    def clean(self):
+        data = super().clean()
+        metric, measure = data.get("primary_metric"), data.get("primary_measure") or ""
+        if metric:
+            try:
+                data["primary_measure"] = primary_measure_for(metric, measure)
+            except ValidationError as exc:
+                for field, messages in exc.message_dict.items():
+                    for message in messages:
+                        self.add_error(field if field in self.fields else None, message)
+        return data
+
+    def _post_clean(self):
+        pass  # the service validates the whole organization (accounts.services.organization_create/update)
+
+    def service_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.fields if name in self.cleaned_data}
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        if not hasattr(exc, "error_dict"):
+            self.add_error(None, exc)
+            return
+        for field, messages in exc.message_dict.items():
+            for message in messages:
+                self.add_error(field if field in self.fields else None, message)
+
+
+def measure_refresh_attrs(param: str, target_id: str) -> dict:
+    """htmx attributes for a metric select: on change, reload the measure select's options for that metric."""
+    return {
+        "hx-get": reverse_lazy("accounts:measure_options"),
+        "hx-trigger": "change",
+        "hx-target": f"#{target_id}",
+        "hx-swap": "innerHTML",
+        "hx-vals": f'{{"param": "{param}"}}',
+    }

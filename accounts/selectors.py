@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import zoneinfo
 
-from accounts.models import ApiKey, Membership, Team
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils.text import Truncator
+from django.utils.translation import get_language
+
+from accounts.models import ApiKey, Membership, Organization, Role, Team
 from accounts.scoping import OrgContext, get_in_org
+from core.scales import (
+    CES,
+    CSAT,
+    NPS,
+    measure_label,
+    metric_key,
+    metric_label,
+    scale_for_metric,
+    scale_for_question,
+)
+from surveys.models import Question, Survey
 
 
 def team_list(*, ctx: OrgContext) -> QuerySet[Team]:
@@ -35,3 +51,87 @@ def api_key_list(*, ctx: OrgContext) -> QuerySet[ApiKey]:
 
 def api_key_get(*, ctx: OrgContext, pk: int) -> ApiKey:
     return get_in_org(ApiKey.objects.all(), ctx, pk=pk)
+
+
+# -- organizations ---------------------------------------------------------------------------------------------
+
+# Offered first in the time-zone picker: the platform's home markets.
+NORDIC_TIMEZONES = (
+    "Europe/Stockholm",
+    "Europe/Oslo",
+    "Europe/Copenhagen",
+    "Europe/Helsinki",
+    "Atlantic/Reykjavik",
+    "Europe/London",
+    "UTC",
+)
+
+
+def user_can_create_organization(*, user) -> bool:
+    """Django superusers and administrators of any organization may create a new organization."""
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or Membership.objects.filter(user=user, role=Role.ADMIN).exists()
+
+
+def timezone_choices(current: str = "") -> list[tuple[str, str]]:
+    names = {n for n in zoneinfo.available_timezones() if not n.startswith(("posix/", "right/", "Etc/"))}
+    names.add("UTC")
+    if current:
+        names.add(current)
+    first = [n for n in NORDIC_TIMEZONES if n in names]
+    return [(n, n) for n in (*first, *sorted(names - set(first)))]
+
+
+def survey_language_choices() -> list[tuple[str, str]]:
+    names = dict(settings.LANGUAGES)
+    return [(code, str(names.get(code, code))) for code in settings.SURVEY_LANGUAGES]
+
+
+def measure_choices(metric: str) -> list[tuple[str, str]]:
+    """The measures a metric's scale offers, as stored ('' for the scale's usual figure): NPS -> NPS only,
+    yes/no -> % yes only, 1-N scales -> mean or top-2-box share. Empty for a key that is not a score metric."""
+    scale = scale_for_metric(metric or "")
+    if scale is None:
+        return []
+    return [("" if m == scale.default_measure else m, measure_label(metric, m)) for m in scale.measures]
+
+
+def metric_choices(*, organization: Organization | None, current: str = "") -> list[tuple[str, str]]:
+    """The metric keys an organization can choose as its primary metric or a KPI's survey metric.
+
+    NPS, CSAT and CES always; then every rating and yes/no question's metric key found in the versions of its
+    customer surveys (employee and leadership answers never become customer metrics), labelled with the key's
+    label and the question's text. `current` (an existing setting) is kept even if no question has it any more.
+    """
+    texts: dict[str, str] = {}
+    if organization is not None:
+        customer_kinds = [k for k in Survey.Kind.values if k not in Survey.INTERNAL_KINDS]
+        rows = (
+            Question.objects.for_org(organization)
+            .filter(kind__in=Question.SCORE_KINDS, version__survey__kind__in=customer_kinds)
+            .order_by("-version__created_at", "pk")
+            .values_list("kind", "code", "scale_min", "scale_max", "text")
+        )
+        language = get_language() or organization.default_language
+        for kind, code, low, high, text in rows:
+            scale = scale_for_question(kind, low, high)
+            if scale is None:
+                continue
+            key = metric_key(kind, code, scale)
+            if key in texts or scale_for_metric(key) is None:
+                continue
+            text = text or {}
+            texts[key] = text.get(language) or text.get(organization.default_language) or next(iter(text.values()), "")
+    fixed = [NPS, CSAT, CES]
+    others = sorted((k for k in texts if k not in fixed), key=metric_label)
+    keys = [*fixed, *others]
+    if current and current not in keys and scale_for_metric(current) is not None:
+        keys.append(current)
+    choices = []
+    for key in keys:
+        label = metric_label(key)
+        if texts.get(key):
+            label = f"{label} – {Truncator(texts[key]).chars(70)}"
+        choices.append((key, label))
+    return choices

@@ -2,21 +2,190 @@
 
 from __future__ import annotations
 
+import zoneinfo
+from typing import Any
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from accounts.models import ApiKey, Membership, Organization, Role, Team, hash_api_key
-from accounts.scoping import OrgContext
+from accounts.scoping import MANAGE_ORG_ROLES, OrgContext
+from core.currencies import is_currency
+from core.scales import metric_label, scale_for_metric
 
 User = get_user_model()
 
 
+# The settings an organization's administrators change (the slug is fixed once created: URLs and scripts use it).
+ORGANIZATION_FIELDS = (
+    "name",
+    "currency",
+    "default_language",
+    "languages",
+    "timezone",
+    "primary_metric",
+    "primary_measure",
+    "min_n",
+    "survey_quarantine_days",
+)
+
+
+def primary_measure_for(metric: str, measure: str) -> str:
+    """A measure as stored for a metric: '' for the scale's usual figure (NPS, mean, % yes), else the measure.
+
+    Raises ValidationError when the metric is no score metric or its scale has no such measure (NPS has no mean,
+    a yes/no question no mean, ...)."""
+    scale = scale_for_metric(metric or "")
+    if scale is None:
+        raise ValidationError(
+            {
+                "primary_metric": _("Unknown metric %(metric)s: use nps, csat, ces or a question's metric key.")
+                % {"metric": metric}
+            }
+        )
+    measure = measure or ""
+    if measure and measure not in scale.measures:
+        offered = ", ".join(m for m in scale.measures)
+        raise ValidationError(
+            {
+                "primary_measure": _("%(metric)s has no %(measure)s figure (it offers: %(offered)s).")
+                % {"metric": metric_label(metric), "measure": measure, "offered": offered}
+            }
+        )
+    return "" if measure in ("", scale.default_measure) else measure
+
+
+def unique_slug(name: str) -> str:
+    """A slug made from the name, made unique with -2, -3, ... (never empty)."""
+    base = slugify(name)[:70].strip("-") or "organization"
+    slug, i = base, 1
+    while Organization.objects.filter(slug=slug).exists():
+        i += 1
+        slug = f"{base}-{i}"
+    return slug
+
+
+def _clean_organization(org: Organization, *, languages_given: bool) -> None:
+    """Validate every setting at once and raise one ValidationError naming each bad field.
+
+    Survey languages: a list given by the caller must name at least one; none given keeps [] (all of them)."""
+    errors: dict[str, list] = {}
+
+    def fail(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    org.name = (org.name or "").strip()
+    org.currency = (org.currency or "").strip().upper()
+    if not is_currency(org.currency):
+        fail(
+            "currency",
+            _("%(code)s is not an ISO 4217 currency code (such as SEK, NOK, DKK, EUR).")
+            % {"code": org.currency or "''"},
+        )
+    try:
+        zoneinfo.ZoneInfo(org.timezone or "")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        fail(
+            "timezone",
+            _("Unknown time zone %(tz)s (use a name such as Europe/Stockholm).") % {"tz": org.timezone or "''"},
+        )
+    if org.default_language not in dict(settings.LANGUAGES):
+        fail(
+            "default_language",
+            _("Unknown language %(code)s (use one of: %(codes)s).")
+            % {"code": org.default_language, "codes": ", ".join(dict(settings.LANGUAGES))},
+        )
+    languages = [str(code).strip() for code in (org.languages or []) if str(code).strip()]
+    unknown = [code for code in languages if code not in settings.SURVEY_LANGUAGES]
+    if unknown:
+        fail(
+            "languages",
+            _("Unknown survey language %(codes)s (use some of: %(allowed)s).")
+            % {"codes": ", ".join(unknown), "allowed": ", ".join(settings.SURVEY_LANGUAGES)},
+        )
+    elif languages_given and not languages:
+        fail("languages", _("Choose at least one survey language."))
+    org.languages = list(dict.fromkeys(languages))
+    try:
+        org.primary_measure = primary_measure_for(org.primary_metric, org.primary_measure)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if org.min_n is None or org.min_n < 1:
+        fail("min_n", _("The minimum n must be at least 1."))
+    try:
+        org.full_clean(exclude=list(errors))
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
 def organization_create(
-    *, name: str, slug: str, currency: str = "SEK", default_language: str = "en", timezone: str = "Europe/Stockholm"
+    *,
+    name: str,
+    slug: str | None = None,
+    currency: str = "SEK",
+    default_language: str = "en",
+    timezone: str = "Europe/Stockholm",
+    languages: list[str] | None = None,
+    primary_metric: str = "nps",
+    primary_measure: str = "",
+    min_n: int = 30,
+    admin=None,
 ) -> Organization:
-    return Organization.objects.create(
-        name=name, slug=slug, currency=currency, default_language=default_language, timezone=timezone
+    """Create an organization (slug made from the name and unique when not given); `admin` becomes its admin.
+
+    `languages` None leaves the survey languages open (all of SURVEY_LANGUAGES); a given list must name at least
+    one of them. Raises ValidationError naming every invalid setting; nothing is stored then.
+    """
+    org = Organization(
+        name=name,
+        slug=slug or unique_slug(name),
+        currency=currency,
+        default_language=default_language,
+        timezone=timezone,
+        languages=list(languages or []),
+        primary_metric=primary_metric,
+        primary_measure=primary_measure or "",
+        min_n=min_n,
     )
+    _clean_organization(org, languages_given=languages is not None)
+    org.save()
+    if admin is not None:
+        membership_add(organization=org, user=admin, role=Role.ADMIN)
+    return org
+
+
+@transaction.atomic
+def organization_update(
+    *, organization: Organization, fields: dict[str, Any], ctx: OrgContext | None = None
+) -> Organization:
+    """Change an organization's settings (never its slug). With `ctx`, only its own administrators may."""
+    if ctx is not None:
+        ctx.require(MANAGE_ORG_ROLES)
+        if ctx.org_id != organization.pk:
+            raise PermissionDenied
+    unknown = set(fields) - set(ORGANIZATION_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    org = Organization.objects.select_for_update().get(pk=organization.pk)
+    if "primary_metric" in fields and "primary_measure" not in fields:
+        # A new metric without a measure: keep the measure if the new scale has it, else the scale's own.
+        scale = scale_for_metric(fields["primary_metric"] or "")
+        if scale is None or org.primary_measure not in scale.measures:
+            fields = {**fields, "primary_measure": ""}
+    for name, value in fields.items():
+        setattr(org, name, value)
+    _clean_organization(org, languages_given="languages" in fields)
+    org.save()
+    return org
 
 
 @transaction.atomic

@@ -1,14 +1,16 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import selectors, services
-from accounts.forms import ApiKeyForm, MemberForm, TeamForm
+from accounts.forms import ApiKeyForm, MemberForm, OrganizationForm, TeamForm
 from accounts.models import Membership
 from accounts.scoping import MANAGE_ORG_ROLES, SESSION_KEY, org_required
+from core.scales import measure_label
 
 
 @login_required
@@ -29,6 +31,81 @@ def switch_organization(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Switched to %(org)s.") % {"org": membership.organization.name})
     # Always land on the home page: an object page of the previous organization would 404.
     return redirect("home")
+
+
+# -- organizations ---------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organization_create(request: HttpRequest) -> HttpResponse:
+    """A new organization; its creator (an admin of any organization, or a superuser) becomes its admin."""
+    if not selectors.user_can_create_organization(user=request.user):
+        raise PermissionDenied
+    form = OrganizationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            org = services.organization_create(**form.service_fields(), admin=request.user)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            request.session[SESSION_KEY] = org.pk
+            messages.success(
+                request,
+                _("Created %(org)s; you are its administrator and are now working in it. Add your colleagues here.")
+                % {"org": org.name},
+            )
+            return redirect("accounts:member_list")
+    return render(request, "accounts/organization_form.html", {"form": form, "creating": True})
+
+
+@org_required(MANAGE_ORG_ROLES)
+@require_http_methods(["GET", "POST"])
+def organization_settings(request: HttpRequest) -> HttpResponse:
+    org = request.org.organization
+    form = OrganizationForm(request.POST or None, instance=org)
+    if request.method == "POST" and form.is_valid():
+        before = (org.primary_metric, org.primary_measure)
+        try:
+            org = services.organization_update(organization=org, fields=form.service_fields(), ctx=request.org)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, _("Settings saved."))
+            if (org.primary_metric, org.primary_measure) != before:
+                messages.info(
+                    request,
+                    _(
+                        "Dashboards and the value model will use %(figure)s from now on (it was %(before)s). "
+                        "The value model recomputes tonight or on request; new improvement actions are measured "
+                        "on it, existing ones keep the metric their expected uplift is in."
+                    )
+                    % {
+                        "figure": measure_label(org.primary_metric, org.primary_measure),
+                        "before": measure_label(*before),
+                    },
+                )
+            return redirect("accounts:organization_settings")
+    return render(
+        request,
+        "accounts/organization_form.html",
+        {
+            "form": form,
+            "creating": False,
+            "organization": org,
+            "primary_label": measure_label(org.primary_metric or "nps", org.primary_measure),
+        },
+    )
+
+
+@org_required()
+@require_safe
+def measure_options(request: HttpRequest) -> HttpResponse:
+    """The <option>s of a measure select for the metric in the query (htmx refresh of the forms' measure)."""
+    param = request.GET.get("param") or "metric"
+    metric = request.GET.get(param) or request.GET.get("metric") or ""
+    choices = selectors.measure_choices(metric) or selectors.measure_choices("nps")
+    return render(request, "accounts/_measure_options.html", {"choices": choices})
 
 
 # -- members ---------------------------------------------------------------------------------------------------
