@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import MeasureField, measure_refresh_attrs
 from accounts.models import Team
 from accounts.scoping import OrgContext
+from accounts.selectors import measure_choices, metric_choices
+from accounts.services import primary_measure_for
 from actions.models import (
     WEEKDAYS,
     AlertRule,
@@ -204,6 +208,12 @@ class ImprovementActionForm(BootstrapFormMixin, forms.ModelForm):
     link_root_cause_cases = forms.BooleanField(
         label=_("Link the recent cases with this root cause"), required=False, initial=True
     )
+    metric = forms.ChoiceField(
+        label=_("Measured on"),
+        required=False,
+        help_text=_("The score the action should move at its touchpoints; its impact is measured on it."),
+    )
+    measure = MeasureField(label=_("Measure"), required=False)
 
     class Meta:
         model = ImprovementAction
@@ -219,6 +229,8 @@ class ImprovementActionForm(BootstrapFormMixin, forms.ModelForm):
             "start_date",
             "due_date",
             "cost",
+            "metric",
+            "measure",
             "expected_uplift",
             "impact_before_days",
             "impact_after_days",
@@ -249,7 +261,40 @@ class ImprovementActionForm(BootstrapFormMixin, forms.ModelForm):
             del self.fields["link_root_cause_cases"]
             if self.instance.status == ImprovementAction.Status.IMPACT_MEASURED:
                 del self.fields["status"]
+            metric, measure = self.instance.metric, self.instance.measure
+        else:
+            metric, measure = org.primary_metric or "nps", org.primary_measure
+            self.initial.setdefault("metric", metric)
+            self.initial.setdefault("measure", measure)
+        self.fields["metric"].choices = metric_choices(organization=org, current=metric)
+        if self.is_bound and self.data.get("metric"):
+            metric = self.data["metric"]
+        self.fields["measure"].choices = measure_choices(metric) or measure_choices("nps")
+        self.fields["metric"].widget.attrs.update(measure_refresh_attrs("metric", "id_measure"))
+        self.fields["expected_uplift"].label = _("Expected uplift (in points of the metric it is measured on)")
+        if self.instance.pk:
+            from actions.valuation import figure_label
+
+            self.fields["expected_uplift"].help_text = _(
+                "Now in points of %(figure)s; changing the metric changes what the number means."
+            ) % {"figure": figure_label(self.instance.metric, self.instance.measure)}
         self.order_fields([*self.Meta.fields[:7], "link_root_cause_cases"])
+
+    def clean(self):
+        data = super().clean()
+        if data.get("metric"):
+            try:
+                data["measure"] = primary_measure_for(data["metric"], data.get("measure") or "")
+            except ValidationError as exc:
+                for messages in exc.message_dict.values():
+                    for message in messages:
+                        self.add_error("measure", message)
+        else:
+            # No metric chosen: a new action is measured on the organization's primary metric, an existing one
+            # keeps its own (accounts.services / actions.services.improvements).
+            data.pop("metric", None)
+            data.pop("measure", None)
+        return data
 
     def _post_clean(self):
         pass

@@ -8,7 +8,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import MeasureField, measure_refresh_attrs
 from accounts.scoping import OrgContext
+from accounts.selectors import measure_choices, metric_choices
+from accounts.services import primary_measure_for
 from core.scales import measure_label
 from cxplatform.forms import BootstrapFormMixin
 from journeys.models import Channel, Journey, Persona, Stage, Touchpoint
@@ -19,15 +22,45 @@ DATE = forms.DateInput(attrs={"type": "date"})
 
 
 class KpiForm(BootstrapFormMixin, forms.ModelForm):
+    """A KPI. A survey-derived KPI reads one of the organization's metric keys (NPS, CSAT, CES, each rating and yes/no
+    question's key) in a measure its scale has: the measure select follows the metric (htmx) and is checked again
+    here."""
+
+    metric = forms.ChoiceField(
+        label=_("Survey metric"),
+        required=False,
+        help_text=_("For survey-derived KPIs: NPS, CSAT, CES or a rating / yes-no question of your customer surveys."),
+    )
+    measure = MeasureField(label=_("Measure"), required=False)
+
     class Meta:
         model = Kpi
-        fields = ["name", "code", "kind", "metric", "unit", "direction", "aggregation", "owner", "description"]
+        fields = [
+            "name",
+            "code",
+            "kind",
+            "metric",
+            "measure",
+            "unit",
+            "direction",
+            "aggregation",
+            "owner",
+            "description",
+        ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, ctx: OrgContext, **kwargs):
         super().__init__(*args, **kwargs)
         self.ctx = ctx
         self.fields["owner"].queryset = selectors.owner_choices(ctx=ctx)
+        current = self.instance.metric if self.instance.pk else ""
+        self.fields["metric"].choices = [
+            ("", _("– (imported KPIs)")),
+            *metric_choices(organization=ctx.organization, current=current),
+        ]
+        metric = (self.data.get("metric") if self.is_bound else None) or current or "nps"
+        self.fields["measure"].choices = measure_choices(metric) or measure_choices("nps")
+        self.fields["metric"].widget.attrs.update(measure_refresh_attrs("metric", "id_measure"))
 
     def clean_code(self):
         code = self.cleaned_data["code"]
@@ -38,8 +71,18 @@ class KpiForm(BootstrapFormMixin, forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("kind") == Kpi.Kind.SURVEY and not data.get("metric"):
-            self.add_error("metric", _("A survey-derived KPI needs the survey metric (nps, csat, ces or a code)."))
+        if data.get("kind") == Kpi.Kind.SURVEY:
+            if not data.get("metric"):
+                self.add_error("metric", _("A survey-derived KPI needs its survey metric."))
+            else:
+                try:
+                    data["measure"] = primary_measure_for(data["metric"], data.get("measure") or "")
+                except forms.ValidationError as exc:
+                    for messages in exc.message_dict.values():
+                        for message in messages:
+                            self.add_error("measure", message)
+        elif data.get("kind"):
+            data["metric"], data["measure"] = "", ""  # an imported KPI reads no survey metric
         return data
 
 

@@ -7,7 +7,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import OrgOwned, OrgQuerySet
+from accounts.models import MEASURE_CHOICES, OrgOwned, OrgQuerySet
 from journeys.models import Touchpoint
 
 from .cases import FeedbackCase, RootCause
@@ -87,8 +87,20 @@ class ImprovementAction(OrgOwned):
     cost = models.DecimalField(
         _("cost"), max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
     )
+    # What the action is meant to move and is measured on (a core.scales metric key and measure, '' = the scale's
+    # usual figure); set from the organization's primary metric when the action is created. The expected uplift
+    # is in its unit: NPS points, mean-score points, or percentage points of top-2-box / % yes.
+    metric = models.CharField(_("measured on"), max_length=50, default="nps")
+    measure = models.CharField(_("measure"), max_length=10, choices=MEASURE_CHOICES, blank=True)
     expected_uplift = models.FloatField(
-        _("expected score uplift (NPS points)"), null=True, blank=True, validators=[MinValueValidator(0)]
+        _("expected uplift"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_(
+            "In the unit of the metric it is measured on: NPS points, points of a mean score (e.g. 0.2 on a "
+            "1-5 scale), or percentage points of a top-2-box or % yes share."
+        ),
     )
     impact_before_days = models.PositiveSmallIntegerField(
         _("days measured before the start"), default=90, validators=[MinValueValidator(7)]
@@ -104,6 +116,10 @@ class ImprovementAction(OrgOwned):
     impact_after_end = models.DateField(null=True, blank=True)
     impact_before_n = models.PositiveIntegerField(null=True, blank=True)
     impact_after_n = models.PositiveIntegerField(null=True, blank=True)
+    # The metric and measure (resolved: nps, mean, top_box) the last measurement used; the before / after figures
+    # are in it (the columns keep their historical names: NPS, a mean score or a share in per cent).
+    impact_metric = models.CharField(max_length=50, blank=True)
+    impact_measure = models.CharField(max_length=10, blank=True)
     impact_before_nps = models.FloatField(null=True, blank=True)
     impact_after_nps = models.FloatField(null=True, blank=True)
     impact_delta = models.FloatField(null=True, blank=True)
@@ -137,3 +153,42 @@ class ImprovementAction(OrgOwned):
     @property
     def is_published(self) -> bool:
         return self.published_at is not None
+
+    # Figures with their unit, for every page that shows them ("NPS +6", "CSAT, mean +0.21", ...).
+
+    @property
+    def impact_label(self) -> str:
+        from actions.valuation import figure_label
+
+        return figure_label(self.impact_metric or "nps", self.impact_measure)
+
+    @property
+    def impact_before_text(self) -> str:
+        from actions.valuation import figure_text
+
+        return figure_text(self.impact_metric or "nps", self.impact_measure, self.impact_before_nps)
+
+    @property
+    def impact_after_text(self) -> str:
+        from actions.valuation import figure_text
+
+        return figure_text(self.impact_metric or "nps", self.impact_measure, self.impact_after_nps)
+
+    @property
+    def impact_change_text(self) -> str:
+        from actions.valuation import change_text
+
+        return change_text(self.impact_metric or "nps", self.impact_measure, self.impact_delta)
+
+    @property
+    def target_label(self) -> str:
+        """What the action is measured on: "NPS", "CSAT, top-2-box %"."""
+        from actions.valuation import figure_label
+
+        return figure_label(self.metric or "nps", self.measure)
+
+    @property
+    def expected_uplift_text(self) -> str:
+        from actions.valuation import change_text
+
+        return change_text(self.metric or "nps", self.measure, self.expected_uplift)

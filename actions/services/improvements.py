@@ -13,11 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.scoping import OrgContext
+from accounts.services import primary_measure_for
 from actions.models import BOARD_FLOW, FeedbackCase, ImprovementAction, ImprovementStatus, RootCause
 from actions.policies import actor
-from actions.valuation import estimate_value, value_inputs
+from actions.valuation import basis, figure_label, value_of_change
+from core.numbers import round_half_away
+from core.scales import scale_for_metric
 from journeys.models import Touchpoint
-from kpis.metrics import NpsSummary, nps_difference
 
 EDITABLE_FIELDS = frozenset(
     {
@@ -32,6 +34,8 @@ EDITABLE_FIELDS = frozenset(
         "due_date",
         "done_date",
         "cost",
+        "metric",
+        "measure",
         "expected_uplift",
         "impact_before_days",
         "impact_after_days",
@@ -50,6 +54,15 @@ def _check_org(ctx: OrgContext, rows, label: str) -> None:
     for row in rows:
         if row is not None and row.organization_id != ctx.org_id:
             raise ValidationError(_("Unknown %(what)s.") % {"what": label})
+
+
+def _clean_metric(action: ImprovementAction) -> None:
+    """The metric must be a score metric and the measure one its scale has (stored '' for the scale's own)."""
+    try:
+        action.measure = primary_measure_for(action.metric, action.measure)
+    except ValidationError as exc:
+        renamed = {"primary_metric": "metric", "primary_measure": "measure"}
+        raise ValidationError({renamed.get(k, k): v for k, v in exc.message_dict.items()}) from None
 
 
 def _apply_status_dates(action: ImprovementAction, today: dt.date) -> None:
@@ -89,7 +102,12 @@ def improvement_create(
         raise ValueError(f"not editable: {sorted(unknown)}")
     touchpoints, cases = list(touchpoints or []), list(cases or [])
     _check_org(ctx, [fields.get("root_cause"), *touchpoints, *cases], "row")
+    if not fields.get("metric"):
+        # Measured on the organization's primary metric unless told otherwise; the expected uplift is in its unit.
+        org = ctx.organization
+        fields = {**fields, "metric": org.primary_metric or "nps", "measure": org.primary_measure}
     action = ImprovementAction(organization=ctx.organization, created_by=actor(ctx), **fields)
+    _clean_metric(action)
     _apply_status_dates(action, timezone.localdate())
     action.full_clean(exclude=["organization", "owner", "root_cause", "created_by"])
     action.save()
@@ -124,6 +142,8 @@ def improvement_update(
         raise ValidationError(_("Measure the impact before marking it measured."))
     for name, value in fields.items():
         setattr(action, name, value)
+    if "metric" in fields or "measure" in fields:
+        _clean_metric(action)
     _apply_status_dates(action, timezone.localdate())
     action.full_clean(exclude=["organization", "owner", "root_cause", "created_by"])
     action.save()
@@ -166,25 +186,19 @@ def impact_windows(
     return before, (action.done_date + dt.timedelta(days=1), after_end)
 
 
-def _sum_nps(summaries: list[NpsSummary]) -> NpsSummary:
-    return NpsSummary(
-        n=sum(s.n for s in summaries),
-        promoters=sum(s.promoters for s in summaries),
-        passives=sum(s.passives for s in summaries),
-        detractors=sum(s.detractors for s in summaries),
-    )
-
-
 def improvement_measure_impact(
     *, ctx: OrgContext, action: ImprovementAction, today: dt.date | None = None
 ) -> ImprovementAction:
-    """Compare the touchpoints' NPS before the start and after done (rollups), test it, and value the change.
+    """Compare the action's metric at its touchpoints before the start and after done (rollups), test it, value it.
 
-    The action counts as a success only if the change is significant (kpis.metrics.nps_difference) with at least
-    the organization's minimum n in both periods; the realised value is the measured change times the value
-    model's value per point, reported only for a significant change.
+    The metric is the action's own (the organization's primary metric when it was created), read in its measure:
+    NPS, a mean score or a top-2-box / % yes share (kpis.scores.Score over the summed rollup rows). The action counts
+    as a success only if the change is significant (kpis.scores.change_between) with at least the organization's
+    minimum n in both periods; the realised value is the measured change times the value model's value per point,
+    reported only for a significant change and only if the value model ran on the same metric and measure.
     """
-    from kpis.selectors import touchpoint_nps
+    from kpis.scores import Score, change_between
+    from kpis.selectors import rollup_rows, stat_sums
 
     _require_edit(ctx)
     today = today or timezone.localdate()
@@ -197,12 +211,22 @@ def improvement_measure_impact(
     touchpoint_ids = list(action.touchpoints.values_list("pk", flat=True))
     if not touchpoint_ids:
         raise ValidationError(_("The action targets no touchpoint."))
+    metric, measure = basis(action.metric, action.measure)
+    if scale_for_metric(metric) is None:
+        raise ValidationError(_("The action is measured on %(metric)s, which is no score metric.") % {"metric": metric})
     (b_start, b_end), (a_start, a_end) = impact_windows(action, today)
-    before = _sum_nps([touchpoint_nps(ctx=ctx, touchpoint_id=t, start=b_start, end=b_end) for t in touchpoint_ids])
-    after = _sum_nps([touchpoint_nps(ctx=ctx, touchpoint_id=t, start=a_start, end=a_end) for t in touchpoint_ids])
-    diff = nps_difference(before, after)
+
+    def period(start: dt.date, end: dt.date) -> Score:
+        rows = rollup_rows(ctx=ctx, metric=metric, start=start, end=end, touchpoint_ids=touchpoint_ids)
+        # min_n=1 here: the change is computed on whatever there is; the organization's minimum n decides below
+        # whether it may be called significant.
+        return Score(metric=metric, sums=rows.aggregate(**stat_sums()), min_n=1, measure=measure)
+
+    before, after = period(b_start, b_end), period(a_start, a_end)
+    diff = change_between(before, after)
     notes = []
     min_n = ctx.organization.min_n
+    label = figure_label(metric, measure)
     if diff is not None and min(before.n, after.n) < min_n:
         # Statistical honesty: below the organization's minimum n a change is never called significant.
         diff = replace(diff, significant=False)
@@ -214,23 +238,26 @@ def improvement_measure_impact(
         )
     realised = None
     if diff is None:
-        notes.append(_("Too few answers to compare."))
+        if before.n == 0 and after.n == 0:
+            notes.append(_("No %(metric)s answers at these touchpoints in either period.") % {"metric": label})
+        else:
+            notes.append(_("Too few %(metric)s answers to compare.") % {"metric": label})
     elif diff.significant:
-        values, currency = value_inputs(ctx=ctx)
-        estimate = estimate_value(
-            uplift=diff.delta, touchpoint_ids=touchpoint_ids, cost=None, values=values, currency=currency
+        estimate = value_of_change(
+            ctx=ctx, metric=metric, measure=measure, uplift=diff.delta, touchpoint_ids=touchpoint_ids
         )
         if estimate.supported:
-            realised = Decimal(str(round(estimate.value, 2)))
+            realised = Decimal(str(round_half_away(estimate.value, 2)))
         else:
             notes.append(estimate.reason)
     elif min(before.n, after.n) >= min_n:
         notes.append(_("The change is not statistically significant."))
     action.impact_measured_at = timezone.now()
+    action.impact_metric, action.impact_measure = metric, measure
     action.impact_before_start, action.impact_before_end = b_start, b_end
     action.impact_after_start, action.impact_after_end = a_start, a_end
     action.impact_before_n, action.impact_after_n = before.n, after.n
-    action.impact_before_nps, action.impact_after_nps = before.score, after.score
+    action.impact_before_nps, action.impact_after_nps = before.value, after.value
     action.impact_delta = diff.delta if diff else None
     action.impact_p_value = diff.p_value if diff else None
     action.impact_significant = diff.significant if diff else False

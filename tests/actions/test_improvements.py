@@ -1,6 +1,8 @@
 """Improvement actions: from a root cause to the board and roadmap, measured impact and the wins feed."""
 
 import datetime as dt
+import statistics
+from statistics import NormalDist
 
 import pytest
 from django.urls import reverse
@@ -8,7 +10,7 @@ from django.utils import timezone
 
 from actions.models import FeedbackCase, ImprovementAction
 from kpis.rollups import rebuild_rollups
-from surveys.models import Response
+from surveys.models import Answer, Question, Response, Survey, SurveyVersion
 from surveys.signals import response_processed
 from tests.actions.conftest import bulk_nps, respond
 from value.models import ValueSnapshot
@@ -257,3 +259,258 @@ def test_an_action_that_is_not_done_cannot_be_measured(loop_a, client_for):
     assert "Only a done action can be measured." in response.content.decode()
     action.refresh_from_db()
     assert action.impact_measured_at is None
+
+
+# -- every scale: a CSAT-only organization -----------------------------------------------------------------------
+
+
+def csat_survey(loop):
+    """The organization's only survey: one CSAT question (no NPS anywhere); CSAT is its primary metric."""
+    org = loop.org
+    org.primary_metric, org.primary_measure = "csat", ""
+    org.save(update_fields=["primary_metric", "primary_measure"])
+    survey = Survey.objects.create(organization=org, name="After the visit", kind=Survey.Kind.TOUCHPOINT)
+    version = SurveyVersion.objects.create(organization=org, survey=survey, number=1, published_at=timezone.now())
+    question = Question.objects.create(
+        organization=org, version=version, position=1, code="csat", kind="csat", text={"en": "How satisfied?"}
+    )
+    return survey, version, question
+
+
+def bulk_csat(loop, survey_parts, *, day: dt.date, scores: list[int]) -> None:
+    survey, version, question = survey_parts
+    moment = dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
+    responses = Response.objects.bulk_create(
+        Response(
+            organization=loop.org,
+            survey=survey,
+            version=version,
+            touchpoint=loop.touchpoint,
+            journey_id=loop.touchpoint.journey_id,
+            submitted_at=moment,
+            processed_at=moment,
+        )
+        for _ in scores
+    )
+    Answer.objects.bulk_create(
+        Answer(
+            organization=loop.org,
+            response=r,
+            question=question,
+            touchpoint=loop.touchpoint,
+            submitted_on=day,
+            metric="csat",
+            value=score,
+        )
+        for r, score in zip(responses, scores, strict=True)
+    )
+
+
+# Before: mean 132/40 = 3.3, top-2-box 20/40 = 50 %. After: mean 172/40 = 4.3, top-2-box 35/40 = 87.5 %.
+CSAT_BEFORE = [5] * 8 + [4] * 12 + [3] * 8 + [2] * 8 + [1] * 4
+CSAT_AFTER = [5] * 20 + [4] * 15 + [3] * 3 + [2] * 1 + [1] * 1
+
+
+def two_sided_p(z: float) -> float:
+    return 2 * (1 - NormalDist().cdf(abs(z)))
+
+
+def csat_snapshot(loop, *, metric="csat", measure="mean", value_per_point=20000.0):
+    snapshot = value_snapshot(loop, value_per_point=value_per_point)
+    snapshot.parameters = {"metric": metric, "measure": measure}
+    snapshot.save(update_fields=["parameters"])
+    return snapshot
+
+
+def measured_csat_action(loop_a, client_for, *, measure: str = "", before=CSAT_BEFORE, after=CSAT_AFTER):
+    today = timezone.localdate()
+    parts = csat_survey(loop_a)
+    bulk_csat(loop_a, parts, day=today - dt.timedelta(days=70), scores=before)
+    bulk_csat(loop_a, parts, day=today - dt.timedelta(days=20), scores=after)
+    bulk_csat(loop_a, parts, day=today - dt.timedelta(days=50), scores=[1] * 30)  # during the action: neither
+    rebuild_rollups(organization_id=loop_a.org.pk)
+    c = client_for(loop_a.cast.cx_manager)
+    response = c.post(
+        reverse("actions:improvement_create"),
+        {
+            "title": "Call back every unhappy customer",
+            "status": "done",
+            "horizon": "quick_win",
+            "origin": "other",
+            "touchpoints": [loop_a.touchpoint.pk],
+            "metric": "csat",
+            "measure": measure,
+            "expected_uplift": "0.3" if measure == "" else "10",
+            "impact_before_days": 30,
+            "impact_after_days": 30,
+        },
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    action = ImprovementAction.objects.get()
+    ImprovementAction.objects.filter(pk=action.pk).update(
+        start_date=today - dt.timedelta(days=60), done_date=today - dt.timedelta(days=40)
+    )
+    c.post(reverse("actions:improvement_measure", args=[action.pk]))
+    action.refresh_from_db()
+    return action, c
+
+
+def test_a_csat_organizations_action_is_measured_on_mean_csat_from_the_rollups(loop_a, client_for):
+    csat_snapshot(loop_a, value_per_point=20000.0)
+    action, c = measured_csat_action(loop_a, client_for)
+    assert (action.metric, action.measure) == ("csat", "")
+    assert (action.impact_metric, action.impact_measure) == ("csat", "mean")
+    assert (action.impact_before_n, action.impact_after_n) == (40, 40)
+    assert action.impact_before_nps == pytest.approx(132 / 40)
+    assert action.impact_after_nps == pytest.approx(172 / 40)
+    assert action.impact_delta == pytest.approx(1.0)
+    # Welch's z on the raw answers, computed here independently of the rollups.
+    se = (statistics.variance(CSAT_BEFORE) / 40 + statistics.variance(CSAT_AFTER) / 40) ** 0.5
+    assert action.impact_p_value == pytest.approx(two_sided_p(1.0 / se), rel=1e-6)
+    assert action.impact_significant and action.is_success
+    # The value model ran on mean CSAT: one CSAT point is worth 20,000 a year at this touchpoint.
+    assert float(action.realised_value) == pytest.approx(20000.0, abs=0.01)
+    page = c.get(reverse("actions:improvement_detail", args=[action.pk])).content.decode()
+    assert "CSAT +1.00 (mean)" in page and "CSAT, mean before" in page
+    assert ">3.30<" in page and ">4.30<" in page
+    assert "CSAT +0.30 (mean)" in page  # the expected uplift, in the same unit
+    assert 'data-testid="success"' in page
+    c.post(reverse("actions:improvement_publish", args=[action.pk]), {"story": "Unhappy customers got a call."})
+    wins = client_for(loop_a.cast.executive).get(reverse("actions:wins")).content.decode()
+    card = wins.split('data-testid="wins"')[1].split("</article>")[0]
+    assert "CSAT +1.00 (mean)" in card and "3.30 → 4.30" in card and "NPS" not in card
+
+
+def test_a_top_2_box_action_is_measured_in_percentage_points(loop_a, client_for):
+    action, c = measured_csat_action(loop_a, client_for, measure="top_box")
+    assert (action.impact_metric, action.impact_measure) == ("csat", "top_box")
+    assert action.impact_before_nps == pytest.approx(50.0) and action.impact_after_nps == pytest.approx(87.5)
+    assert action.impact_delta == pytest.approx(37.5)
+    p1, p2 = 20 / 40, 35 / 40
+    z = (p2 - p1) / ((p1 * (1 - p1) / 40 + p2 * (1 - p2) / 40) ** 0.5)
+    assert action.impact_p_value == pytest.approx(two_sided_p(z), rel=1e-6)
+    assert action.is_success
+    page = c.get(reverse("actions:improvement_detail", args=[action.pk])).content.decode()
+    assert "CSAT top-2-box +37.5 points" in page and "50.0\u00a0%" in page and "87.5\u00a0%" in page
+    assert "CSAT top-2-box +10.0 points" in page  # expected uplift
+    board = c.get(reverse("actions:board")).content.decode()
+    assert "CSAT top-2-box +37.5 points" in board
+
+
+def test_a_csat_change_that_is_not_significant_is_not_called_a_success(loop_a, client_for):
+    # Mean 3.5 -> 3.575 on 40 answers each: far inside the noise.
+    before = [5] * 10 + [4] * 10 + [3] * 10 + [2] * 10
+    after = [5] * 11 + [4] * 10 + [3] * 10 + [2] * 9
+    csat_snapshot(loop_a)
+    action, c = measured_csat_action(loop_a, client_for, before=before, after=after)
+    assert action.impact_before_nps == pytest.approx(3.5) and action.impact_after_nps == pytest.approx(3.575)
+    se = (statistics.variance(before) / 40 + statistics.variance(after) / 40) ** 0.5
+    assert action.impact_p_value == pytest.approx(two_sided_p(0.075 / se), rel=1e-6) and action.impact_p_value > 0.5
+    assert action.impact_significant is False and not action.is_success and action.realised_value is None
+    assert "not statistically significant" in action.impact_note
+    page = c.get(reverse("actions:improvement_detail", args=[action.pk])).content.decode()
+    assert 'data-testid="not-success"' in page and 'data-testid="publish"' not in page
+    assert "CSAT +0.08 (mean)" in page  # 0.075 rounded half away from zero
+
+
+def test_a_value_model_run_on_nps_does_not_price_csat_points(loop_a, client_for):
+    value_snapshot(loop_a, value_per_point=1000.0)  # an NPS snapshot (no metric parameter: NPS)
+    action, c = measured_csat_action(loop_a, client_for)
+    assert action.is_success and action.realised_value is None
+    assert "latest run values a point of NPS, not of CSAT, mean" in action.impact_note
+    page = c.get(reverse("actions:improvement_detail", args=[action.pk])).content.decode()
+    expected = page.split('data-testid="expected-value"')[1].split("</dd>")[0]
+    assert "latest run values a point of NPS, not of CSAT, mean" in expected and "SEK" not in expected
+
+
+def test_expected_value_of_a_csat_action_uses_the_csat_value_model(loop_a, client_for):
+    csat_snapshot(loop_a, value_per_point=20000.0)
+    csat_survey(loop_a)
+    c = client_for(loop_a.cast.cx_manager)
+    form = c.get(reverse("actions:improvement_create")).context["form"]
+    assert form.initial["metric"] == "csat"  # the organization's primary metric
+    assert "Measured on" in c.get(reverse("actions:improvement_create")).content.decode()
+    c.post(
+        reverse("actions:improvement_create"),
+        {
+            "title": "Shorter queues",
+            "status": "idea",
+            "horizon": "quick_win",
+            "origin": "other",
+            "touchpoints": [loop_a.touchpoint.pk],
+            "metric": "csat",
+            "measure": "",
+            "expected_uplift": "0.25",
+            "cost": "1000",
+            "impact_before_days": 90,
+            "impact_after_days": 90,
+        },
+    )
+    action = ImprovementAction.objects.get()
+    page = c.get(reverse("actions:improvement_detail", args=[action.pk])).content.decode()
+    expected = page.split('data-testid="expected-value"')[1].split("</dd>")[0]
+    assert "5,000 SEK" in expected or "5 000 SEK" in expected or "5000 SEK" in expected
+    # The same action measured on NPS (no NPS value run exists) shows why there is no value.
+    c.post(
+        reverse("actions:improvement_edit", args=[action.pk]),
+        {
+            "title": "Shorter queues",
+            "status": "idea",
+            "horizon": "quick_win",
+            "origin": "other",
+            "touchpoints": [loop_a.touchpoint.pk],
+            "metric": "nps",
+            "measure": "",
+            "expected_uplift": "3",
+            "impact_before_days": 90,
+            "impact_after_days": 90,
+        },
+    )
+    page = c.get(reverse("actions:improvement_detail", args=[action.pk])).content.decode()
+    assert "NPS +3" in page and "latest run values a point of CSAT, mean, not of NPS" in page
+
+
+def test_the_action_form_refuses_a_measure_the_scale_does_not_have(loop_a, client_for):
+    response = client_for(loop_a.cast.cx_manager).post(
+        reverse("actions:improvement_create"),
+        {
+            "title": "x",
+            "status": "idea",
+            "horizon": "quick_win",
+            "origin": "other",
+            "metric": "nps",
+            "measure": "top_box",
+            "impact_before_days": 90,
+            "impact_after_days": 90,
+        },
+    )
+    assert response.status_code == 200 and not ImprovementAction.objects.exists()
+    assert "NPS has no top_box figure" in " ".join(response.context["form"].errors["measure"])
+
+
+def test_an_action_measured_on_a_metric_without_answers_says_which_answers_are_missing(loop_a, client_for):
+    today = timezone.localdate()
+    action = done_action(loop_a, today)
+    ImprovementAction.objects.filter(pk=action.pk).update(metric="ces")
+    client_for(loop_a.cast.cx_manager).post(reverse("actions:improvement_measure", args=[action.pk]))
+    action.refresh_from_db()
+    assert action.impact_delta is None and not action.is_success
+    assert "No CES, mean answers at these touchpoints in either period." in action.impact_note
+
+
+@pytest.mark.parametrize(
+    ("metric", "measure", "delta", "text"),
+    [
+        ("nps", "", 6.4, "NPS +6"),
+        ("nps", "", -2.5, "NPS \u22123"),
+        ("csat", "", 0.205, "CSAT +0.21 (mean)"),
+        ("csat", "top_box", 4.25, "CSAT top-2-box +4.3 points"),
+        ("ease:1-4", "top_box", 4.25, "ease (1-4) top-box +4.3 points"),
+        ("recommend:yes", "", 2.0, "recommend % yes +2.0 points"),
+        ("overall:1-10", "mean", -0.5, "overall (1-10) \u22120.50 (mean)"),
+    ],
+)
+def test_changes_are_shown_with_their_unit(metric, measure, delta, text):
+    from actions.valuation import change_text
+
+    assert change_text(metric, measure, delta) == text

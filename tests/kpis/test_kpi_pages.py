@@ -195,3 +195,77 @@ def test_kpi_list_query_count_is_bounded(client_for, cast_a, django_assert_max_n
     c.get(reverse("kpis:kpi_list"))
     with django_assert_max_num_queries(8):
         assert c.get(reverse("kpis:kpi_list")).status_code == 200
+
+
+# -- the survey metric and its measure ---------------------------------------------------------------------------
+
+
+def _questions(org, kind, specs):
+    from django.utils import timezone
+
+    from surveys.models import Question, Survey, SurveyVersion
+
+    survey = Survey.objects.create(organization=org, name=f"{kind} survey", kind=kind)
+    version = SurveyVersion.objects.create(organization=org, survey=survey, number=1, published_at=timezone.now())
+    for i, (code, qkind, low, high, text) in enumerate(specs):
+        Question.objects.create(
+            organization=org,
+            version=version,
+            position=i,
+            code=code,
+            kind=qkind,
+            scale_min=low,
+            scale_max=high,
+            text={"en": text},
+        )
+
+
+@pytest.fixture
+def question_metrics(cast_a):
+    _questions(
+        cast_a.org,
+        "relationship",
+        [("overall", "rating", 1, 10, "Overall, how satisfied are you?"), ("renew", "yes_no", None, None, "Renew?")],
+    )
+    _questions(cast_a.org, "employee", [("stress", "rating", 1, 5, "How stressed are you?")])
+
+
+SURVEY_KPI = {"name": "Overall satisfaction", "code": "overall", "kind": "survey", "direction": "higher"}
+
+
+def test_the_survey_metric_is_a_choice_of_the_organizations_metric_keys(client_for, cast_a, question_metrics):
+    c = client_for(cast_a.cx_manager)
+    form = c.get(reverse("kpis:kpi_create")).context["form"]
+    choices = dict(form.fields["metric"].choices)
+    assert {"", "nps", "csat", "ces", "overall:1-10", "renew:yes"} == set(choices)
+    assert choices["overall:1-10"] == "overall (1-10) – Overall, how satisfied are you?"
+    # Free text that is no metric key of the organization (an employee question's key too) is refused.
+    for metric in ("overall", "stress:1-5", "loyalty"):
+        response = c.post(reverse("kpis:kpi_create"), {**SURVEY_KPI, "aggregation": "mean", "metric": metric})
+        assert response.status_code == 200 and "metric" in response.context["form"].errors
+    assert not Kpi.objects.exists()
+
+
+def test_the_measure_is_one_the_chosen_metrics_scale_has(client_for, cast_a, question_metrics):
+    c = client_for(cast_a.cx_manager)
+    page = c.get(reverse("kpis:kpi_create")).content.decode()
+    assert 'hx-target="#id_measure"' in page
+    base = {**SURVEY_KPI, "aggregation": "mean"}
+    for metric, measure, message in (
+        ("nps", "mean", "NPS has no mean figure"),
+        ("renew:yes", "mean", "renew (yes/no) has no mean figure"),
+    ):
+        response = c.post(reverse("kpis:kpi_create"), {**base, "metric": metric, "measure": measure})
+        assert message in " ".join(response.context["form"].errors["measure"])
+    assert not Kpi.objects.exists()
+    assert (
+        c.post(reverse("kpis:kpi_create"), {**base, "metric": "overall:1-10", "measure": "top_box"}).status_code == 302
+    )
+    kpi = Kpi.objects.get()
+    assert (kpi.metric, kpi.measure) == ("overall:1-10", "top_box")
+    # The edit form offers that scale's measures only, and an imported KPI carries no survey metric.
+    form = c.get(reverse("kpis:kpi_edit", args=[kpi.pk])).context["form"]
+    assert [v for v, _label in form.fields["measure"].choices] == ["", "top_box"]
+    c.post(reverse("kpis:kpi_edit", args=[kpi.pk]), {**base, "kind": "imported", "metric": "nps", "measure": ""})
+    kpi.refresh_from_db()
+    assert (kpi.kind, kpi.metric, kpi.measure) == ("imported", "", "")
