@@ -4,6 +4,7 @@ change."""
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 from django import forms
 from django.conf import settings
@@ -202,6 +203,7 @@ class ImportMappingForm(BootstrapFormMixin, forms.Form):
         taken: set[str] = set()
         first_score = next((c for c, q in self.questions.items() if q.kind in SCORE_KIND_SET), None)
         tp_by_name = {_names(tp.name): tp for tp in self.touchpoints}
+        yes_no = next((q for q in self.questions.values() if q.kind == Question.Kind.YES_NO), None)
         for i, cell in enumerate(self.header):
             name = _names(cell)
             role = next(
@@ -214,6 +216,11 @@ class ImportMappingForm(BootstrapFormMixin, forms.Form):
                     if code not in taken and name in {_names(a) for a in (code, *aliases)}:
                         role = QUESTION_PREFIX + code
                         break
+            values = self._sample_values(i)
+            if role and role.startswith(QUESTION_PREFIX) and not self._looks_like(self.questions[role[2:]], values):
+                role = None
+            if role is None and yes_no is not None and yes_no.code not in taken and self._looks_like(yes_no, values):
+                role = QUESTION_PREFIX + yes_no.code
             if role is None and name in tp_by_name and first_score is not None:
                 # A column named after a touchpoint holds that touchpoint's rating (a wide export).
                 initial[f"col_{i}"] = QUESTION_PREFIX + first_score
@@ -222,7 +229,41 @@ class ImportMappingForm(BootstrapFormMixin, forms.Form):
             if role is not None:
                 taken.add(role.removeprefix(QUESTION_PREFIX))
                 initial[f"col_{i}"] = role
+        if "submitted_at" not in taken:
+            self._guess_date_column()
         self._detect_date_format(override=True)
+
+    def _guess_date_column(self) -> None:
+        """No header says "date": take the first unmapped column whose values are dates."""
+        for i in range(len(self.header)):
+            values = self._sample_values(i)
+            if self.initial.get(f"col_{i}") or not values:
+                continue
+            date_format, _ambiguous = rules.detect_date_format(values)
+            zone = zoneinfo.ZoneInfo("UTC")
+            dates = sum(
+                rules.parse_moment(rules.cell(v), month_first=date_format == "mdy", tz=zone) is not None for v in values
+            )
+            if dates >= 0.8 * len(values):
+                self.initial[f"col_{i}"] = "submitted_at"
+                return
+
+    def _sample_values(self, index: int) -> list[str]:
+        if not self.sample or index not in self.sample.columns:
+            return []
+        return list(self.sample.columns[index].counts)
+
+    @staticmethod
+    def _looks_like(question: Question, values: list[str]) -> bool:
+        """Whether a column's first values could be answers to the question (guesses only; the user decides)."""
+        if not values:
+            return question.kind != Question.Kind.YES_NO
+        if question.kind in SCORE_KIND_SET:
+            return sum(rules.parse_score(v) is not None for v in values) >= len(values) / 2
+        if question.kind == Question.Kind.YES_NO:
+            yes, no = rules.yes_no_prefill(values)
+            return bool(yes) and bool(no) and len(yes) + len(no) == len(values)
+        return True
 
     def _detect_date_format(self, *, override: bool) -> None:
         self.date_column = next(
@@ -449,6 +490,17 @@ class ImportSplitForm(BootstrapFormMixin, forms.Form):
             raise forms.ValidationError(_("Choose two different versions: one scale each."))
         self._fits(before, self.value_range(split_on, before=True), "before_version")
         self._fits(after, self.value_range(split_on, before=False), "after_version")
+        scales_before = {q.code: q.scale for q in before.questions.all()}
+        scales_after = {q.code: q.scale for q in after.questions.all()}
+        for switch in self.check.get("switches") or []:
+            entry = next((a for a in self.mapping.get("answers") or [] if a.get("column") == switch["column"]), None)
+            code = entry and entry.get("question")
+            if code and scales_before.get(code) is not None and scales_before.get(code) == scales_after.get(code):
+                self.add_error(
+                    None,
+                    _("%(code)s has the same scale in both versions: the split would not separate the two scales.")
+                    % {"code": code},
+                )
         return cleaned
 
     def value_range(self, split_on: dt.date, *, before: bool) -> dict[int, tuple[int, int]]:

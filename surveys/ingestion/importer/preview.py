@@ -112,7 +112,11 @@ def _suggest(
         return width
 
     suggested: dict[str, int | None] = {}
+    widths: dict[str, int] = {}
     for side, before in (("before", True), ("after", False)):
         fitting = [(w, -c.number, c.pk) for c in candidates if (w := width_if_fits(c, before)) is not None]
-        suggested[side] = min(fitting)[2] if fitting else None
+        suggested[side], widths[side] = (min(fitting)[2], min(fitting)[0]) if fitting else (None, 0)
+    if suggested["before"] == suggested["after"] is not None:
+        # One version fits both parts only because its scale is the wider one: the narrower part has no version.
+        suggested["before" if widths["before"] <= widths["after"] else "after"] = None
     return suggested
