@@ -7,10 +7,8 @@ import json
 import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
-from value.reasons import category_label
-
-PROMOTER, PASSIVE, DETRACTOR = "#198754", "#adb5bd", "#dc3545"
-COLORS = {"promoter": PROMOTER, "passive": PASSIVE, "detractor": DETRACTOR}
+GOOD, NEUTRAL, BAD = "#198754", "#adb5bd", "#dc3545"
+COLORS = {"good": GOOD, "neutral": NEUTRAL, "bad": BAD}
 LABELLED_DRIVERS = 8
 _LAYOUT = {
     "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
@@ -29,9 +27,9 @@ def _as_json(fig: go.Figure) -> dict:
 def _category_bars(shown: list[dict], title: str, values: list[float], hover: str, error: dict | None) -> dict:
     fig = go.Figure(
         go.Bar(
-            x=[category_label(r["category"]) for r in shown],
+            x=[r["label"] for r in shown],
             y=values,
-            marker_color=[COLORS[r["category"]] for r in shown],
+            marker_color=[COLORS.get(r["band"], NEUTRAL) for r in shown],
             error_y=error,
             hovertemplate=hover,
         )
@@ -42,7 +40,9 @@ def _category_bars(shown: list[dict], title: str, values: list[float], hover: st
 
 
 def category_figures(rows: list[dict], currency: str) -> tuple[dict | None, dict | None]:
-    """(revenue per customer, one-year churn with intervals) by NPS category; two charts so phones can stack them."""
+    """(revenue per customer, one-year churn with intervals) by band; two charts so phones can stack them.
+
+    Rows carry `band` and its `label` (presenters)."""
     shown = [r for r in rows if r["sufficient"] and r["churn_rate"] is not None]
     if not shown:
         return None, None
@@ -66,7 +66,8 @@ def category_figures(rows: list[dict], currency: str) -> tuple[dict | None, dict
     return revenue, churn_fig
 
 
-def touchpoint_value_figure(rows: list[dict], currency: str) -> dict | None:
+def touchpoint_value_figure(rows: list[dict], currency: str, unit: str) -> dict | None:
+    """Value of one point (`unit`: "NPS point", "CSAT point", ...) a year per touchpoint, with 95 % intervals."""
     shown = [r for r in rows if r["supported"]]
     if not shown:
         return None
@@ -92,57 +93,114 @@ def touchpoint_value_figure(rows: list[dict], currency: str) -> dict | None:
     fig.update_layout(
         **_LAYOUT,
         height=max(220, 60 + 36 * len(shown)),
-        title={"text": _("Value of one NPS point a year (%(currency)s)") % {"currency": currency}, "x": 0},
+        title={
+            "text": _("Value of one %(unit)s a year (%(currency)s)") % {"unit": unit, "currency": currency},
+            "x": 0,
+        },
     )
     fig.update_xaxes(rangemode="tozero", gridcolor="#e9ecef", tickformat=",")
     fig.update_yaxes(automargin=True)
     return _as_json(fig)
 
 
-def drivers_figure(rows: list[dict], outcome_label: str) -> dict | None:
-    shown = [r for r in rows if r["r"] is not None and r["nps"] is not None]
+def drivers_figure(rows: list[dict], outcome_label: str, performance_label: str) -> dict | None:
+    """Importance (r with its interval) against performance (`x` of each row, see presenters) per driver."""
+    shown = [r for r in rows if r["r"] is not None and r.get("x") is not None]
     if not shown:
         return None
-    # Name only the most important touchpoints on the chart; every point names itself on hover.
-    labelled = {r["touchpoint_id"] for r in sorted(shown, key=lambda r: -r["r"])[:LABELLED_DRIVERS]}
+    # Name only the most important drivers on the chart; every point names itself on hover.
+    labelled = {id(r) for r in sorted(shown, key=lambda r: -(r["importance"] or 0))[:LABELLED_DRIVERS]}
     fig = go.Figure()
-    for significant, name, color in ((True, _("Significant"), "#0d6efd"), (False, _("Not significant"), "#adb5bd")):
-        group = [r for r in shown if r["significant"] == significant]
+    groups = (
+        ("driver", _("Driver"), "#0d6efd"),
+        ("opposite", _("Significant, opposite direction"), "#fd7e14"),
+        ("other", _("Negligible or not significant"), "#adb5bd"),
+    )
+    for key, name, color in groups:
+        group = [r for r in shown if _driver_group(r) == key]
         if not group:
             continue
         fig.add_trace(
             go.Scatter(
-                x=[r["nps"] for r in group],
+                x=[r["x"] for r in group],
                 y=[r["r"] for r in group],
                 mode="markers+text",
                 name=name,
-                text=[r["name"] if r["touchpoint_id"] in labelled else "" for r in group],
+                text=[r["label"] if id(r) in labelled else "" for r in group],
                 textposition="top center",
                 textfont={"size": 10},
                 marker={"size": 11, "color": color, "line": {"width": 1, "color": "#fff"}},
                 error_y={
                     "type": "data",
                     "symmetric": False,
-                    "array": [(r["high"] or r["r"]) - r["r"] for r in group],
-                    "arrayminus": [r["r"] - (r["low"] or r["r"]) for r in group],
+                    "array": [(r["high"] if r["high"] is not None else r["r"]) - r["r"] for r in group],
+                    "arrayminus": [r["r"] - (r["low"] if r["low"] is not None else r["r"]) for r in group],
                     "thickness": 1,
                     "color": color,
                 },
-                customdata=[[r["n"], r["name"]] for r in group],
-                hovertemplate="%{customdata[1]}<br>NPS %{x:.0f}, r = %{y:.2f}, n = %{customdata[0]}<extra></extra>",
+                customdata=[[r["n"], r["label"], r["effect_label"]] for r in group],
+                hovertemplate="%{customdata[1]}<br>%{x:.1f}, r = %{y:.2f} (%{customdata[2]}), "
+                "n = %{customdata[0]}<extra></extra>",
             )
         )
-    mid_nps = sorted(r["nps"] for r in shown)[len(shown) // 2]
-    mid_r = sorted(r["r"] for r in shown)[len(shown) // 2]
-    fig.add_vline(x=mid_nps, line={"dash": "dot", "color": "#6c757d", "width": 1})
-    fig.add_hline(y=mid_r, line={"dash": "dot", "color": "#6c757d", "width": 1})
+    mid_x = sorted(r["x"] for r in shown)[len(shown) // 2]
+    fig.add_vline(x=mid_x, line={"dash": "dot", "color": "#6c757d", "width": 1})
+    fig.add_hline(y=0, line={"color": "#adb5bd", "width": 1})
     fig.update_layout(
         **{**_LAYOUT, "showlegend": True},
         height=420,
         legend={"orientation": "h", "y": -0.2},
-        xaxis_title=_("Performance: touchpoint NPS"),
+        xaxis_title=_("Performance: %(figure)s") % {"figure": performance_label},
         yaxis_title=_("Importance: correlation with %(outcome)s") % {"outcome": outcome_label},
     )
     fig.update_xaxes(gridcolor="#e9ecef", zeroline=False)
     fig.update_yaxes(gridcolor="#e9ecef", automargin=True)
+    return _as_json(fig)
+
+
+def _driver_group(row: dict) -> str:
+    if row.get("is_driver"):
+        return "driver"
+    if row.get("opposite"):
+        return "opposite"
+    return "other"
+
+
+def churn_reasons_figure(rows: list[dict]) -> dict | None:
+    """Pareto of churn reasons: events per reason (bars, most frequent first) and the cumulative share (line, %).
+
+    Rows carry `label`, `count` and `cumulative` (0..1), in the order shown."""
+    if not rows:
+        return None
+    labels = [r["label"] for r in rows]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            x=labels,
+            y=[r["count"] for r in rows],
+            name=_("Churn events"),
+            marker_color="#6c757d",
+            hovertemplate="%{x}: %{y:,}<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=labels,
+            y=[100 * r["cumulative"] for r in rows],
+            name=_("Cumulative share (%)"),
+            yaxis="y2",
+            mode="lines+markers",
+            marker={"color": "#dc3545"},
+            line={"color": "#dc3545"},
+            hovertemplate="%{x}: %{y:.1f} %<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        **{**_LAYOUT, "showlegend": True},
+        height=360,
+        legend={"orientation": "h", "y": -0.35},
+        yaxis={"title": _("Churn events"), "rangemode": "tozero", "gridcolor": "#e9ecef", "tickformat": ","},
+        yaxis2={"title": _("Cumulative %"), "overlaying": "y", "side": "right", "range": [0, 105]},
+    )
+    fig.update_xaxes(automargin=True, tickangle=-30)
     return _as_json(fig)

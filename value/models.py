@@ -6,6 +6,7 @@ Dashboards and other apps read only `ValueSnapshot` rows (through `value.selecto
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -51,6 +52,37 @@ class ChurnEvent(OrgOwned):
 
     def __str__(self) -> str:
         return f"{self.customer_id} churned {self.date}"
+
+
+class ValueSettings(OrgOwned):
+    """An organization's choices for the value model's key drivers (one row per organization; none = defaults).
+
+    `driver_outcome` is "auto" (the relationship survey's primary metric if enough customers answered it and a
+    touchpoint, else the journey survey's, else any metric asked outside touchpoints), "churn" (churned in the
+    period, 0/1), or a metric key (core.scales) such as "nps", "overall:1-10" or "satisfied:yes".
+    """
+
+    AUTO = "auto"
+    CHURN = "churn"
+
+    driver_outcome = models.CharField(_("key-driver outcome"), max_length=60, default=AUTO)
+    # The smallest |r| called a driver; None: settings.VALUE_DRIVER_MIN_EFFECT.
+    driver_min_effect = models.FloatField(
+        _("minimum practical effect (|r|)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0.0), MaxValueValidator(0.99)],
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization"], name="valuesettings_one_per_org")]
+
+    def __str__(self) -> str:
+        return f"Value settings of {self.organization_id}"
 
 
 class ValueSnapshotQuerySet(OrgQuerySet):

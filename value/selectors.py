@@ -14,13 +14,16 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from value.models import ChurnEvent, CustomerRevenue, ValueSnapshot
+from core.scales import metric_label, scale_for_metric
+from value.models import ChurnEvent, CustomerRevenue, ValueSettings, ValueSnapshot
 from value.reasons import reason_text
 
 if TYPE_CHECKING:
+    from accounts.models import Organization
     from accounts.scoping import OrgContext
 
 
@@ -89,6 +92,42 @@ def snapshot_metric(snapshot: ValueSnapshot) -> tuple[str, str]:
     """(metric key, measure) the snapshot's per-point values are in (snapshots before scales: NPS)."""
     params = snapshot.parameters or {}
     return params.get("metric") or "nps", params.get("measure") or "nps"
+
+
+def value_settings_for(organization: Organization) -> ValueSettings:
+    """The organization's key-driver settings (an unsaved row with the defaults when it has none)."""
+    row = ValueSettings.objects.for_org(organization).first()
+    return row if row is not None else ValueSettings(organization=organization)
+
+
+def value_settings_get(*, ctx: OrgContext) -> ValueSettings:
+    return value_settings_for(ctx.organization)
+
+
+def effective_min_effect(row: ValueSettings) -> float:
+    """The minimum practical |r| for a driver: the organization's own, else settings.VALUE_DRIVER_MIN_EFFECT."""
+    if row.driver_min_effect is not None:
+        return float(row.driver_min_effect)
+    return float(getattr(settings, "VALUE_DRIVER_MIN_EFFECT", 0.1))
+
+
+def outcome_metrics(*, ctx: OrgContext) -> list[tuple[str, str]]:
+    """(metric key, label) of every score question in the organization's customer surveys: the outcomes a key-driver
+    analysis can be run on (relationship NPS, an overall satisfaction rating, a yes/no label...)."""
+    from surveys.models import Question, Survey
+
+    rows = (
+        Question.objects.for_org(ctx.organization)
+        .exclude(version__survey__kind__in=Survey.INTERNAL_KINDS)
+        .values_list("kind", "code", "scale_min", "scale_max")
+        .distinct()
+    )
+    found = set()
+    for kind, code, low, high in rows:
+        metric = Question(kind=kind, code=code, scale_min=low, scale_max=high).metric
+        if metric and scale_for_metric(metric) is not None:
+            found.add(metric)
+    return [(metric, metric_label(metric)) for metric in sorted(found)]
 
 
 def touchpoint_values(

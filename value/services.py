@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -11,11 +12,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organization
+from accounts.scoping import WRITE_PROGRAM_ROLES
+from core.scales import NPS, NPS_SCALE, scale_for_metric
 from value import frames
 from value.analysis.inputs import Parameters
 from value.analysis.model import run
-from value.models import ChurnEvent, CustomerRevenue, ValueSnapshot
-from value.selectors import STALE_AFTER, value_snapshot_in_progress
+from value.models import ChurnEvent, CustomerRevenue, ValueSettings, ValueSnapshot
+from value.selectors import STALE_AFTER, effective_min_effect, value_settings_for, value_snapshot_in_progress
 from value.validation import ChurnRow, RevenueRow
 
 if TYPE_CHECKING:
@@ -86,12 +89,34 @@ def churn_event_upsert(*, organization: Organization, rows: list[ChurnRow]) -> t
 
 
 def default_parameters(organization: Organization) -> Parameters:
+    """The model's parameters for an organization: its primary metric and measure, its key-driver choices."""
+    metric = organization.primary_metric or NPS
+    scale = scale_for_metric(metric)
+    if scale is None:
+        metric, scale = NPS, NPS_SCALE
+    choice = value_settings_for(organization)
     return Parameters(
         min_customers=settings.VALUE_MIN_CUSTOMERS,
         min_events=settings.VALUE_MIN_CHURN_EVENTS,
         min_n=organization.min_n,
         window_months=settings.VALUE_WINDOW_MONTHS,
+        metric=metric,
+        measure=scale.measure(organization.primary_measure),
+        driver_outcome=choice.driver_outcome or ValueSettings.AUTO,
+        driver_min_effect=effective_min_effect(choice),
     )
+
+
+@transaction.atomic
+def value_settings_update(*, ctx: OrgContext, driver_outcome: str, driver_min_effect: float | None) -> ValueSettings:
+    """Store the organization's key-driver outcome and minimum effect (the nightly run uses them)."""
+    ctx.require(WRITE_PROGRAM_ROLES)
+    row, _created = ValueSettings.objects.select_for_update().get_or_create(organization=ctx.organization)
+    row.driver_outcome = driver_outcome
+    row.driver_min_effect = driver_min_effect
+    row.updated_by = ctx.user if ctx.user is not None and ctx.user.is_authenticated else None
+    row.save()
+    return row
 
 
 def value_recompute_request(*, ctx: OrgContext) -> ValueSnapshot:
@@ -145,9 +170,14 @@ def value_model_run(
         return None
     as_of = as_of or timezone.localdate()
     parameters = default_parameters(organization)
+    timings: dict[str, float] = {}
     try:
+        started = time.perf_counter()
         data = frames.model_input(organization, as_of=as_of, parameters=parameters)
-        results = run(data)
+        timings["frames"] = time.perf_counter() - started
+        results = run(data, timings=timings)
+        timings["total"] = time.perf_counter() - started
+        results["timings"] = timings
     except Exception as exc:
         logger.exception("value model failed for organization %s", organization.pk)
         snapshot.status = ValueSnapshot.Status.FAILED
@@ -169,8 +199,9 @@ def value_model_run(
 def _explanations(results: dict) -> list[dict]:
     """Run-level notes: every section that could not be supported, with its reason code."""
     notes = []
-    for key in ("categories", "revenue_at_risk", "drivers"):
-        section = results.get(key) or {}
+    sections = [(key, results.get(key) or {}) for key in ("categories", "revenue_at_risk", "drivers")]
+    sections += [(f"churn_{key}", (results.get("churn") or {}).get(key) or {}) for key in ("rate", "reasons")]
+    for key, section in sections:
         if not section.get("supported"):
             notes.append(
                 {

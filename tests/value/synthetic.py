@@ -52,8 +52,9 @@ class Synthetic:
             journey_name="Onboarding",
             customers_per_year=self.n,
             answers=self.n,
-            promoters=int((v == 1).sum()),
-            detractors=int((v == -1).sum()),
+            good=int((v == 1).sum()),
+            bad=int((v == -1).sum()),
+            total=float(self.scores["score"].sum()),
             scores=self.scores[["customer_id", "score", "first_date"]],
         )
         return ModelInput(

@@ -46,7 +46,7 @@ def test_too_few_customers_gives_reasons_instead_of_numbers_even_for_a_strong_ef
     results = run(data.model_input())
     tp = results["touchpoints"][0]
     assert tp["supported"] is False and tp["reason_code"] == "too_few_customers"
-    assert tp["reason_params"] == {"n": 80, "min": 100}
+    assert tp["reason_params"] == {"n": 80, "min": 100, "metric": "nps"}
     assert results["categories"]["supported"] is False
     assert results["revenue_at_risk"]["supported"] is False
     assert results["revenue_at_risk"]["amount"] is None
@@ -98,15 +98,15 @@ def test_revenue_at_risk_matches_a_hand_computed_case():
     excess = (1 - math.exp(-rate_d)) - (1 - math.exp(-rate_p))
     detractor_revenue = 140 * 500 * 12  # active detractors only
     assert at_risk["supported"] is True
-    assert at_risk["detractor_revenue"] == detractor_revenue
+    assert at_risk["bad_revenue"] == detractor_revenue
     assert math.isclose(at_risk["excess_churn"], excess, rel_tol=1e-9)
     assert math.isclose(at_risk["amount"], detractor_revenue * excess, rel_tol=1e-9)
     assert round(at_risk["amount"]) == 114_698
     assert at_risk["low"] < at_risk["amount"] < at_risk["high"]
-    by_category = {r["category"]: r for r in results["categories"]["rows"]}
-    assert by_category["detractor"]["n"] == 200 and by_category["detractor"]["events"] == 60
-    assert math.isclose(by_category["promoter"]["churn_rate"], rate_p, rel_tol=1e-9)
-    assert by_category["passive"]["events"] == 0 and by_category["passive"]["churn_rate"] == 0
+    by_band = {r["band"]: r for r in results["categories"]["rows"]}
+    assert by_band["bad"]["n"] == 200 and by_band["bad"]["events"] == 60
+    assert math.isclose(by_band["good"]["churn_rate"], rate_p, rel_tol=1e-9)
+    assert by_band["neutral"]["events"] == 0 and by_band["neutral"]["churn_rate"] == 0
 
 
 def test_no_revenue_at_risk_is_claimed_when_detractors_do_not_churn_more():
@@ -133,8 +133,9 @@ def test_key_drivers_rank_the_touchpoint_that_goes_with_relationship_nps():
     assert drivers["supported"] is True and drivers["outcome"] == "relationship"
     first, second = drivers["rows"]
     assert first["touchpoint_id"] == 1 and first["significant"] is True and first["r"] > 0.5
+    assert first["is_driver"] is True and first["effect"] == "large"
     assert first["low"] < first["r"] < first["high"]
-    assert second["touchpoint_id"] == 2 and second["significant"] is False
+    assert second["touchpoint_id"] == 2 and second["significant"] is False and second["is_driver"] is False
 
 
 def test_key_drivers_without_an_outcome_survey_say_so():
@@ -142,7 +143,7 @@ def test_key_drivers_without_an_outcome_survey_say_so():
     model_input = data.model_input()
     model_input.relationship = model_input.relationship.iloc[0:0]
     drivers = run(model_input)["drivers"]
-    assert drivers["supported"] is False and drivers["reason_code"] == "no_outcome_survey"
+    assert drivers["supported"] is False and drivers["reason_code"] == "no_outcome"
 
 
 def test_results_are_plain_json():
@@ -162,7 +163,7 @@ def test_customers_and_churn_without_any_scores_give_reasons_not_errors():
         {c: pd.Series([], dtype=object) for c in ("customer_id", "score", "first_date")}
     )
     results = run(model_input)
-    assert results["categories"]["n"] == 0 and results["categories"]["reason_code"] == "too_few_customers"
+    assert results["categories"]["n"] == 0 and results["categories"]["reason_code"] == "no_scored_customers"
     assert results["touchpoints"][0]["reason_code"] == "too_few_customers"
 
 

@@ -76,7 +76,7 @@ def test_dashboard_numbers_equal_the_snapshot(client_for, cast_a, computed, djan
     )
     table = page.split('data-testid="category-table"', 1)[1]
     for category in results["categories"]["rows"]:
-        part = table.split(f'data-category="{category["category"]}"', 1)[1]
+        part = table.split(f'data-category="{category["band"]}"', 1)[1]
         assert text_of(part, "n") == f"{category['n']:,}"
         assert text_of(part, "revenue") == money(category["mean_monthly_revenue"])
         assert text_of(part, "churn").startswith(f"{100 * category['annual_churn']:.1f}\u00a0%")
@@ -88,6 +88,7 @@ def test_dashboard_numbers_equal_the_snapshot(client_for, cast_a, computed, djan
         "value_chart_category_churn",
         "value_chart_touchpoints",
         "value_chart_drivers",
+        "value_chart_churn_reasons",
     )
     for chart_id in charts:
         assert f'data-plotly="{chart_id}"' in page
@@ -103,7 +104,7 @@ def test_unsupported_figures_show_the_reason_instead_of_a_number(client_for, cas
     touchpoint = load_synthetic(cast_a.org, data)
     value_model_run(organization=cast_a.org, as_of=data.as_of)
     page = client_for(cast_a.cx_manager).get(URL).content.decode()
-    assert "Only 60 customers have both a score and revenue data" in text_of(page, "revenue-at-risk-unsupported")
+    assert "Only 60 customers have both a score (NPS) and revenue data" in text_of(page, "revenue-at-risk-unsupported")
     assert 'data-testid="revenue-at-risk"' not in page
     cell = page.split(f'data-touchpoint-id="{touchpoint.pk}"', 1)[1]
     assert "No figure" in text_of(cell, "value-unsupported")

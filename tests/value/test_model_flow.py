@@ -33,8 +33,9 @@ def test_model_finds_the_planted_effect_through_the_database_and_stores_a_snapsh
     # Categories come from the relationship survey, and detractors churn more than promoters.
     categories = snapshot.results["categories"]
     assert categories["sources"] == {"relationship": 1200}
-    rates = {r["category"]: r["annual_churn"] for r in categories["rows"]}
-    assert rates["detractor"] > rates["passive"] > rates["promoter"]
+    rates = {r["band"]: r["annual_churn"] for r in categories["rows"]}
+    assert rates["bad"] > rates["neutral"] > rates["good"]
+    assert snapshot.parameters["metric"] == "nps" and snapshot.parameters["measure"] == "nps"
     assert snapshot.results["revenue_at_risk"]["supported"] is True
     assert snapshot.results["drivers"]["outcome"] == "relationship"
 
@@ -125,11 +126,9 @@ def test_too_few_customers_is_stored_as_unsupported_with_a_reason(cast_a):
     assert tv.supported is False and tv.value_per_point is None
     assert "Only 60 customers" in tv.reason
     assert snapshot.results["revenue_at_risk"]["supported"] is False
-    assert {
-        "section": "categories",
-        "reason_code": "too_few_customers",
-        "reason_params": {"n": 60, "min": 100},
-    } in snapshot.explanations
+    note = next(n for n in snapshot.explanations if n["section"] == "categories")
+    assert note["reason_code"] == "too_few_customers"
+    assert note["reason_params"] | {"n": 60, "min": 100, "metric": "nps"} == note["reason_params"]
 
 
 def test_recompute_request_runs_the_task_and_does_not_queue_twice(cast_a, django_capture_on_commit_callbacks):

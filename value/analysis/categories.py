@@ -1,4 +1,9 @@
-"""Revenue, churn and retention per NPS category, and the revenue at risk among detractors."""
+"""Revenue, churn and retention per band of the primary metric, and the revenue at risk in the bad band.
+
+Bands (core.scales): promoters / passives / detractors for NPS, top-2 / middle / bottom-2 box for 1-N ratings,
+yes / no for yes/no questions. A customer's band comes from their score basis (their latest relationship-survey
+answer, else the mean of their touchpoint answers), banded like a single score.
+"""
 
 from __future__ import annotations
 
@@ -6,31 +11,32 @@ import math
 
 import pandas as pd
 
-from value.analysis.common import attach_churn, categories
-from value.analysis.inputs import CATEGORY_ORDER, ModelInput
+from value.analysis.common import attach_churn, bands
+from value.analysis.inputs import BAND_ORDER, ModelInput
 from value.analysis.stats import Rate, annual_probability, excess_annual_churn
 
 
 def customer_frame(data: ModelInput) -> pd.DataFrame:
-    """One row per customer with a category and revenue: category, monthly revenue, churned, exposure."""
+    """One row per customer with a score and revenue: band, monthly revenue, churned, exposure."""
     scores = data.category_scores.dropna(subset=["score"])
     frame = scores.merge(data.customers[["customer_id", "segment", "monthly_revenue"]], on="customer_id")
     frame = frame[frame["monthly_revenue"].notna()].reset_index(drop=True)
-    frame["category"] = categories(frame["score"].astype(float))
+    frame["band"] = bands(frame["score"], data.parameters.scale)
     return attach_churn(frame, data.churn, as_of=data.as_of, ref_column="score_date")
 
 
-def _category_row(group: pd.DataFrame, category: str, min_n: int) -> dict:
+def _band_row(group: pd.DataFrame, band: str, min_n: int) -> dict:
     rate = Rate(events=int(group["churned"].sum()), exposure_years=float(group["exposure_years"].sum()))
     active = group[group["churned"] == 0]
     n = len(group)
     row = {
-        "category": category,
+        "band": band,
         "n": n,
         "n_active": len(active),
         "events": rate.events,
         "exposure_years": rate.exposure_years,
         "sufficient": n >= min_n,
+        "mean_score": float(group["score"].mean()) if n else None,
         "mean_monthly_revenue": float(group["monthly_revenue"].mean()) if n else None,
         "annual_revenue_active": float(active["monthly_revenue"].sum() * 12),
         "churn_rate": rate.value,
@@ -49,35 +55,72 @@ def _category_row(group: pd.DataFrame, category: str, min_n: int) -> dict:
     return row
 
 
+def missing_reason(data: ModelInput, n: int) -> tuple[str, dict]:
+    """Why fewer than `min_customers` customers have both a score and revenue: what is actually missing.
+
+    Uses the counts `value.frames` puts in the coverage (absent in hand-built inputs: then only the number).
+    """
+    p = data.parameters
+    cov = data.coverage
+    metric = p.metric
+    if "metric_answers" in cov:
+        if not cov["metric_answers"]:
+            return "no_metric_answers", {"metric": metric, "others": cov.get("other_metrics", [])}
+        if not cov.get("metric_answers_identified"):
+            return "no_customer_ids", {"metric": metric, "answers": cov["metric_answers"]}
+    with_revenue = int(data.customers["monthly_revenue"].notna().sum())
+    scored = int(data.category_scores["customer_id"].nunique())
+    if not scored:
+        return "no_scored_customers", {"metric": metric}
+    if not with_revenue:
+        return "no_revenue", {"metric": metric}
+    if n == 0:
+        return "no_revenue_match", {"metric": metric, "customers": scored, "with_revenue": with_revenue}
+    unidentified = max(int(cov.get("metric_answers", 0)) - int(cov.get("metric_answers_identified", 0)), 0)
+    return "too_few_customers", {
+        "n": n,
+        "min": p.min_customers,
+        "metric": metric,
+        "answered": scored,
+        "with_revenue": with_revenue,
+        "unidentified": unidentified,
+    }
+
+
 def analyse(data: ModelInput) -> tuple[dict, dict]:
-    """Return (categories section, revenue-at-risk section) of the results."""
+    """Return (bands section, revenue-at-risk section) of the results."""
     p = data.parameters
     frame = customer_frame(data)
     n = len(frame)
-    rows = [_category_row(frame[frame["category"] == c], c, p.min_n) for c in CATEGORY_ORDER]
+    rows = [_band_row(frame[frame["band"] == band], band, p.min_n) for band in BAND_ORDER]
     sources = frame["source"].value_counts().to_dict() if n else {}
+    supported = n >= p.min_customers
+    code, params = ("", {}) if supported else missing_reason(data, n)
     section = {
+        "metric": p.metric,
         "n": n,
         "sources": {str(k): int(v) for k, v in sources.items()},
         "rows": rows,
-        "supported": n >= p.min_customers,
-        "reason_code": "" if n >= p.min_customers else "too_few_customers",
-        "reason_params": {} if n >= p.min_customers else {"n": n, "min": p.min_customers},
+        "supported": supported,
+        "reason_code": code,
+        "reason_params": params,
     }
-    return section, _revenue_at_risk(frame, rows, p.min_customers, p.min_n)
+    return section, _revenue_at_risk(frame, rows, data)
 
 
-def _revenue_at_risk(frame: pd.DataFrame, rows: list[dict], min_customers: int, min_n: int) -> dict:
-    by = {r["category"]: r for r in rows}
-    det, pro = by["detractor"], by["promoter"]
+def _revenue_at_risk(frame: pd.DataFrame, rows: list[dict], data: ModelInput) -> dict:
+    p = data.parameters
+    by = {r["band"]: r for r in rows}
+    bad, good = by["bad"], by["good"]
     result = {
+        "metric": p.metric,
         "supported": False,
         "reason_code": "",
         "reason_params": {},
         "n": len(frame),
-        "n_detractors": det["n"],
-        "n_promoters": pro["n"],
-        "detractor_revenue": det["annual_revenue_active"],
+        "n_bad": bad["n"],
+        "n_good": good["n"],
+        "bad_revenue": bad["annual_revenue_active"],
         "amount": None,
         "low": None,
         "high": None,
@@ -85,23 +128,26 @@ def _revenue_at_risk(frame: pd.DataFrame, rows: list[dict], min_customers: int, 
         "excess_low": None,
         "excess_high": None,
     }
-    if len(frame) < min_customers:
-        result.update(reason_code="too_few_customers", reason_params={"n": len(frame), "min": min_customers})
+    if len(frame) < p.min_customers:
+        code, params = missing_reason(data, len(frame))
+        result.update(reason_code=code, reason_params=params)
         return result
-    small = [r for r in (det, pro) if r["n"] < min_n]
+    small = [r for r in (bad, good) if r["n"] < p.min_n]
     if small:
         result.update(
-            reason_code="category_too_small",
-            reason_params={"category": small[0]["category"], "n": small[0]["n"], "min": min_n},
+            reason_code="band_too_small",
+            reason_params={"band": small[0]["band"], "n": small[0]["n"], "min": p.min_n, "metric": p.metric},
         )
         return result
-    excess = excess_annual_churn(Rate(det["events"], det["exposure_years"]), Rate(pro["events"], pro["exposure_years"]))
-    revenue = det["annual_revenue_active"]
+    excess = excess_annual_churn(
+        Rate(bad["events"], bad["exposure_years"]), Rate(good["events"], good["exposure_years"])
+    )
+    revenue = bad["annual_revenue_active"]
     result.update(excess_churn=excess.value, excess_low=excess.low, excess_high=excess.high)
     if not excess.significant or excess.value <= 0:
         result.update(
             reason_code="no_excess_churn",
-            reason_params={"diff": excess.value, "low": excess.low, "high": excess.high},
+            reason_params={"diff": excess.value, "low": excess.low, "high": excess.high, "metric": p.metric},
         )
         return result
     result.update(

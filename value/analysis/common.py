@@ -7,22 +7,61 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from core.scales import MEASURE_MEAN, MEASURE_TOP_BOX, Scale
 from value.analysis.stats import DAYS_PER_YEAR
 
 # A churn on the day of the answer still counts, with half a day at risk (a log offset needs exposure > 0).
 MIN_EXPOSURE_YEARS = 0.5 / DAYS_PER_YEAR
 
 
-def categories(scores: pd.Series) -> pd.Series:
-    """NPS category of 0-10 scores (the mean score, where a customer answered more than once)."""
+def month_start(day: dt.date, months_back: int = 0) -> dt.date:
+    """The first day of `day`'s month, `months_back` calendar months earlier."""
+    index = day.year * 12 + day.month - 1 - months_back
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def window_start(as_of: dt.date, window_months: int) -> dt.date:
+    """First day of the model's window: `window_months` calendar months ending with `as_of`'s month."""
+    return month_start(as_of, window_months - 1)
+
+
+def bands(scores: pd.Series, scale: Scale) -> pd.Series:
+    """Band of each score ('good', 'neutral', 'bad'; `Scale.band`): a customer's mean score is banded the same way."""
+    values = scores.astype(float)
     return pd.Series(
-        np.select([scores >= 9, scores >= 7], ["promoter", "passive"], default="detractor"), index=scores.index
+        np.select([values >= scale.good_min, values <= scale.bad_max], ["good", "bad"], default="neutral"),
+        index=scores.index,
     )
 
 
-def nps_value(category: pd.Series) -> pd.Series:
-    """A customer's contribution to NPS on the -1..1 scale: the mean of this over customers is NPS / 100."""
-    return category.map({"promoter": 1.0, "passive": 0.0, "detractor": -1.0}).astype(float)
+def predictor(scores: pd.Series, band: pd.Series, measure: str) -> pd.Series:
+    """A customer's contribution to the touchpoint's figure in `measure`, so that the figure is a mean of it:
+
+    - nps: +1 / 0 / -1 for the good / neutral / bad band (NPS = 100 x the mean);
+    - top_box: 1 in the good band, else 0 (top-2-box % or % yes = 100 x the mean);
+    - mean: the customer's mean score (the figure itself is the mean).
+    """
+    if measure == MEASURE_MEAN:
+        return scores.astype(float)
+    if measure == MEASURE_TOP_BOX:
+        return (band == "good").astype(float)
+    return band.map({"good": 1.0, "neutral": 0.0, "bad": -1.0}).astype(float)
+
+
+def units_per_point(measure: str) -> float:
+    """How much of the mean of `predictor` one point of the figure is: 1/100 for NPS and percentages, 1 for means."""
+    return 1.0 if measure == MEASURE_MEAN else 0.01
+
+
+def performance(measure: str, *, answers: int, good: int, bad: int, total: float) -> float | None:
+    """The figure of answer-level counts in `measure`: NPS, mean score or % in the good band."""
+    if not answers:
+        return None
+    if measure == MEASURE_MEAN:
+        return total / answers
+    if measure == MEASURE_TOP_BOX:
+        return 100.0 * good / answers
+    return 100.0 * (good - bad) / answers
 
 
 def attach_churn(frame: pd.DataFrame, churn: pd.DataFrame, *, as_of: dt.date, ref_column: str) -> pd.DataFrame:

@@ -4,11 +4,14 @@ Result shape::
 
     {
       "as_of": "YYYY-MM-DD",
+      "metric": "csat", "measure": "mean",          # what every band and "per point" figure is in
       "coverage": {...counts...},
-      "categories": {"n", "sources", "rows": [per promoter/passive/detractor], "supported", "reason_code", ...},
+      "categories": {"metric", "n", "sources", "rows": [per band good/neutral/bad], "supported", "reason_code"},
       "revenue_at_risk": {"amount", "low", "high", "excess_churn", ..., "supported", "reason_code", ...},
       "touchpoints": [{"touchpoint_id", "value_per_point", "low", "high", "n_customers", "supported", ...}],
-      "drivers": {"outcome", "rows": [{"touchpoint_id", "r", "low", "high", "p_adjusted", "significant", ...}]},
+      "drivers": {"outcome", "outcome_metric", "min_effect", "rows": [{"touchpoint_id", "metric", "r", "low",
+                  "high", "p_adjusted", "significant", "effect", "is_driver", ...}], ...},
+      "churn": {"period_start", "period_end", "rate": {...}, "revenue_share": {...}, "reasons": {"rows"...}},
     }
 
 Every figure the data cannot support carries `supported: false` with a `reason_code` (and `reason_params`) that
@@ -18,8 +21,9 @@ Every figure the data cannot support carries `supported: false` with a `reason_c
 from __future__ import annotations
 
 import math
+import time
 
-from value.analysis import categories, drivers, touchpoints
+from value.analysis import categories, churn, drivers, touchpoints
 from value.analysis.inputs import ModelInput
 
 
@@ -36,8 +40,19 @@ def _clean(obj):
     return obj
 
 
-def run(data: ModelInput) -> dict:
+def run(data: ModelInput, *, timings: dict | None = None) -> dict:
+    """The results of the model; `timings`, if given, receives the seconds each phase took."""
+    timings = {} if timings is None else timings
+    started = time.perf_counter()
     category_section, at_risk = categories.analyse(data)
+    churn_section = churn.analyse(data)
+    timings["categories"] = time.perf_counter() - started
+    started = time.perf_counter()
+    touchpoint_rows = touchpoints.analyse(data)
+    timings["touchpoints"] = time.perf_counter() - started
+    started = time.perf_counter()
+    driver_section = drivers.analyse(data)
+    timings["drivers"] = time.perf_counter() - started
     coverage = dict(data.coverage)
     coverage.setdefault("customers", len(data.customers))
     coverage.setdefault("customers_with_revenue", int(data.customers["monthly_revenue"].notna().sum()))
@@ -46,10 +61,13 @@ def run(data: ModelInput) -> dict:
     return _clean(
         {
             "as_of": data.as_of.isoformat(),
+            "metric": data.parameters.metric,
+            "measure": data.parameters.measure,
             "coverage": coverage,
             "categories": category_section,
             "revenue_at_risk": at_risk,
-            "touchpoints": touchpoints.analyse(data),
-            "drivers": drivers.analyse(data),
+            "touchpoints": touchpoint_rows,
+            "drivers": driver_section,
+            "churn": churn_section,
         }
     )

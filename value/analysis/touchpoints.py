@@ -1,10 +1,12 @@
-"""Per touchpoint: how a customer's score there relates to their churn, and what one NPS point is worth a year.
+"""Per touchpoint: how a customer's score there relates to their churn, and what one point is worth a year.
 
 Method (said on the page too): customers who answered at the touchpoint are followed from their first answer in
 the window until they churn or until today. A Poisson regression of churn on follow-up time (log exposure offset)
-with the customer's NPS category as -1 / 0 / +1 (detractor / passive / promoter) and segment indicators gives
-`b`, the change in log churn rate per category step. Since the touchpoint's NPS is 100 x the mean of that -1..1
-value, one NPS point more changes the expected churners a year by b x r / 100 x N (r: churn per customer-year
+with the customer's predictor x and segment indicators gives `b`, the change in log churn rate per unit of x.
+x follows the measure (`common.predictor`), chosen so that the touchpoint's figure is the mean of x times a
+constant: NPS = 100 x mean(+1 / 0 / -1 band value); top-2-box % (or % yes) = 100 x mean(good-band indicator);
+mean score = mean(the customer's mean score). One point of the figure is therefore k = 1/100, 1/100 or 1 unit of
+mean x, and one point more changes the expected churners a year by b x r x k x N (r: churn per customer-year
 here, N: customers passing the touchpoint a year); times the customers' annual revenue that is money a year.
 """
 
@@ -17,20 +19,35 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from value.analysis.common import attach_churn, categories, nps_value, segment_dummies
-from value.analysis.inputs import CATEGORY_ORDER, ModelInput, TouchpointInput
-from value.analysis.stats import Z95, Rate, annual_probability, nps
+from core.scales import MEASURE_MEAN, MEASURE_TOP_BOX
+from value.analysis.common import attach_churn, bands, performance, predictor, segment_dummies, units_per_point
+from value.analysis.inputs import BAND_ORDER, ModelInput, TouchpointInput
+from value.analysis.stats import Z95, Rate, annual_probability
 
-# A category with fewer customers than this does not count as "scores vary" for the model.
+# A group (band, or score value for means) with fewer customers than this does not count as "scores vary".
 MIN_PER_CATEGORY = 10
 
 
 def touchpoint_frame(tp: TouchpointInput, data: ModelInput) -> pd.DataFrame:
+    p = data.parameters
     scores = tp.scores.dropna(subset=["score"])
     frame = scores.merge(data.customers[["customer_id", "segment", "monthly_revenue"]], on="customer_id")
     frame = frame[frame["monthly_revenue"].notna()].reset_index(drop=True)
-    frame["category"] = categories(frame["score"].astype(float))
+    frame["band"] = bands(frame["score"], p.scale)
+    frame["x"] = predictor(frame["score"], frame["band"], p.measure)
     return attach_churn(frame, data.churn, as_of=data.as_of, ref_column="first_date").reset_index(drop=True)
+
+
+def _varies(frame: pd.DataFrame, measure: str) -> bool:
+    """Enough customers on both sides of the predictor for its effect to be told apart from the segment's."""
+    if measure == MEASURE_TOP_BOX:
+        good = int((frame["band"] == "good").sum())
+        return good >= MIN_PER_CATEGORY and len(frame) - good >= MIN_PER_CATEGORY
+    if measure == MEASURE_MEAN:
+        counts = frame["score"].round().value_counts()
+        return int((counts >= MIN_PER_CATEGORY).sum()) >= 2
+    counts = frame["band"].value_counts()
+    return int((counts >= MIN_PER_CATEGORY).sum()) >= 2
 
 
 def _unsupported(result: dict, code: str, **params) -> dict:
@@ -39,8 +56,8 @@ def _unsupported(result: dict, code: str, **params) -> dict:
 
 
 def _fit(frame: pd.DataFrame) -> tuple[float, float, float]:
-    """(b, standard error, p-value) of the NPS value in a Poisson churn-rate model controlling for segment."""
-    x = pd.DataFrame({"nps_value": nps_value(frame["category"])}, index=frame.index)
+    """(b, standard error, p-value) of the predictor x in a Poisson churn-rate model controlling for segment."""
+    x = pd.DataFrame({"x": frame["x"].astype(float)}, index=frame.index)
     design = sm.add_constant(pd.concat([x, segment_dummies(frame["segment"])], axis=1), has_constant="add")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -52,7 +69,7 @@ def _fit(frame: pd.DataFrame) -> tuple[float, float, float]:
         )
         # Robust (sandwich) errors: one 0/1 outcome per customer is not exactly Poisson.
         fit = model.fit(cov_type="HC0")
-    b, se, p = float(fit.params["nps_value"]), float(fit.bse["nps_value"]), float(fit.pvalues["nps_value"])
+    b, se, p = float(fit.params["x"]), float(fit.bse["x"]), float(fit.pvalues["x"])
     if not all(math.isfinite(v) for v in (b, se, p)):
         raise ValueError("non-finite estimate")
     return b, se, p
@@ -66,13 +83,13 @@ def analyse_touchpoint(tp: TouchpointInput, data: ModelInput) -> dict:
     recent = pd.to_datetime(frame["first_date"]) > pd.Timestamp(data.as_of) - pd.Timedelta(days=365)
     per_year = max(int(tp.customers_per_year or 0), int(recent.sum()))
     annual_revenue = float(frame["monthly_revenue"].mean() * 12) if n else None
-    category_rates = []
-    for category in CATEGORY_ORDER:
-        group = frame[frame["category"] == category]
+    band_rates = []
+    for band in BAND_ORDER:
+        group = frame[frame["band"] == band]
         r = Rate(events=int(group["churned"].sum()), exposure_years=float(group["exposure_years"].sum()))
-        category_rates.append(
+        band_rates.append(
             {
-                "category": category,
+                "band": band,
                 "n": len(group),
                 "events": r.events,
                 "churn_rate": r.value,
@@ -84,14 +101,16 @@ def analyse_touchpoint(tp: TouchpointInput, data: ModelInput) -> dict:
         "name": tp.name,
         "journey_id": tp.journey_id,
         "journey_name": tp.journey_name,
-        "nps": nps(tp.promoters, tp.detractors, tp.answers),
+        "metric": p.metric,
+        "measure": p.measure,
+        "score": performance(p.measure, answers=tp.answers, good=tp.good, bad=tp.bad, total=tp.total),
         "answers": tp.answers,
         "n_customers": n,
         "events": rate.events,
         "churn_rate": rate.value,
         "customers_per_year": per_year,
         "annual_revenue_per_customer": annual_revenue,
-        "category_rates": category_rates,
+        "band_rates": band_rates,
         "coef": None,
         "coef_se": None,
         "p_value": None,
@@ -105,20 +124,19 @@ def analyse_touchpoint(tp: TouchpointInput, data: ModelInput) -> dict:
         "reason_params": {},
     }
     if n < p.min_customers:
-        return _unsupported(result, "too_few_customers", n=n, min=p.min_customers)
+        return _unsupported(result, "too_few_customers", n=n, min=p.min_customers, metric=p.metric)
     if rate.events < p.min_events:
         return _unsupported(result, "too_few_events", events=rate.events, min=p.min_events)
-    varied = sum(1 for row in category_rates if row["n"] >= MIN_PER_CATEGORY)
-    if varied < 2:
-        return _unsupported(result, "too_little_variation", min=MIN_PER_CATEGORY)
+    if not _varies(frame, p.measure):
+        return _unsupported(result, "too_little_variation", min=MIN_PER_CATEGORY, metric=p.metric, measure=p.measure)
     try:
         b, se, p_value = _fit(frame)
     except (ValueError, np.linalg.LinAlgError):
         return _unsupported(result, "model_failed")
     r, se_r = rate.value, rate.se
-    # Customers kept a year per NPS point: -b * r / 100 * N (see the module docstring); delta method for the CI,
-    # with the uncertainty of both b and the overall churn rate r.
-    scale = per_year / 100.0
+    # Customers kept a year per point: -b * r * k * N (see the module docstring); delta method for the CI, with
+    # the uncertainty of both b and the overall churn rate r.
+    scale = per_year * units_per_point(p.measure)
     retained = -b * r * scale
     retained_se = scale * math.sqrt((r * se) ** 2 + (b * se_r) ** 2)
     value = retained * annual_revenue
