@@ -1,0 +1,47 @@
+"""An admin creates a CSAT organization in the browser: the measure select follows the chosen metric (htmx)."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Membership, Organization, Role
+from tests.conftest import _make_cast
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_an_admin_creates_a_csat_organization_and_the_measure_follows_the_metric(live_server, chromium):
+    cast = _make_cast("Browser Telecom")
+    context = chromium.new_context()
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(live_server.url + reverse("accounts:login"))
+    page.fill("#id_username", cast.admin.user.username)
+    page.fill("#id_password", "password")
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+    page.goto(live_server.url + reverse("accounts:organization_create"))
+    measure = page.locator("#id_primary_measure option")
+    assert measure.all_inner_texts() == ["NPS"]
+    page.fill("#id_name", "Kundnöjd AB")
+    page.select_option("#id_currency", "SEK")
+    page.select_option("#id_timezone", "Europe/Stockholm")
+    page.select_option("#id_default_language", "sv")
+    page.uncheck("input[name=languages][value=da]")
+    with page.expect_response(lambda r: reverse("accounts:measure_options") in r.url):
+        page.select_option("#id_primary_metric", "csat")
+    page.wait_for_function("document.querySelectorAll('#id_primary_measure option').length === 2")
+    assert measure.all_inner_texts() == ["CSAT, mean", "CSAT, top-2-box %"]
+    page.select_option("#id_primary_measure", "top_box")
+    page.click("[data-testid=organization-form] button[type=submit]")
+    page.wait_for_load_state()
+    assert page.get_by_text("Created Kundnöjd AB").is_visible()
+    context.close()
+
+    org = Organization.objects.get(name="Kundnöjd AB")
+    assert (org.primary_metric, org.primary_measure, org.slug) == ("csat", "top_box", "kundnojd-ab")
+    assert org.languages == ["sv", "nb", "en"]
+    assert Membership.objects.get(organization=org).role == Role.ADMIN
+    assert errors == []
