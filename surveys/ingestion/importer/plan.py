@@ -188,6 +188,11 @@ class Plan:
             return None
         return self.header[index] or f"#{index + 1}"
 
+    @property
+    def column_order(self) -> list[int]:
+        """Answer indexes in file column order: the order row errors are listed in."""
+        return sorted(range(len(self.answers)), key=lambda k: self.answers[k].column)
+
     def group_answers(self, group: int) -> list[tuple[int, PlannedAnswer]]:
         return [(k, a) for k, a in enumerate(self.answers) if a.group == group]
 

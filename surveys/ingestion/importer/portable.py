@@ -100,6 +100,7 @@ class RowChecker:
         }
         self.answer_checks = [self._answer_check(k) for k in range(len(plan.answers))]
         self.required = [self._required(k) for k in range(len(plan.answers))]
+        self.column_order = plan.column_order
 
     def _answer_check(self, k: int) -> Callable[[str], tuple[Any, str | None]]:
         """(value, error) of one answer cell after its not-applicable codes."""
@@ -186,10 +187,11 @@ class RowChecker:
             errs.append(m["chan"])
         if len(rid_raw) > rules.RESPONSE_ID_MAX:
             errs.append(m["rid"])
-        values: list[Any] = []
-        for k, v in enumerate(blanked):
+        values: list[Any] = [None] * len(blanked)
+        for k in self.column_order:
+            v = blanked[k]
             value, error = self.answer_checks[k](v) if v != "" else (None, None)
-            values.append(value)
+            values[k] = value
             if error:
                 errs.append(error)
             required = self.required[k]

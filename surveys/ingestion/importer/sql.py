@@ -250,7 +250,8 @@ def build_clean(cursor, plan: Plan, tables: Tables) -> None:
         f"CASE WHEN length(rid_raw) > %(rid_max)s THEN "
         f"{p.message('e_rid', label(rid_col), rules.msg_response_id_too_long())} END",
     ]
-    for k, a in enumerate(answers):
+    for k in plan.column_order:
+        a = answers[k]
         name = label(a.column)
         if a.is_score:
             p[f"low{k}"], p[f"high{k}"] = a.low, a.high
