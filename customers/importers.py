@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.models import Organization
 from customers.models import Customer
 from customers.validation import normalize_country, normalize_phone
 from imports.models import ImportJob
@@ -18,6 +20,28 @@ from imports.registry import Column, ImportContext, ImportHandler, Row, RowError
 from journeys.models import Persona
 
 _MAX_LENGTHS = {"external_id": 100, "name": 200, "segment": 60}
+# Header names of the customer key, wherever a file names a customer (customers, revenue, churn, responses).
+CUSTOMER_ID_ALIASES = (
+    "id",
+    "customer",
+    "customer_id",
+    "customerid",
+    "customer_number",
+    "customer_no",
+    "customer_nr",
+    "client_id",
+    "account_id",
+    "external",
+    "crm_id",
+    "kundnummer",
+    "kundnr",
+    "kund_id",
+    "kundenummer",
+    "kundenr",
+    "kunde_id",
+    "kunde",
+    "kund",
+)
 
 
 @register
@@ -27,31 +51,81 @@ class CustomerImportHandler(ImportHandler):
         Column(
             "external_id",
             required=True,
-            aliases=("customer_id", "external", "kundnummer", "kundenummer", "kunde_id", "kund_id"),
+            aliases=CUSTOMER_ID_ALIASES,
+            label=gettext_lazy("Customer id"),
             help=gettext_lazy("Your own id for the customer (CRM number). Importing it again updates the customer."),
             example="C-1001",
         ),
-        Column("name", required=True, aliases=("customer_name", "namn", "navn"), example="Astrid Lindqvist"),
-        Column("email", aliases=("e_mail", "email_address", "mail", "e_post", "epost"), example="astrid@example.se"),
-        Column("phone", aliases=("phone_number", "mobile", "telefon", "mobil", "tlf"), example="+46 70 123 45 67"),
+        Column(
+            "name",
+            aliases=("customer_name", "full_name", "namn", "navn", "kundnamn", "kundenavn", "fullt_namn"),
+            label=gettext_lazy("Name"),
+            help=gettext_lazy("Optional: the id is the key. A blank name leaves a stored name alone."),
+            example="Astrid Lindqvist",
+        ),
+        Column(
+            "first_name",
+            aliases=("firstname", "given_name", "förnamn", "fornamn", "fornavn"),
+            label=gettext_lazy("First name"),
+            help=gettext_lazy("With the last name, makes the name when the file has no full name."),
+            example="Astrid",
+        ),
+        Column(
+            "last_name",
+            aliases=("lastname", "surname", "family_name", "efternamn", "etternavn", "efternavn"),
+            label=gettext_lazy("Last name"),
+            example="Lindqvist",
+        ),
+        Column(
+            "email",
+            aliases=("e_mail", "email_address", "mail", "e_post", "epost", "e_postadress", "mailadresse"),
+            label=gettext_lazy("E-mail"),
+            example="astrid@example.se",
+        ),
+        Column(
+            "phone",
+            aliases=("phone_number", "telephone", "mobile", "mobile_phone", "cell", "telefon", "mobil", "tlf"),
+            label=gettext_lazy("Phone"),
+            example="+46 70 123 45 67",
+        ),
         Column(
             "language",
-            aliases=("lang", "preferred_language", "språk", "sprog"),
+            aliases=("lang", "preferred_language", "locale", "språk", "sprak", "sprog", "sprog_kode"),
+            label=gettext_lazy("Language"),
             help=gettext_lazy("sv, nb, da or en (also nb-NO, no, nn, svenska, dansk ...). Blank: the organization's."),
             example="sv",
         ),
-        Column("country", aliases=("land",), help=gettext_lazy("Two-letter code: SE, NO, DK, FI ..."), example="SE"),
-        Column("segment", help=gettext_lazy("Free text, e.g. Private, Business."), example="Private"),
-        Column("persona", help=gettext_lazy("Name of an existing persona (blank for none)."), example=""),
+        Column(
+            "country",
+            aliases=("land", "country_code", "landskod", "landekode"),
+            label=gettext_lazy("Country"),
+            help=gettext_lazy("Two-letter code: SE, NO, DK, FI ..."),
+            example="SE",
+        ),
+        Column(
+            "segment",
+            aliases=("customer_segment", "customer_type", "kundsegment", "kundtyp", "kundetype"),
+            label=gettext_lazy("Segment"),
+            help=gettext_lazy("Free text, e.g. Private, Business."),
+            example="Private",
+        ),
+        Column(
+            "persona",
+            label=gettext_lazy("Persona"),
+            help=gettext_lazy("Name of an existing persona (blank for none)."),
+            example="",
+        ),
         Column(
             "may_survey",
-            aliases=("survey_consent", "may_be_surveyed"),
+            aliases=("survey_consent", "may_be_surveyed", "consent_survey"),
+            label=gettext_lazy("May be surveyed"),
             help=gettext_lazy("yes/no, true/false, 1/0, ja/nej/nei. Blank: yes."),
             example="yes",
         ),
         Column(
             "may_contact",
-            aliases=("contact_consent", "may_be_contacted"),
+            aliases=("contact_consent", "may_be_contacted", "consent_contact"),
+            label=gettext_lazy("May be contacted back"),
             help=gettext_lazy("Consent to be contacted back after feedback: yes/no. Blank: no."),
             example="no",
         ),
@@ -129,9 +203,12 @@ class CustomerImportHandler(ImportHandler):
         values = row.values
         data: dict[str, Any] = {}
         errors: list[RowError] = []
-        for column in ("external_id", "name"):
-            if not values.get(column):
-                errors.append(RowError(row.number, column, _("Required.")))
+        if not values.get("external_id"):
+            errors.append(RowError(row.number, "external_id", _("Required.")))
+        if "name" not in values and ("first_name" in values or "last_name" in values):
+            parts = (values.get("first_name", ""), values.get("last_name", ""))
+            values = {k: v for k, v in values.items() if k not in ("first_name", "last_name")}
+            values["name"] = " ".join(p for p in parts if p)
         for column, value in values.items():
             try:
                 if column in _MAX_LENGTHS:
@@ -169,8 +246,8 @@ class CustomerImportHandler(ImportHandler):
                 % {"name": value, "known": known}
             ) from None
 
-    def write_batch(self, valid_rows: list[dict[str, Any]], job: ImportJob) -> tuple[int, int]:
-        org_id = job.organization_id
+    def write_batch(self, valid_rows: list[dict[str, Any]], ctx: ImportContext) -> tuple[int, int]:
+        org_id = ctx.organization.pk
         fields = [key for key in valid_rows[0] if key != "external_id"]
         # Compare with what is stored first: unchanged rows are not written at all (a re-import is cheap and
         # leaves updated_at alone), and the counts of created and updated rows come out exactly.
@@ -180,11 +257,14 @@ class CustomerImportHandler(ImportHandler):
             .filter(external_id__in=[r["external_id"] for r in valid_rows])
             .values_list("external_id", *fields)
         }
-        defaults = {**_DEFAULTS, "language": job.organization.default_language}
+        defaults = {**_DEFAULTS, "language": ctx.state["default_language"]}
         to_write: list[dict[str, Any]] = []
         created = 0
+        name_at = fields.index("name") if "name" in fields else None
         for data in valid_rows:
             old = existing.get(data["external_id"])
+            if old is not None and name_at is not None and not data["name"]:
+                data["name"] = old[name_at]  # a blank name cell does not erase the stored name
             if old is None:
                 created += 1
             elif old == tuple(data[f] for f in fields):
@@ -224,6 +304,7 @@ def _moved_slices(org_id: int, fields: list[str], existing: dict, written: list[
 # (the SQLite demo). Tests run the import through both paths.
 FAST_UPSERT = True
 _DEFAULTS = {
+    "name": "",
     "email": "",
     "phone": "",
     "country": "",
@@ -283,3 +364,24 @@ def _upsert_bulk_create(org_id: int, rows: list[dict[str, Any]], fields: list[st
         unique_fields=["organization", "external_id"],
         update_fields=[Customer._meta.get_field(f).name for f in fields] + ["updated_at"],
     )
+
+
+def customers_ensure(*, organization: Organization, external_ids: Iterable[str]) -> tuple[dict[str, int], int]:
+    """The pk of every external id, creating the customers that do not exist yet (id only: no name, no contact
+    data, the organization's language, default consent). Return (external id -> pk, number created)."""
+    wanted = {e for e in external_ids if e}
+    found = dict(Customer.objects.for_org(organization).filter(external_id__in=wanted).values_list("external_id", "pk"))
+    missing = sorted(wanted - found.keys())
+    if not missing:
+        return found, 0
+    language = organization.default_language if organization.default_language in SUPPORTED_LANGUAGES else "en"
+    # ignore_conflicts: a parallel import creating the same customer must not fail this batch.
+    Customer.objects.bulk_create(
+        [Customer(organization=organization, external_id=e, name="", language=language) for e in missing],
+        ignore_conflicts=True,
+        batch_size=2000,
+    )
+    found.update(
+        Customer.objects.for_org(organization).filter(external_id__in=missing).values_list("external_id", "pk")
+    )
+    return found, len(missing)

@@ -34,6 +34,12 @@ class ImportJobSerializer(serializers.ModelSerializer):
     percent = serializers.IntegerField(read_only=True)
     errors = ImportRowErrorSerializer(many=True, read_only=True, help_text="The first row errors (the report has all).")
     error_report_url = serializers.SerializerMethodField()
+    warnings = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="What to know although nothing failed: columns not imported, rows skipped on purpose, customers "
+        "created.",
+    )
 
     class Meta:
         model = ImportJob
@@ -52,6 +58,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "errors",
             "error_report_url",
             "message",
+            "warnings",
             "created_at",
             "started_at",
             "finished_at",
@@ -67,13 +74,53 @@ class ImportJobSerializer(serializers.ModelSerializer):
 class ImportJobCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ImportJob.Kind.choices)
     file = serializers.FileField(
-        help_text="CSV (UTF-8 preferred; comma or semicolon) or XLSX; first row is the header."
+        help_text="CSV (UTF-8 preferred; comma, semicolon or tab) or XLSX; first row is the header."
+    )
+    mapping = serializers.JSONField(
+        binary=True,
+        required=False,
+        help_text='Optional JSON object {"file column": "field" or null to ignore it}, e.g. '
+        '{"CustomerID": "external_id", "MonthlyCharges": "amount", "Notes": null}. Columns not named are mapped '
+        "by their header (field names and common synonyms such as ID, customer_id, kundnummer, MonthlyCharges, "
+        "Churn) or by the mapping last confirmed in the app for a file with the same header; columns matching no "
+        "field are ignored and listed in the job's `warnings`. Fields per kind: the sample CSV of each kind "
+        "(/imports/sample/<kind>.csv) has them as its header.",
+    )
+    month = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="Revenue: the month (YYYY-MM) of rows that have no month column or value, e.g. a file of "
+        "monthly charges.",
+    )
+    date = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="Churn events: the date (YYYY-MM-DD) these customers left, for rows without a churn date, e.g. "
+        "a file with a churn label (Yes/No) and no date. Rows labelled as not churned are skipped.",
+    )
+    create_customers = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Revenue and churn events: create customers whose id is unknown (id only) instead of reporting "
+        "those rows as errors.",
     )
 
     def validate_kind(self, value: str) -> str:
         if value not in dict(available_kinds()):
             raise serializers.ValidationError("Imports of this kind are not available yet.")
         return value
+
+    def validate_mapping(self, value):
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in value.items()
+        ):
+            raise serializers.ValidationError('Give a JSON object such as {"CustomerID": "external_id"}.')
+        return value
+
+    def options(self) -> dict:
+        data = self.validated_data
+        return {name: data[name] for name in ("month", "date", "create_customers") if data.get(name) not in (None, "")}
 
 
 @extend_schema_view(
@@ -91,7 +138,10 @@ class ImportJobViewSet(OrgScopedViewSet):
 
     @extend_schema(
         summary="Upload a file to import",
-        description="Stores the file and queues the import; poll the returned job until `status` is done or failed.",
+        description="Stores the file, maps its columns (by header names and synonyms, the mapping last confirmed in "
+        "the app for this header, or the optional `mapping`) and queues the import; poll the returned job until "
+        "`status` is done or failed. Columns that match no field are ignored and named in `warnings`; a mapping "
+        "without a required field fails the job with a `message` that names it and the file's columns.",
         request={"multipart/form-data": ImportJobCreateSerializer},
         responses={202: ImportJobSerializer},
         tags=["imports"],
@@ -100,8 +150,12 @@ class ImportJobViewSet(OrgScopedViewSet):
         data = ImportJobCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            job = services.import_job_create(
-                ctx=request.org_ctx, kind=data.validated_data["kind"], uploaded_file=data.validated_data["file"]
+            job = services.import_job_create_and_start(
+                ctx=request.org_ctx,
+                kind=data.validated_data["kind"],
+                uploaded_file=data.validated_data["file"],
+                columns=data.validated_data.get("mapping"),
+                options=data.options(),
             )
         except ImportFileError as exc:
             raise serializers.ValidationError({"file": [str(exc)]})

@@ -119,7 +119,7 @@ def parse_decimal(value: str) -> Decimal:
     return number
 
 
-_DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%Y%m%d")
+_DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%Y%m%d", "%Y/%m/%d")
 
 
 def parse_date(value: str) -> dt.date:
@@ -133,3 +133,54 @@ def parse_date(value: str) -> dt.date:
         except ValueError:
             continue
     raise ValueError(_('"%(value)s" is not a date (use YYYY-MM-DD).') % {"value": value})
+
+
+_MONTH_RE = re.compile(r"^(\d{4})[-/.](\d{1,2})$")
+_MONTH_FIRST_RE = re.compile(r"^(\d{1,2})[-/.](\d{4})$")
+
+
+def parse_month(value: str) -> dt.date:
+    """YYYY-MM (also YYYY/MM, MM/YYYY) or a full date on the first day of the month; returns that first day."""
+    text = str(value).strip()
+    year = month = None
+    if m := _MONTH_RE.match(text):
+        year, month = int(m.group(1)), int(m.group(2))
+    elif m := _MONTH_FIRST_RE.match(text):
+        month, year = int(m.group(1)), int(m.group(2))
+    if year is not None:
+        if not 1 <= month <= 12 or year < 1900:
+            raise ValueError(_('"%(value)s" is not a month (use YYYY-MM).') % {"value": value})
+        return dt.date(year, month, 1)
+    try:
+        day = parse_date(text)
+    except ValueError:
+        raise ValueError(_('"%(value)s" is not a month (use YYYY-MM).') % {"value": value}) from None
+    if day.day != 1:
+        raise ValueError(
+            _('"%(value)s" is not the first day of a month: give the month as YYYY-MM.') % {"value": value}
+        )
+    return day
+
+
+# Churn labels as exports write them: a yes/no, a 1/0, or a word for each side.
+_LEFT = _TRUE | frozenset(
+    {"churn", "churned", "left", "exited", "lost", "cancelled", "canceled", "terminated", "inactive", "former"}
+)
+_LEFT |= frozenset({"uppsagd", "avslutad", "slutat", "sagt opp", "oppsagt", "opsagt", "ophørt", "ophort", "avsluttet"})
+_STAYED = _FALSE | frozenset(
+    {"stayed", "retained", "active", "current", "remained", "not churned", "no churn", "stay", "existing"}
+)
+_STAYED |= frozenset({"kvar", "aktiv", "kvarstående", "blev", "ble", "fortsatt", "stannade"})
+
+
+def parse_churned(value: str) -> bool:
+    """True for a row labelled as churned (Yes, 1, true, ja, churned, left ...), False for one that stayed."""
+    key = " ".join(value.strip().lower().replace("_", " ").replace("-", " ").split())
+    if key in _LEFT:
+        return True
+    if key in _STAYED:
+        return False
+    raise ValueError(
+        _('"%(value)s" is not a churn label (use yes/no, 1/0, true/false, ja/nej/nei, churned/stayed).')
+        % {"value": value}
+    )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from itertools import islice
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.files import File
@@ -21,14 +21,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.scoping import OrgContext
+from imports.mappings import saved_mapping_get, saved_mapping_save
 from imports.models import ImportJob
-from imports.readers import detect_format, open_table
+from imports.readers import detect_format, open_table, read_preview
 from imports.registry import (
     REPORT_ERROR_COLUMN,
     REPORT_ROW_COLUMN,
+    ColumnMapping,
     ImportContext,
     ImportFileError,
     ImportHandler,
+    ImportMappingError,
+    Option,
     Row,
     RowError,
     get_handler,
@@ -37,8 +41,12 @@ from imports.registry import (
 logger = logging.getLogger(__name__)
 
 
+PREVIEW_ROWS = 10
+
+
 def import_job_create(*, ctx: OrgContext, kind: str, uploaded_file: UploadedFile) -> ImportJob:
-    """Check the upload (size, type), store it and queue the import. Raise ImportFileError for a bad file."""
+    """Check the upload (size, type, readable), store it with a preview of its first rows, and leave the job
+    waiting for its column mapping (`import_job_start`). Raise ImportFileError for a bad file."""
     get_handler(kind)  # an unknown kind fails here, before anything is stored
     size = uploaded_file.size or 0
     if size > settings.IMPORT_MAX_BYTES:
@@ -49,22 +57,104 @@ def import_job_create(*, ctx: OrgContext, kind: str, uploaded_file: UploadedFile
     original_name = Path(uploaded_file.name or "upload.csv").name[:255]
     uploaded_file.seek(0)
     detect_format(original_name, uploaded_file.read(64 * 1024))
+    preview = read_preview(getattr(uploaded_file, "file", uploaded_file), original_name, limit=PREVIEW_ROWS)
+    if not any(cell.strip() for cell in preview.header):
+        raise ImportFileError(_("The first row must name the columns."))
     uploaded_file.seek(0)
+    options: dict[str, Any] = {"api_key_id": ctx.api_key.pk} if ctx.api_key is not None else {}
+    options["header"] = preview.header
+    options["preview"] = {
+        "rows": preview.rows,
+        "total": preview.total,
+        "description": preview.description,
+        "format": preview.format,
+        "encoding": preview.encoding,
+        "delimiter": preview.delimiter,
+    }
+    job = ImportJob(
+        organization=ctx.organization,
+        kind=kind,
+        original_name=original_name,
+        created_by=ctx.user if ctx.user is not None and ctx.user.is_authenticated else None,
+        options=options,
+        total_rows=preview.total,
+    )
+    # A random stored name: the original one is only ever displayed, never used as a path.
+    job.file.save(f"{uuid.uuid4().hex}{Path(original_name).suffix.lower()[:8]}", uploaded_file, save=False)
+    job.save()
+    return job
+
+
+def import_job_start(*, ctx: OrgContext, job: ImportJob, mapping: ColumnMapping, remember: bool = True) -> ImportJob:
+    """Confirm the column mapping and queue the import; with `remember`, offer it again for the next file of this
+    kind with the same header. Raise ImportFileError if the job was started already."""
+    handler = get_handler(job.kind)
     with transaction.atomic():
-        job = ImportJob(
-            organization=ctx.organization,
-            kind=kind,
-            original_name=original_name,
-            created_by=ctx.user if ctx.user is not None and ctx.user.is_authenticated else None,
-            options={"api_key_id": ctx.api_key.pk} if ctx.api_key is not None else {},
-        )
-        # A random stored name: the original one is only ever displayed, never used as a path.
-        job.file.save(f"{uuid.uuid4().hex}{Path(original_name).suffix.lower()[:8]}", uploaded_file, save=False)
-        job.save()
+        locked = ImportJob.objects.select_for_update().for_org(ctx.organization).get(pk=job.pk)
+        if not locked.needs_mapping:
+            raise ImportFileError(_("This import was started already."))
+        header = locked.options.get("header") or []
+        options = {**locked.options, "mapping": mapping.as_json()}
+        # The preview rows were only for the mapping page: customer data is not kept twice.
+        options.pop("preview", None)
+        locked.options = options
+        locked.warnings = _mapping_warnings(header, mapping)
+        locked.save(update_fields=["options", "warnings"])
+        if remember:
+            remembered = {o.name: mapping.options.get(o.name) for o in handler.options if o.kind == Option.BOOL}
+            saved_mapping_save(
+                ctx=ctx,
+                kind=locked.kind,
+                header=header,
+                mapping={"fields": mapping.fields, "options": remembered, "saved_at": timezone.now().isoformat()},
+            )
         from imports.tasks import run_import
 
-        transaction.on_commit(lambda: run_import.delay(job.pk))
-    return job
+        transaction.on_commit(lambda: run_import.delay(locked.pk))
+    return locked
+
+
+def import_job_create_and_start(
+    *,
+    ctx: OrgContext,
+    kind: str,
+    uploaded_file: UploadedFile,
+    columns: dict[str, str | None] | None = None,
+    options: dict[str, Any] | None = None,
+) -> ImportJob:
+    """Upload and start in one step (the API): map by header names and synonyms (or the mapping last confirmed
+    for this header), with `columns` ({file column: field or None}) and `options` on top. A mapping that cannot
+    be confirmed fails the job with the reason, as a bad file does."""
+    job = import_job_create(ctx=ctx, kind=kind, uploaded_file=uploaded_file)
+    handler = get_handler(kind)
+    header = job.options["header"]
+    saved = saved_mapping_get(ctx=ctx, kind=kind, header=header) or {}
+    base = saved.get("fields") if len(saved.get("fields") or []) == len(header) else None
+    merged_options = {**(saved.get("options") or {}), **(options or {})}
+    try:
+        mapping = handler.resolve_mapping(header, columns=columns, options=merged_options, base=base)
+    except ImportMappingError as exc:
+        expected = ", ".join(c.name + ("*" if c.required else "") for c in handler.columns)
+        found = ", ".join(f'"{cell}"' for cell in header)
+        job.status = ImportJob.Status.FAILED
+        job.message = " ".join(
+            [
+                *exc.problems,
+                _("Expected columns (* = required): %(cols)s.") % {"cols": expected},
+                _("Columns in the file: %(cols)s.") % {"cols": found},
+            ]
+        )
+        job.finished_at = timezone.now()
+        job.save(update_fields=["status", "message", "finished_at"])
+        return job
+    return import_job_start(ctx=ctx, job=job, mapping=mapping, remember=False)
+
+
+def _mapping_warnings(header: list[str], mapping: ColumnMapping) -> list[str]:
+    ignored = mapping.ignored(header)
+    if not ignored:
+        return []
+    return [_("Not imported (no field chosen): %(cols)s.") % {"cols": ", ".join(f'"{cell}"' for cell in ignored)}]
 
 
 def _megabytes(size: int) -> str:
@@ -72,11 +162,11 @@ def _megabytes(size: int) -> str:
 
 
 def _claim(job_id: int) -> ImportJob | None:
-    """Take the job with a conditional UPDATE so two workers never run it; a stale running job is retaken."""
+    """Take a mapped job with a conditional UPDATE so two workers never run it; a stale running job is retaken."""
     now = timezone.now()
     stale = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
     claimed = (
-        ImportJob.objects.filter(pk=job_id)
+        ImportJob.objects.filter(pk=job_id, options__has_key="mapping")
         .filter(Q(status=ImportJob.Status.PENDING) | Q(status=ImportJob.Status.RUNNING, started_at__lt=stale))
         .update(
             status=ImportJob.Status.RUNNING,
@@ -135,18 +225,23 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
     try:
         handler = get_handler(job.kind)
         batch_size = handler.batch_size or settings.IMPORT_BATCH_SIZE
+        mapping = ColumnMapping.from_json(job.options["mapping"])
         with job.file.open("rb") as fh, open_table(fh, job.original_name) as table:
-            mapping = handler.map_header(table.header)
+            fields = (mapping.fields + [None] * len(table.header))[: len(table.header)]
             ctx = ImportContext(
-                job=job, organization=job.organization, columns=tuple(name for name in mapping if name is not None)
+                job=job,
+                organization=job.organization,
+                columns=tuple(name for name in fields if name is not None),
+                options=handler.parsed_options(mapping),
             )
             handler.prepare(ctx)
             job.total_rows = table.total
             job.message = table.describe()
+            job.warnings = _mapping_warnings(table.header, mapping)
             job.options = {**job.options, "format": table.format, "encoding": table.encoding}
-            job.save(update_fields=["total_rows", "message", "options"])
+            job.save(update_fields=["total_rows", "message", "warnings", "options"])
             report = _ErrorReport(table.header, table.delimiter)
-            batches = _Batches(job=job, handler=handler, ctx=ctx, mapping=mapping, report=report)
+            batches = _Batches(job=job, handler=handler, ctx=ctx, mapping=fields, report=report)
             while batch := list(islice(table.rows, batch_size)):
                 last_row = batch[0][0]
                 batches.run(batch)
@@ -158,6 +253,7 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
                     error_count=job.error_count,
                     errors=job.errors,
                 )
+            job.warnings = [*job.warnings, *handler.finish(ctx)]
     except ImportFileError as exc:
         return _finish(job, report, status=ImportJob.Status.FAILED, message=str(exc))
     except Exception:
@@ -201,9 +297,11 @@ class _Batches:
         valid, row_errors = self.handler.validate_batch(rows, self.ctx)
         errors.extend(row_errors)
         created = updated = 0
-        if valid:
+        # None: a valid row with nothing to write (e.g. a customer labelled as not churned); counted as unchanged.
+        to_write = [v for v in valid if v is not None]
+        if to_write:
             with transaction.atomic():
-                created, updated = self.handler.write_batch(valid, job)
+                created, updated = self.handler.write_batch(to_write, self.ctx)
         messages_by_row: dict[int, list[str]] = {}
         for error in sorted(errors, key=lambda e: e.row):
             label = f"{error.column}: {error.message}" if error.column else str(error.message)

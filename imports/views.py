@@ -1,13 +1,17 @@
 from django.conf import settings
+from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from accounts.scoping import WRITE_PROGRAM_ROLES, org_required
 from imports import selectors, services
-from imports.forms import ImportUploadForm
+from imports.forms import ImportMappingForm, ImportUploadForm
+from imports.mappings import saved_mapping_get
 from imports.models import ImportJob
-from imports.registry import ImportFileError, get_handler
+from imports.registry import ImportFileError, ImportHandler, get_handler
 from imports.samples import sample_csv_content
 
 
@@ -30,7 +34,7 @@ def job_create(request: HttpRequest) -> HttpResponse:
         except ImportFileError as exc:
             form.add_error("file", str(exc))
         else:
-            return redirect("imports:job_detail", pk=job.pk)
+            return redirect("imports:job_mapping", pk=job.pk)
     kind = form["kind"].value() or ImportJob.Kind.CUSTOMERS
     try:
         handler = get_handler(kind)
@@ -55,9 +59,67 @@ def sample_csv(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 @org_required(WRITE_PROGRAM_ROLES)
+def job_mapping(request: HttpRequest, pk: int) -> HttpResponse:
+    """Step 2 of an import: the file's first rows, a field (or ignore) per column, the file-wide options."""
+    job = selectors.import_job_get(ctx=request.org, pk=pk)
+    handler = _registry_handler(job)
+    if handler is None or not job.needs_mapping:
+        return redirect("imports:job_detail", pk=job.pk)
+    header: list[str] = job.options.get("header") or []
+    saved = saved_mapping_get(ctx=request.org, kind=job.kind, header=header) or {}
+    reused_at = None
+    if len(saved.get("fields") or []) == len(header):
+        known = {c.name for c in handler.columns}
+        fields = [name if name in known else None for name in saved["fields"]]
+        reused_at = parse_datetime(saved.get("saved_at") or "")
+    else:
+        fields = handler.guess_mapping(header)
+    form = ImportMappingForm(
+        request.POST or None, handler=handler, header=header, fields=fields, options=saved.get("options")
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.import_job_start(ctx=request.org, job=job, mapping=form.mapping_result)
+        except ImportFileError as exc:
+            messages.error(request, str(exc))
+        return redirect("imports:job_detail", pk=job.pk)
+    preview = job.options.get("preview") or {}
+    unmatched = [cell for cell, name in zip(header, fields, strict=False) if name is None and cell.strip()]
+    columns = [
+        (cell, bound, [row[i] if i < len(row) else "" for row in preview.get("rows", [])])
+        for i, (cell, bound) in enumerate(form.column_fields())
+    ]
+    return render(
+        request,
+        "imports/job_mapping.html",
+        {
+            "job": job,
+            "handler": handler,
+            "form": form,
+            "columns": columns,
+            "preview_rows": preview.get("rows", []),
+            "preview": preview,
+            "unmatched": unmatched,
+            "reused_at": reused_at,
+            "notes": handler.mapping_notes(request.org.organization),
+        },
+    )
+
+
+def _registry_handler(job: ImportJob) -> ImportHandler | None:
+    try:
+        return get_handler(job.kind)
+    except ImportFileError:
+        return None  # responses have their own mapping page (surveys.ingestion)
+
+
+@org_required(WRITE_PROGRAM_ROLES)
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = selectors.import_job_get(ctx=request.org, pk=pk)
-    return render(request, "imports/job_detail.html", {"job": job})
+    mapping_url = None
+    if job.needs_mapping and _registry_handler(job) is not None:
+        mapping_url = reverse("imports:job_mapping", args=[job.pk])
+    return render(request, "imports/job_detail.html", {"job": job, "mapping_url": mapping_url})
 
 
 @org_required(WRITE_PROGRAM_ROLES)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Sum
+from django.db.models import Max, Q, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.http import Http404
 from django.utils import timezone
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -259,14 +260,38 @@ class KpiValueOutSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = KpiValue
-        fields = ["id", "kpi", "kpi_code", "touchpoint", "day", "value", "source", "updated_at"]
+        fields = [
+            "id",
+            "kpi",
+            "kpi_code",
+            "touchpoint",
+            "day",
+            "value",
+            "numerator",
+            "denominator",
+            "source",
+            "updated_at",
+        ]
 
 
 class KpiValueInSerializer(serializers.Serializer):
     kpi = serializers.CharField(max_length=50, help_text="The KPI's code (or id).")
     touchpoint = OrgRelatedField(queryset=Touchpoint.objects.all())
     day = serializers.DateField()
-    value = serializers.FloatField()
+    value = serializers.FloatField(
+        required=False, allow_null=True, help_text="The day's figure (not needed when numerator and denominator are)."
+    )
+    numerator = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        help_text="Ratio KPIs (aggregation `ratio`): the day's count, e.g. late deliveries. Required for them.",
+    )
+    denominator = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        help_text="Ratio KPIs: what the count is out of, e.g. all deliveries of the day (> 0). The value is then "
+        "100 x numerator / denominator.",
+    )
 
     def validate_kpi(self, value):
         kpis = self.context["kpis"]
@@ -277,11 +302,38 @@ class KpiValueInSerializer(serializers.Serializer):
             raise serializers.ValidationError(_("Values can only be sent for imported KPIs."))
         return kpi
 
+    def validate(self, attrs):
+        try:
+            value, numerator, denominator = services.kpi_value_parts(
+                ratio=attrs["kpi"].aggregation == Kpi.Aggregation.RATIO,
+                value=attrs.get("value"),
+                numerator=attrs.get("numerator"),
+                denominator=attrs.get("denominator"),
+            )
+        except services.KpiValueError as exc:
+            raise serializers.ValidationError({exc.field: [exc.message]}) from None
+        return {**attrs, "value": value, "numerator": numerator, "denominator": denominator}
+
 
 class KpiValueUpsertResultSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
     unchanged = serializers.IntegerField()
+
+
+class KpiValueSummarySerializer(serializers.Serializer):
+    kpi = serializers.IntegerField()
+    kpi_code = serializers.CharField()
+    touchpoint = serializers.IntegerField()
+    aggregation = serializers.ChoiceField(choices=Kpi.Aggregation.choices)
+    value = serializers.FloatField(
+        allow_null=True,
+        help_text="The period's figure by the KPI's aggregation: mean, sum or latest of the daily values, or for "
+        "ratio KPIs 100 x sum(numerators) / sum(denominators) (never the mean of daily percentages).",
+    )
+    days = serializers.IntegerField(help_text="Days with a value in the period.")
+    numerator = serializers.FloatField(allow_null=True, help_text="Ratio KPIs: the sum of the numerators.")
+    denominator = serializers.FloatField(allow_null=True, help_text="Ratio KPIs: the sum of the denominators.")
 
 
 def _date_param(params, name: str) -> dt.date | None:
@@ -292,6 +344,14 @@ def _date_param(params, name: str) -> dt.date | None:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise ValidationError({name: _("Use YYYY-MM-DD.")}) from None
+
+
+_VALUE_FILTERS = [
+    OpenApiParameter("kpi", OpenApiTypes.STR, description="KPI id or code."),
+    OpenApiParameter("touchpoint", OpenApiTypes.INT),
+    OpenApiParameter("from", OpenApiTypes.DATE),
+    OpenApiParameter("to", OpenApiTypes.DATE),
+]
 
 
 class KpiValueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -315,22 +375,62 @@ class KpiValueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             qs = qs.filter(day__lte=end)
         return qs
 
-    @extend_schema(
-        summary="List operational KPI values",
-        parameters=[
-            OpenApiParameter("kpi", OpenApiTypes.STR, description="KPI id or code."),
-            OpenApiParameter("touchpoint", OpenApiTypes.INT),
-            OpenApiParameter("from", OpenApiTypes.DATE),
-            OpenApiParameter("to", OpenApiTypes.DATE),
-        ],
-    )
+    @extend_schema(summary="List operational KPI values", parameters=_VALUE_FILTERS)
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
     @extend_schema(
+        summary="One figure per KPI and touchpoint for a period",
+        description="Adds up the daily values of the period (filters as in the list) by each KPI's aggregation. "
+        "A ratio KPI (late deliveries, %) gives 100 x the sum of its numerators over the sum of its denominators.",
+        parameters=_VALUE_FILTERS,
+        responses={200: KpiValueSummarySerializer(many=True)},
+    )
+    @action(detail=False, methods=["get"], url_path="summary", url_name="summary")
+    def summary(self, request: Request) -> Response:
+        rows = (
+            self.get_queryset()
+            .order_by()
+            .values("kpi_id", "kpi__code", "kpi__aggregation", "touchpoint_id")
+            .annotate(last_day=Max("day"), **KpiValue.PERIOD_SUMS)
+            .order_by("kpi__code", "touchpoint_id")
+        )
+        rows = list(rows)
+        last = {}
+        latest = Q()
+        for r in rows:
+            if r["kpi__aggregation"] == Kpi.Aggregation.LAST:
+                latest |= Q(kpi_id=r["kpi_id"], touchpoint_id=r["touchpoint_id"], day=r["last_day"])
+        if latest:
+            last = {
+                (k, t): v
+                for k, t, v in self.get_queryset().filter(latest).values_list("kpi_id", "touchpoint_id", "value")
+            }
+        out = []
+        for r in rows:
+            ratio = r["kpi__aggregation"] == Kpi.Aggregation.RATIO
+            out.append(
+                {
+                    "kpi": r["kpi_id"],
+                    "kpi_code": r["kpi__code"],
+                    "touchpoint": r["touchpoint_id"],
+                    "aggregation": r["kpi__aggregation"],
+                    "value": KpiValue.period_figure(
+                        r["kpi__aggregation"], last=last.get((r["kpi_id"], r["touchpoint_id"])), **r
+                    ),
+                    "days": r["ratio_days"] if ratio else r["count"],
+                    "numerator": r["numerator_sum"] if ratio else None,
+                    "denominator": r["denominator_sum"] if ratio else None,
+                }
+            )
+        return Response(KpiValueSummarySerializer(out, many=True).data)
+
+    @extend_schema(
         summary="Upsert operational KPI values (batch)",
         description="A JSON array of {kpi, touchpoint, day, value} (one object is also accepted), upserted on "
-        "(kpi, touchpoint, day): sending a day again replaces its value. All rows are validated first; if any is "
+        "(kpi, touchpoint, day): sending a day again replaces its value. A ratio KPI (aggregation `ratio`, e.g. "
+        "late deliveries in %) takes {numerator, denominator} instead of a value (value = 100 x numerator / "
+        "denominator), so that a period is the ratio of its sums. All rows are validated first; if any is "
         f"invalid nothing is saved. At most {MAX_ROWS} rows per request.",
         request=KpiValueInSerializer(many=True),
         responses={200: KpiValueUpsertResultSerializer},
@@ -349,7 +449,14 @@ class KpiValueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         serializer = KpiValueInSerializer(data=data, many=True, context={"request": request, "kpis": kpis})
         serializer.is_valid(raise_exception=True)
         rows = [
-            services.KpiValueIn(kpi_id=r["kpi"].pk, touchpoint_id=r["touchpoint"].pk, day=r["day"], value=r["value"])
+            services.KpiValueIn(
+                kpi_id=r["kpi"].pk,
+                touchpoint_id=r["touchpoint"].pk,
+                day=r["day"],
+                value=r["value"],
+                numerator=r["numerator"],
+                denominator=r["denominator"],
+            )
             for r in serializer.validated_data
         ]
         created, updated = services.kpi_value_upsert(organization_id=ctx.org_id, rows=rows, source=KpiValue.Source.API)

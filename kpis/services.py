@@ -225,27 +225,79 @@ class KpiValueIn:
     touchpoint_id: int
     day: dt.date
     value: float
+    numerator: float | None = None
+    denominator: float | None = None
+
+
+class KpiValueError(ValueError):
+    """A day's figures that do not fit the KPI: `field` is the one to correct."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# A value sent with its numerator and denominator may differ from their ratio by rounding, not by more.
+_RATIO_TOLERANCE = 0.05
+
+
+def kpi_value_parts(
+    *, ratio: bool, value: float | None, numerator: float | None, denominator: float | None
+) -> tuple[float, float | None, float | None]:
+    """Check one day's figures; return (value, numerator, denominator). Raise KpiValueError.
+
+    A ratio KPI needs the numerator and the denominator (its value is 100 x numerator / denominator); any KPI may
+    be given them instead of a value.
+    """
+    if numerator is None and denominator is None:
+        if ratio:
+            raise KpiValueError(
+                _(
+                    "This KPI is a ratio of sums: give the day's numerator and denominator (e.g. late deliveries and "
+                    "all deliveries), not only a value."
+                ),
+                "numerator",
+            )
+        if value is None:
+            raise KpiValueError(_("Required."), "value")
+        return float(value), None, None
+    if numerator is None or denominator is None:
+        field = "numerator" if numerator is None else "denominator"
+        raise KpiValueError(_("Give both the numerator and the denominator."), field)
+    if denominator <= 0:
+        raise KpiValueError(
+            _("The denominator must be greater than 0 (a day without any cases has no value)."), "denominator"
+        )
+    computed = 100.0 * numerator / denominator
+    if value is not None and abs(float(value) - computed) > _RATIO_TOLERANCE:
+        raise KpiValueError(
+            _("The value %(value)s is not 100 × numerator ÷ denominator (%(computed)s).")
+            % {"value": f"{value:g}", "computed": f"{computed:.2f}"},
+            "value",
+        )
+    return computed, float(numerator), float(denominator)
 
 
 def kpi_value_upsert(
     *, organization_id: int, rows: Iterable[KpiValueIn], source: str = KpiValue.Source.API
 ) -> tuple[int, int]:
     """Insert or replace values on (kpi, touchpoint, day); returns (created, updated). Callers validate the ids
-    belong to the organization (the API serializer, the import handler). Rows whose value did not change count
-    as neither."""
+    belong to the organization (the API serializer, the import handler). Rows whose value, numerator and
+    denominator did not change count as neither."""
     rows = list({(r.kpi_id, r.touchpoint_id, r.day): r for r in rows}.values())  # last value of a key wins
     if not rows:
         return 0, 0
     with transaction.atomic():
         existing = {
-            (kpi_id, tp_id, day): value
-            for kpi_id, tp_id, day, value in KpiValue.objects.filter(
+            (kpi_id, tp_id, day): (value, numerator, denominator)
+            for kpi_id, tp_id, day, value, numerator, denominator in KpiValue.objects.filter(
                 organization_id=organization_id,
                 kpi_id__in={r.kpi_id for r in rows},
                 touchpoint_id__in={r.touchpoint_id for r in rows},
                 day__gte=min(r.day for r in rows),
                 day__lte=max(r.day for r in rows),
-            ).values_list("kpi_id", "touchpoint_id", "day", "value")
+            ).values_list("kpi_id", "touchpoint_id", "day", "value", "numerator", "denominator")
         }
         now = timezone.now()
         KpiValue.objects.bulk_create(
@@ -256,6 +308,8 @@ def kpi_value_upsert(
                     touchpoint_id=r.touchpoint_id,
                     day=r.day,
                     value=r.value,
+                    numerator=r.numerator,
+                    denominator=r.denominator,
                     source=source,
                     updated_at=now,
                 )
@@ -264,8 +318,13 @@ def kpi_value_upsert(
             batch_size=1000,
             update_conflicts=True,
             unique_fields=["kpi", "touchpoint", "day"],
-            update_fields=["value", "source", "updated_at"],
+            update_fields=["value", "numerator", "denominator", "source", "updated_at"],
         )
-    created = sum(1 for r in rows if (r.kpi_id, r.touchpoint_id, r.day) not in existing)
-    updated = sum(1 for r in rows if existing.get((r.kpi_id, r.touchpoint_id, r.day), r.value) != r.value)
+    created = updated = 0
+    for r in rows:
+        old = existing.get((r.kpi_id, r.touchpoint_id, r.day))
+        if old is None:
+            created += 1
+        elif old != (r.value, r.numerator, r.denominator):
+            updated += 1
     return created, updated

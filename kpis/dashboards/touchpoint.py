@@ -157,14 +157,9 @@ def _verbatims(ctx: OrgContext, touchpoint: Touchpoint, filters: Filters) -> lis
     ]
 
 
-def _aggregate_value(kpi: Kpi, total: float, count: int, last: float | None) -> float | None:
-    if not count:
-        return None
-    if kpi.aggregation == Kpi.Aggregation.SUM:
-        return total
-    if kpi.aggregation == Kpi.Aggregation.LAST:
-        return last
-    return total / count
+def _aggregate_value(kpi: Kpi, row: dict, last: float | None) -> float | None:
+    """The figure of a period (or month) from its sums; a ratio KPI is 100 x sum(numerators) / sum(denominators)."""
+    return KpiValue.period_figure(kpi.aggregation, last=last, **row) if row else None
 
 
 def _linked_kpis(
@@ -172,18 +167,25 @@ def _linked_kpis(
 ) -> list[LinkedKpi]:
     """Operational KPI values of the touchpoint: the period's figure, its target and a monthly sparkline."""
     base = KpiValue.objects.for_org(ctx.organization).filter(touchpoint=touchpoint)
+    sums = {
+        "total": Sum("value"),
+        "count": Count("id"),
+        "numerator_sum": Sum("numerator"),
+        "denominator_sum": Sum("denominator"),
+        "ratio_days": Count("denominator"),
+    }
     monthly = list(
         base.filter(day__gte=months[0], day__lte=filters.end)
         .annotate(**MONTH)
         .values("kpi_id", "year", "month")
-        .annotate(total=Sum("value"), count=Count("id"))
+        .annotate(**sums)
         .order_by()
     )
     period = {
         r["kpi_id"]: r
         for r in base.filter(day__gte=filters.start, day__lte=filters.end)
         .values("kpi_id")
-        .annotate(total=Sum("value"), count=Count("id"), last_day=Max("day"))
+        .annotate(last_day=Max("day"), **sums)
         .order_by()
     }
     kpi_ids = {r["kpi_id"] for r in monthly} | set(period)
@@ -203,10 +205,7 @@ def _linked_kpis(
     linked = []
     for kpi_id, kpi in sorted(kpis.items(), key=lambda kv: kv[1].name):
         row = period.get(kpi_id, {})
-        series = []
-        for m in months:
-            mr = by_month[kpi_id].get(m)
-            series.append((m, _aggregate_value(kpi, mr["total"], mr["count"], None) if mr else None))
+        series = [(m, _aggregate_value(kpi, by_month[kpi_id].get(m, {}), None)) for m in months]
         target = pick_target(
             [
                 t
@@ -215,11 +214,12 @@ def _linked_kpis(
             ],
             end=filters.end,
         )
+        days_key = "ratio_days" if kpi.aggregation == Kpi.Aggregation.RATIO else "count"
         linked.append(
             LinkedKpi(
                 kpi=kpi,
-                value=_aggregate_value(kpi, row.get("total") or 0.0, row.get("count") or 0, last_values.get(kpi_id)),
-                days=row.get("count") or 0,
+                value=_aggregate_value(kpi, row, last_values.get(kpi_id)),
+                days=row.get(days_key) or 0,
                 target=target,
                 spark=sparkline(series),
             )

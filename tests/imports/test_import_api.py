@@ -14,8 +14,8 @@ URL = "/api/v1/imports/"
 CONTENT = b"external_id,name,email\nA-1,Anna,anna@example.se\nA-2,Bo,not-mail\nA-3,Cai,\n"
 
 
-def post(client, content=CONTENT, name="customers.csv", kind="customers"):
-    return client.post(URL, {"kind": kind, "file": SimpleUploadedFile(name, content)}, format="multipart")
+def post(client, content=CONTENT, name="customers.csv", kind="customers", **fields):
+    return client.post(URL, {"kind": kind, "file": SimpleUploadedFile(name, content), **fields}, format="multipart")
 
 
 @pytest.fixture
@@ -76,7 +76,38 @@ def test_api_failed_header_is_reported_on_the_job(api_key_client, api_import, ca
     c = api_key_client(cast_a.org)
     job_id = api_import(c, content=b"who,what\n1,2\n").json()["id"]
     data = c.get(f"{URL}{job_id}/").json()
-    assert data["status"] == "failed" and "Missing required column(s): external_id, name." in data["message"]
+    assert data["status"] == "failed"
+    assert "No column is chosen for the required field(s): Customer id (external_id)." in data["message"]
+    assert 'Columns in the file: "who", "what".' in data["message"]
+
+
+def test_api_maps_synonyms_ignores_unknown_columns_and_names_them_in_warnings(api_key_client, api_import, cast_a):
+    c = api_key_client(cast_a.org)
+    content = b"CustomerID;E-post;Favourite colour;Kundnamn\nA-1;anna@example.se;blue;Anna\nA-2;;green;\n"
+    data = c.get(f"{URL}{api_import(c, content=content).json()['id']}/").json()
+    assert data["status"] == "done", data["message"]
+    assert (data["created_count"], data["error_count"]) == (2, 0)
+    assert data["warnings"] == ['Not imported (no field chosen): "Favourite colour".']
+    anna = Customer.objects.get(external_id="A-1")
+    assert (anna.name, anna.email) == ("Anna", "anna@example.se")
+    assert Customer.objects.get(external_id="A-2").name == ""
+
+
+def test_api_takes_a_mapping_json_field_on_top_of_the_header(api_key_client, api_import, cast_a):
+    c = api_key_client(cast_a.org)
+    content = b"Nr,Who,Mail\n7,Sven,sven@example.se\n"
+    mapping = '{"Nr": "external_id", "Who": "name", "Mail": null}'
+    response = api_import(c, content=content, mapping=mapping)
+    assert response.status_code == 202, response.json()
+    data = c.get(f"{URL}{response.json()['id']}/").json()
+    assert data["status"] == "done" and data["warnings"] == ['Not imported (no field chosen): "Mail".']
+    sven = Customer.objects.get(external_id="7")
+    assert (sven.name, sven.email) == ("Sven", "")
+    bad = post(c, content=content, mapping='["external_id"]')
+    assert bad.status_code == 400 and "JSON object" in bad.json()["mapping"][0]
+    job_id = api_import(c, content=content, mapping='{"Nr": "kundnr"}').json()["id"]
+    unknown = c.get(f"{URL}{job_id}/").json()
+    assert unknown["status"] == "failed" and '"kundnr" is not a field of this import' in unknown["message"]
 
 
 @pytest.mark.parametrize("role", [Role.FRONTLINE, Role.EXECUTIVE])

@@ -23,7 +23,7 @@ from accounts.models import Organization, Role
 from accounts.scoping import OrgContext
 from customers.models import Customer
 from imports.models import ImportJob
-from imports.services import import_job_create
+from imports.services import import_job_create_and_start
 from journeys.models import Persona
 
 LANGUAGES = ["sv", "sv-SE", "nb", "no", "da", "en"]
@@ -108,7 +108,7 @@ class Command(BaseCommand):
 
     def _run(self, ctx: OrgContext, path: Path, timeout: int) -> ImportJob:
         upload = SimpleUploadedFile(path.name, path.read_bytes(), content_type="text/csv")
-        job = import_job_create(ctx=ctx, kind=ImportJob.Kind.CUSTOMERS, uploaded_file=upload)
+        job = import_job_create_and_start(ctx=ctx, kind=ImportJob.Kind.CUSTOMERS, uploaded_file=upload)
         deadline = timezone.now().timestamp() + timeout
         job.refresh_from_db()
         while not job.is_finished:  # only when a worker runs it
