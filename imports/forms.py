@@ -37,8 +37,11 @@ class ImportUploadForm(BootstrapFormMixin, forms.Form):
         self.fields["file"].widget.attrs["data-max-bytes"] = settings.IMPORT_MAX_BYTES
 
 
-class ImportMappingForm(BootstrapFormMixin, forms.Form):
-    """One select per file column (a field of the import kind, or ignore) and the kind's file-wide options."""
+class ImportMappingForm(forms.Form):
+    """One select per file column (a field of the import kind, or ignore) and the kind's file-wide options.
+
+    The fields depend on the file, so they get their Bootstrap classes here (BootstrapFormMixin styles only the
+    fields a form class declares)."""
 
     def __init__(
         self,
@@ -57,7 +60,7 @@ class ImportMappingForm(BootstrapFormMixin, forms.Form):
         ]
         for i, cell in enumerate(header):
             field = forms.ChoiceField(label=cell or _("(no name)"), choices=choices, required=False)
-            field.widget.attrs["data-column"] = str(i)
+            field.widget.attrs.update({"data-column": str(i), "class": "form-select form-select-sm"})
             self.fields[self.column_key(i)] = field
             self.initial.setdefault(self.column_key(i), fields[i] if i < len(fields) and fields[i] else IGNORE)
         for option in handler.options:
@@ -77,6 +80,7 @@ class ImportMappingForm(BootstrapFormMixin, forms.Form):
                     required=False,
                     widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                 )
+            field.widget.attrs["class"] = "form-check-input" if option.kind == Option.BOOL else "form-control"
             self.fields[self.option_key(option.name)] = field
             value = (options or {}).get(option.name)
             if value not in (None, ""):
