@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.scales import unit_label
 from value import selectors
 from value.models import ChurnEvent, CustomerRevenue, ValueSnapshot
 from value.services import churn_event_upsert, revenue_upsert
@@ -216,17 +217,22 @@ class LatestSnapshotView(APIView):
 
 class TouchpointValueSerializer(serializers.Serializer):
     touchpoint_id = serializers.IntegerField()
-    value_per_point = serializers.FloatField(allow_null=True, help_text="Money per NPS point per year.")
+    value_per_point = serializers.FloatField(
+        allow_null=True, help_text="Money per year per point of `metric` in `measure` (see `unit`)."
+    )
     low = serializers.FloatField(allow_null=True, help_text="95 % interval, lower end.")
     high = serializers.FloatField(allow_null=True, help_text="95 % interval, upper end.")
     n_customers = serializers.IntegerField()
     supported = serializers.BooleanField()
     reason = serializers.CharField(help_text="Why there is no figure, when not supported.")
     currency = serializers.CharField()
+    metric = serializers.CharField(help_text="The metric key the model ran on (nps, csat, overall:1-10, ...).")
+    measure = serializers.CharField(help_text="nps, mean or top_box.")
+    unit = serializers.CharField(help_text='What one point is: "NPS point", "CSAT point", ...')
 
 
 class TouchpointValuesView(APIView):
-    """What one NPS point at each touchpoint is worth a year, from the latest snapshot."""
+    """What one point of the organization's primary metric at each touchpoint is worth a year (latest snapshot)."""
 
     @extend_schema(
         responses={200: inline_serializer("TouchpointValueList", {"results": TouchpointValueSerializer(many=True)})}
@@ -234,8 +240,14 @@ class TouchpointValuesView(APIView):
     def get(self, request: Request) -> Response:
         ctx = request.org_ctx
         snapshot = selectors.value_snapshot_latest(ctx=ctx)
-        results = [
-            {**asdict(tv), "currency": snapshot.currency}
-            for tv in selectors.touchpoint_values_from_snapshot(snapshot).values()
-        ]
+        if snapshot is None:
+            return Response({"results": []})
+        metric, measure = selectors.snapshot_metric(snapshot)
+        common = {
+            "currency": snapshot.currency,
+            "metric": metric,
+            "measure": measure,
+            "unit": unit_label(metric, measure),
+        }
+        results = [{**asdict(tv), **common} for tv in selectors.touchpoint_values_from_snapshot(snapshot).values()]
         return Response({"results": TouchpointValueSerializer(results, many=True).data})

@@ -129,6 +129,8 @@ def dashboard_context(snapshot: ValueSnapshot | None) -> dict:
     at_risk = _with_reason(results.get("revenue_at_risk", {}))
     for new, old in (("bad_revenue", "detractor_revenue"), ("n_bad", "n_detractors"), ("n_good", "n_promoters")):
         at_risk.setdefault(new, at_risk.get(old))
+    if at_risk.get("excess_churn") is not None:
+        at_risk["excess_points"] = 100 * at_risk["excess_churn"]
     return {
         "snapshot": snapshot,
         "currency": currency,

@@ -178,8 +178,31 @@ def test_snapshot_and_touchpoint_values_endpoints_read_the_latest_snapshot(api_k
         "supported": True,
         "reason": "",
         "currency": "SEK",
+        "metric": "nps",
+        "measure": "nps",
+        "unit": "NPS point",
     }
     assert values[8]["value_per_point"] is None and "Only 3 of these customers churned" in values[8]["reason"]
+
+
+def test_touchpoint_values_name_the_metric_and_unit_of_a_csat_snapshot(api_key_client, cast_a):
+    c = api_key_client(cast_a.org)
+    assert c.get(TOUCHPOINTS).json() == {"results": []}
+    ValueSnapshot.objects.create(
+        organization=cast_a.org,
+        status="done",
+        currency="NOK",
+        computed_at=dt.datetime.now(dt.UTC),
+        parameters={"metric": "csat", "measure": "top_box"},
+        results={"touchpoints": [{"touchpoint_id": 7, "supported": True, "value_per_point": 50.0, "n_customers": 9}]},
+    )
+    (row,) = c.get(TOUCHPOINTS).json()["results"]
+    assert (row["metric"], row["measure"], row["unit"], row["currency"]) == (
+        "csat",
+        "top_box",
+        "percentage point of top-2-box",
+        "NOK",
+    )
 
 
 def test_batch_size_is_limited(api_key_client, cast_a, settings, monkeypatch):

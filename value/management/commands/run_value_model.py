@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import Organization
+from core.scales import unit_label
+from value.selectors import snapshot_metric
 from value.services import value_model_run
 
 
@@ -27,6 +29,6 @@ class Command(BaseCommand):
             supported = sum(1 for row in results.get("touchpoints", []) if row.get("supported"))
             self.stdout.write(
                 f"{organization.slug}: {snapshot.status}; {len(results.get('touchpoints', []))} touchpoints, "
-                f"{supported} with a supported value per NPS point"
+                f"{supported} with a supported value per {unit_label(*snapshot_metric(snapshot))}"
                 + (f"; {snapshot.message}" if snapshot.message else "")
             )
