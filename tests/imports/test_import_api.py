@@ -1,4 +1,5 @@
 import csv
+import datetime as dt
 import io
 
 import pytest
@@ -7,6 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from accounts.models import Role
 from customers.models import Customer
 from imports.models import ImportJob
+from tests.imports.helpers import import_file
+from value.models import ChurnEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -140,3 +143,35 @@ def test_another_organization_sees_no_jobs_and_gets_404(api_key_client, api_sess
 
 def test_imports_api_needs_authentication(client):
     assert client.get(URL).status_code in (401, 403)
+
+
+def test_api_churn_file_with_a_label_takes_the_date_and_may_create_customers(api_key_client, api_import, cast_a):
+    c = api_key_client(cast_a.org)
+    content = b"customerID,MonthlyCharges,Churn\nT-1,29.85,Yes\nT-2,56.95,No\n"
+    without_date = c.get(f"{URL}{api_import(c, content=content, kind='churn').json()['id']}/").json()
+    assert without_date["status"] == "failed" and "give the date these customers left" in without_date["message"]
+    response = api_import(c, content=content, kind="churn", date="2026-11-30", create_customers="true")
+    data = c.get(f"{URL}{response.json()['id']}/").json()
+    assert data["status"] == "done", data["message"]
+    assert (data["created_count"], data["unchanged_count"], data["error_count"]) == (1, 1, 0)
+    assert "1 customer that did not exist yet was created (id only)." in data["warnings"]
+    assert list(ChurnEvent.objects.values_list("customer__external_id", "date")) == [("T-1", dt.date(2026, 11, 30))]
+
+
+def test_api_reuses_the_mapping_confirmed_in_the_app_for_the_same_header(
+    api_key_client, api_import, client_for, django_capture_on_commit_callbacks, cast_a
+):
+    content = "Nr;Vem;Anteckning\n1;Anna;x\n"
+    import_file(
+        client_for(cast_a.cx_manager),
+        django_capture_on_commit_callbacks,
+        content,
+        kind="customers",
+        columns={"Nr": "external_id", "Vem": "name"},
+    )
+    c = api_key_client(cast_a.org)
+    job_id = api_import(c, content=b"Nr;Vem;Anteckning\n2;Bo;y\n").json()["id"]
+    data = c.get(f"{URL}{job_id}/").json()
+    assert data["status"] == "done", data["message"]
+    assert Customer.objects.get(external_id="2").name == "Bo"
+    assert data["warnings"] == ['Not imported (no field chosen): "Anteckning".']
