@@ -114,6 +114,19 @@ def import_job_start(*, ctx: OrgContext, job: ImportJob, mapping: ColumnMapping,
     return locked
 
 
+def import_job_discard(*, ctx: OrgContext, job: ImportJob) -> bool:
+    """Delete an upload that is still waiting for its mapping (and its stored file); False if it was started."""
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().for_org(ctx.organization).filter(pk=job.pk).first()
+        if locked is None or not locked.needs_mapping:
+            return False
+        stored = locked.file.name
+        locked.delete()
+    if stored:
+        job.file.storage.delete(stored)
+    return True
+
+
 def import_job_create_and_start(
     *,
     ctx: OrgContext,

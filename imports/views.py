@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts.scoping import WRITE_PROGRAM_ROLES, org_required
 from imports import selectors, services
@@ -104,6 +105,18 @@ def job_mapping(request: HttpRequest, pk: int) -> HttpResponse:
             "notes": handler.mapping_notes(request.org.organization),
         },
     )
+
+
+@require_POST
+@org_required(WRITE_PROGRAM_ROLES)
+def job_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    """Throw away an upload that waits for its mapping (e.g. the wrong file); a started import stays."""
+    job = selectors.import_job_get(ctx=request.org, pk=pk)
+    if not services.import_job_discard(ctx=request.org, job=job):
+        messages.error(request, _("This import was started already: it cannot be discarded."))
+        return redirect("imports:job_detail", pk=job.pk)
+    messages.success(request, _("The upload %(name)s was discarded.") % {"name": job.original_name})
+    return redirect("imports:job_list")
 
 
 def _registry_handler(job: ImportJob) -> ImportHandler | None:

@@ -144,3 +144,25 @@ def test_another_organization_gets_404_on_the_mapping_page_and_cannot_start_the_
         assert client_for(cast_a.member(role)).get(url).status_code == 403
     job.refresh_from_db()
     assert job.needs_mapping and not Customer.objects.exists()
+
+
+def test_an_upload_waiting_for_its_mapping_can_be_discarded_and_its_file_goes_too(client_for, cast_a, cast_b):
+    c = client_for(cast_a.cx_manager)
+    upload(c, "id,name\nA,Anna\n", kind="customers", name="wrong-file.csv")
+    job = ImportJob.objects.get()
+    storage, stored = job.file.storage, job.file.name
+    assert storage.exists(stored)
+    url = reverse("imports:job_discard", args=[job.pk])
+    assert 'data-testid="discard-button"' in c.get(reverse("imports:job_mapping", args=[job.pk])).content.decode()
+    assert client_for(cast_b.admin).post(url).status_code == 404
+    assert c.get(url).status_code == 405
+    response = c.post(url, follow=True)
+    assert "The upload wrong-file.csv was discarded." in response.content.decode()
+    assert not ImportJob.objects.exists() and not storage.exists(stored)
+
+
+def test_a_started_import_cannot_be_discarded(import_as, client_for, cast_a):
+    job = import_as(cast_a.cx_manager, "id,name\nA,Anna\n")
+    response = client_for(cast_a.cx_manager).post(reverse("imports:job_discard", args=[job.pk]), follow=True)
+    assert "cannot be discarded" in response.content.decode()
+    assert ImportJob.objects.filter(pk=job.pk).exists() and Customer.objects.count() == 1
