@@ -13,7 +13,7 @@ from actions.api.common import OrgUserField, bad_request
 from actions.models import FeedbackCase, ImprovementAction, ImprovementStatus, RootCause
 from actions.selectors import improvements as improvement_selectors
 from actions.services import improvements as improvement_services
-from actions.valuation import estimate_value, value_inputs
+from actions.valuation import value_of_change
 from cxplatform.api import OrgRelatedField, OrgScopedViewSet
 from journeys.models import Touchpoint
 
@@ -53,11 +53,15 @@ class ImprovementActionSerializer(serializers.ModelSerializer):
             "due_date",
             "done_date",
             "cost",
+            "metric",
+            "measure",
             "expected_uplift",
             "expected_value",
             "impact_before_days",
             "impact_after_days",
             "impact_measured_at",
+            "impact_metric",
+            "impact_measure",
             "impact_before_n",
             "impact_after_n",
             "impact_before_nps",
@@ -73,6 +77,8 @@ class ImprovementActionSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = [
             "impact_measured_at",
+            "impact_metric",
+            "impact_measure",
             "impact_before_n",
             "impact_after_n",
             "impact_before_nps",
@@ -88,17 +94,15 @@ class ImprovementActionSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ValueEstimateSerializer)
     def get_expected_value(self, obj) -> dict:
-        # The value snapshot is read once per request, not once per action.
-        cache = self.context.setdefault("_value_inputs", {})
-        if "inputs" not in cache:
-            cache["inputs"] = value_inputs(ctx=self.context["request"].org_ctx)
-        values, currency = cache["inputs"]
-        estimate = estimate_value(
+        # Priced in the action's own metric; the value snapshot is read once per request, not once per action.
+        estimate = value_of_change(
+            ctx=self.context["request"].org_ctx,
+            metric=obj.metric,
+            measure=obj.measure,
             uplift=obj.expected_uplift,
             touchpoint_ids=[t.pk for t in obj.touchpoints.all()],
             cost=obj.cost,
-            values=values,
-            currency=currency,
+            cache=self.context.setdefault("_value_cache", {}),
         )
         return ValueEstimateSerializer(estimate).data
 

@@ -2,6 +2,7 @@
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.scoping import context_for_membership
@@ -197,3 +198,37 @@ def test_root_causes_are_listed_with_their_path(loop_a, loop_b):
     paths = {r["path"] for r in rows}
     assert paths == {"Technician", "Technician › Late", "Technician › No-show"}
     assert all(r["id"] not in {rc.pk for rc in loop_b.root_causes.values()} for r in rows)
+
+
+def test_an_improvement_action_is_priced_in_its_own_metric(loop_a):
+    from value.models import ValueSnapshot
+
+    ValueSnapshot.objects.create(
+        organization=loop_a.org,
+        status=ValueSnapshot.Status.DONE,
+        computed_at=timezone.now(),
+        currency="SEK",
+        parameters={"metric": "nps", "measure": "nps"},
+        results={
+            "touchpoints": [
+                {
+                    "touchpoint_id": loop_a.touchpoint.pk,
+                    "supported": True,
+                    "value_per_point": 1000.0,
+                    "low": 500.0,
+                    "high": 1500.0,
+                    "n_customers": 300,
+                }
+            ]
+        },
+    )
+    client = key_client(loop_a.org)
+    common = {"horizon": "quick_win", "touchpoints": [loop_a.touchpoint.pk], "expected_uplift": 5}
+    on_nps = client.post("/api/v1/improvement-actions/", {"title": "A", **common}, format="json").json()
+    assert (on_nps["metric"], on_nps["expected_value"]["value"]) == ("nps", 5000.0)
+    on_csat = client.post(
+        "/api/v1/improvement-actions/", {"title": "B", "metric": "csat", "measure": "top_box", **common}, format="json"
+    ).json()
+    assert (on_csat["metric"], on_csat["measure"]) == ("csat", "top_box")
+    assert on_csat["expected_value"]["supported"] is False and on_csat["expected_value"]["value"] is None
+    assert "CSAT" in on_csat["expected_value"]["reason"]
