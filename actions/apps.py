@@ -11,7 +11,7 @@ class ActionsConfig(AppConfig):
 
         from actions.db import register_sqlite_functions
         from actions.receivers import evaluate_alert_rules
-        from surveys.signals import response_processed
+        from surveys.signals import responses_processed
 
-        response_processed.connect(evaluate_alert_rules, dispatch_uid="actions.evaluate_alert_rules")
+        responses_processed.connect(evaluate_alert_rules, dispatch_uid="actions.evaluate_alert_rules")
         connection_created.connect(register_sqlite_functions, dispatch_uid="actions.sqlite_functions")

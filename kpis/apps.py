@@ -11,9 +11,9 @@ class KpisConfig(AppConfig):
         from customers.models import Customer
         from kpis import receivers
         from surveys.models import Answer, Response
-        from surveys.signals import response_processed
+        from surveys.signals import responses_processed
 
-        response_processed.connect(receivers.on_response_processed, dispatch_uid="kpis.response_processed")
+        responses_processed.connect(receivers.on_responses_processed, dispatch_uid="kpis.responses_processed")
         pre_delete.connect(receivers.on_response_pre_delete, sender=Response, dispatch_uid="kpis.response_delete")
         pre_save.connect(receivers.on_answer_pre_save, sender=Answer, dispatch_uid="kpis.answer_pre_save")
         post_save.connect(receivers.on_answer_post_save, sender=Answer, dispatch_uid="kpis.answer_post_save")

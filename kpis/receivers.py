@@ -1,7 +1,8 @@
 """Keep rollups current: mark touched (touchpoint or journey, day) keys dirty and queue the aggregation.
 
 Each receiver runs one cheap, idempotent INSERT ... ON CONFLICT DO NOTHING inside the sender's transaction, so a
-rolled-back change marks nothing and a re-sent signal marks nothing new. Changes that bypass the ORM
+rolled-back change marks nothing and a re-sent signal marks nothing new. A processed batch of responses (a drain
+batch, a chunk of an import) is marked with one statement, whatever its size. Changes that bypass the ORM
 (queryset.update, bulk upserts, raw SQL) are caught by the nightly reconciliation, or by `mark_dirty_for_range` /
 `mark_dirty_for_customers` called by the code that made them.
 """
@@ -17,8 +18,8 @@ from kpis.rollups import (
 )
 
 
-def on_response_processed(sender, response, **kwargs) -> None:
-    mark_dirty_for_responses([response.pk])
+def on_responses_processed(sender, response_ids, **kwargs) -> None:
+    mark_dirty_for_responses(response_ids)
     schedule_aggregation()
 
 

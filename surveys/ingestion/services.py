@@ -26,7 +26,7 @@ from surveys.ingestion.errors import InvitationExpired, InvitationUsed, Submissi
 from surveys.ingestion.validation import clean_answers
 from surveys.models import Answer, Invitation, Response, Survey, SurveyVersion
 from surveys.public.selectors import published_questions
-from surveys.signals import response_processed
+from surveys.signals import response_processed, responses_processed
 
 logger = logging.getLogger(__name__)
 
@@ -297,6 +297,12 @@ def _insert_response_orm(response: Response, cleaned: list, submitted_on: dt.dat
 KICK_DELAY_SECONDS = 0.25
 KICK_MARGIN_SECONDS = 0.05
 _kick_scheduled_for = 0.0
+# A batch is one claim, one `responses_processed` signal (a few set-based statements in the receivers) and one
+# commit, whatever its size: large batches make the follow-up of an import about as fast as the import.
+FOLLOW_UP_BATCH_SIZE = 5000
+# A run gives up after this many responses whose follow-up fails on its own (they stay for the next sweep): a
+# broken receiver must not make every run retry the whole backlog row by row.
+MAX_FAILED_PER_RUN = 50
 
 
 def response_enqueue_processing(*, response_id: int) -> bool:
@@ -334,8 +340,9 @@ def response_enqueue_processing(*, response_id: int) -> bool:
 def responses_follow_up_kick() -> bool:
     """Make sure every unprocessed response (e.g. a chunk an import just committed) is followed up soon.
 
-    Call it after the commit. Eager mode (demo, tests) runs the drain in-process at once; otherwise one drain task
-    is queued. Never raises: the periodic sweep catches whatever a lost kick leaves.
+    Call it after the commit. Eager mode (demo, tests) runs the drain in-process at once, until nothing committed
+    before the call is left; otherwise one drain task is queued. Never raises: the periodic sweep catches whatever
+    a lost kick leaves.
     """
     global _broker_down_until
     from surveys.ingestion.tasks import process_pending
@@ -361,60 +368,131 @@ def response_process(*, response_id: int) -> bool:
     back and the sweep tries again later.
     """
     with transaction.atomic():
-        claimed = Response.objects.filter(pk=response_id, processed_at__isnull=True).update(processed_at=timezone.now())
+        claimed = _claim_batch(ids=[response_id])
         if not claimed:
             return False
-        response = Response.objects.select_related("survey", "touchpoint", "customer").get(pk=response_id)
-        response_processed.send(sender=Response, response=response)
+        _follow_up(claimed)
     return True
 
 
-def _claim_batch(*, older_than: dt.datetime, limit: int) -> list[int]:
-    # SKIP LOCKED: two sweeps (or a sweep and a task) never wait on or take the same rows.
-    return list(
-        Response.objects.unprocessed()
-        .filter(created_at__lt=older_than)
-        .order_by("created_at")
-        .select_for_update(skip_locked=True)
-        .values_list("pk", flat=True)[:limit]
+def _id_filter(ids: list[int]) -> tuple[str, list]:
+    if connection.vendor == "postgresql":
+        return "= ANY(%s)", [list(ids)]
+    return f"IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+
+def _claim_batch(
+    *,
+    older_than: dt.datetime | None = None,
+    limit: int | None = None,
+    ids: list[int] | None = None,
+    exclude: set[int] | frozenset[int] = frozenset(),
+) -> list[tuple[int, int]]:
+    """Claim unprocessed responses in one statement: set their processed_at and return (id, organization_id).
+
+    The oldest first (up to `limit`, created before `older_than`), or those of `ids` still unprocessed. SKIP
+    LOCKED: two drains (or a drain and the sweep) never wait on or take the same rows. The caller's transaction
+    holds the claim: if its follow-up fails, the rollback leaves the rows unprocessed.
+    """
+    where, params = ["processed_at IS NULL"], []
+    if ids is not None:
+        if not ids:
+            return []
+        sql, values = _id_filter(ids)
+        where.append(f"id {sql}")
+        params += values
+    if older_than is not None:
+        where.append("created_at < %s")
+        params.append(connection.ops.adapt_datetimefield_value(older_than))
+    if exclude:
+        sql, values = _id_filter(sorted(exclude))
+        where.append(f"NOT (id {sql})")
+        params += values
+    # The oldest first, read in order from the partial index of unprocessed responses.
+    order = " ORDER BY created_at" if ids is None else ""
+    if limit:
+        order += " LIMIT %s"
+        params.append(limit)
+    lock = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+    table = Response._meta.db_table
+    statement = (
+        f"UPDATE {table} SET processed_at = %s WHERE id IN "  # noqa: S608 (table name from the model)
+        f"(SELECT id FROM {table} WHERE {' AND '.join(where)}{order}{lock}) RETURNING id, organization_id"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [connection.ops.adapt_datetimefield_value(timezone.now()), *params])
+        return cursor.fetchall()
+
+
+def _follow_up(claimed: list[tuple[int, int]]) -> None:
+    """Tell the receivers about a claimed batch (inside the claiming transaction)."""
+    ids = sorted(pk for pk, _org in claimed)
+    organization_ids = sorted({org for _pk, org in claimed})
+    responses_processed.send(sender=Response, organization_ids=organization_ids, response_ids=ids)
+    if not response_processed.has_listeners(Response):
+        return  # nobody wants the rows one by one: they are not even loaded
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        for response in (
+            Response.objects.filter(pk__in=chunk).select_related("survey", "touchpoint", "customer").order_by("pk")
+        ):
+            response_processed.notify(sender=Response, response=response)
+
+
+def _follow_up_in_parts(ids: list[int], failed: set[int]) -> int:
+    """Follow up the ids of a failed batch in halves, down to single rows; a row that fails alone is skipped."""
+    done = 0
+    middle = len(ids) // 2
+    for part in (ids[:middle], ids[middle:]):
+        if not part or len(failed) >= MAX_FAILED_PER_RUN:
+            continue
+        try:
+            with transaction.atomic():
+                claimed = _claim_batch(ids=part)
+                if claimed:
+                    _follow_up(claimed)
+            done += len(claimed)
+        except Exception:
+            if len(part) > 1:
+                done += _follow_up_in_parts(part, failed)
+            else:
+                failed.add(part[0])
+                logger.exception("Follow-up of response %s failed; it stays unprocessed.", part[0])
+    return done
 
 
 def responses_sweep_unprocessed(
-    *, min_age_seconds: float = 60, batch_size: int = 500, time_budget_seconds: float = 45
+    *, min_age_seconds: float = 60, batch_size: int = FOLLOW_UP_BATCH_SIZE, time_budget_seconds: float | None = 45
 ) -> int:
-    """Process responses whose follow-up never ran (broker down, worker crash, imports), in batches.
+    """Follow up unprocessed responses (the drain after submissions, imports, what a lost task left), in batches.
 
-    Each batch is one transaction: rows locked with SKIP LOCKED, one signal per response, processed_at set.
-    A batch whose receiver fails is retried row by row so one bad response does not block the rest.
-    Returns how many responses were processed.
+    Each batch is one transaction: claimed with one statement (SKIP LOCKED, processed_at set), followed up with one
+    `responses_processed` signal, committed. A batch whose follow-up fails is retried in halves down to single rows,
+    so one bad response does not hold the others back. Runs until no response created more than `min_age_seconds`
+    before the call is left, or `time_budget_seconds` (None: no limit; the work is still bounded, as responses
+    created after the call are not taken). Returns how many responses were processed.
     """
-    deadline = time.monotonic() + time_budget_seconds
+    deadline = None if time_budget_seconds is None else time.monotonic() + time_budget_seconds
     older_than = timezone.now() - dt.timedelta(seconds=min_age_seconds)
     done = 0
     failed: set[int] = set()
-    while time.monotonic() < deadline:
-        ids: list[int] = []
+    while deadline is None or time.monotonic() < deadline:
+        claimed: list[tuple[int, int]] = []
         try:
             with transaction.atomic():
-                ids = _claim_batch(older_than=older_than, limit=batch_size + len(failed))
-                ids = [pk for pk in ids if pk not in failed][:batch_size]
-                if not ids:
-                    break
-                responses = Response.objects.filter(pk__in=ids).select_related("survey", "touchpoint", "customer")
-                for response in responses:
-                    response_processed.send(sender=Response, response=response)
-                Response.objects.filter(pk__in=ids).update(processed_at=timezone.now())
-            done += len(ids)
+                claimed = _claim_batch(older_than=older_than, limit=batch_size, exclude=failed)
+                if claimed:
+                    _follow_up(claimed)
         except Exception:
-            logger.exception("Sweep batch failed; retrying its responses one by one.")
-            for pk in ids:
-                try:
-                    if response_process(response_id=pk):
-                        done += 1
-                except Exception:
-                    failed.add(pk)
-                    logger.exception("Processing response %s failed; it stays unprocessed.", pk)
-            if len(failed) >= batch_size:
+            if not claimed:
+                raise  # the claim itself failed (the database): nothing to retry here
+            logger.exception("Follow-up of a batch of %s responses failed; retrying it in parts.", len(claimed))
+            done += _follow_up_in_parts(sorted(pk for pk, _org in claimed), failed)
+            if len(failed) >= MAX_FAILED_PER_RUN:
+                logger.error("%s responses failed their follow-up; the rest waits for the next sweep.", len(failed))
                 break
+            continue
+        done += len(claimed)
+        if len(claimed) < batch_size:
+            break  # nothing more to claim (rows other drains hold are theirs)
     return done

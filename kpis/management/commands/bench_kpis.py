@@ -7,6 +7,12 @@
 Prints: full rollup rebuild time against a hand-written GROUP BY over the same rows, the incremental update after
 10,000 new responses, and the server time (p50/p95) and SQL queries of the journey gap dashboard and the touchpoint
 page. Refuses to run on a database whose name does not contain "bench": it truncates the survey tables.
+
+    python manage.py bench_kpis --responses 1000000 --reuse --follow-up 200000 --only-follow-up
+
+`--follow-up N` measures the drain (`surveys.process_pending`, in-process): N unprocessed responses spread over the
+history, as an import leaves them, followed up without and with alert rules, and N live ones of today; then the
+aggregation of the keys they marked.
 """
 
 # SQL is assembled from model table names and constants; values go as parameters.
@@ -92,10 +98,16 @@ class Command(BaseCommand):
             help="Keep the previous run's generated responses (what earlier runs added is dropped).",
         )
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--follow-up", type=int, default=0, help="Unprocessed responses per drain measurement (0: skip them)."
+        )
+        parser.add_argument("--only-follow-up", action="store_true", help="Skip the rebuild, incremental and pages.")
+        parser.add_argument("--batch", type=int, default=0, help="Drain batch size (default: the drain's own).")
 
     def handle(
         self, *args, responses: int, customers: int, requests: int, incremental: int, reuse: bool, seed: int, **opts
     ):
+        follow_up, only_follow_up = opts["follow_up"], opts["only_follow_up"]
         name = connection.settings_dict["NAME"]
         if connection.vendor != "postgresql" or "bench" not in str(name):
             raise CommandError(
@@ -124,11 +136,14 @@ class Command(BaseCommand):
             f"data: {responses:,} responses, {answers:,} answers ({size}), "
             f"{len(program.touchpoints)} touchpoints, {DAYS} days"
         )
-        self._bench_rebuild()
-        self._bench_incremental(program, incremental)
-        self._targets(program)
-        self._bench_pages(program, requests)
-        self._bench_segment_choice(program)
+        if not only_follow_up:
+            self._bench_rebuild()
+            self._bench_incremental(program, incremental)
+            self._targets(program)
+            self._bench_pages(program, requests)
+            self._bench_segment_choice(program)
+        if follow_up:
+            self._bench_follow_up(program, follow_up, batch=opts["batch"])
 
     # -- data -------------------------------------------------------------------------------------------------
 
@@ -138,6 +153,9 @@ class Command(BaseCommand):
         The generated history is one COPY with one created_at; every later increment was created after it. The
         rollups are made right again by the rebuild that the run starts with.
         """
+        from actions.models import FeedbackCase
+
+        FeedbackCase.objects.filter(organization=p.org).delete()  # cases of earlier follow-up runs
         response, answer = Response._meta.db_table, Answer._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT min(created_at) FROM {response} WHERE organization_id = %s", [p.org.pk])
@@ -236,14 +254,20 @@ class Command(BaseCommand):
         cursor.execute(f"SELECT setval('{seq}', %s)", [first + count])
         return first
 
-    def _copy_responses(self, p: Program, count: int, *, days_back: tuple[int, int]) -> list[int]:
-        """COPY `count` responses (and their answers) submitted between days_back[1] and days_back[0] days ago."""
+    def _copy_responses(
+        self, p: Program, count: int, *, days_back: tuple[int, int], processed: bool = True
+    ) -> list[int]:
+        """COPY `count` responses (and their answers) submitted between days_back[1] and days_back[0] days ago.
+
+        processed=False leaves them for the follow-up (processed_at NULL), as an import does.
+        """
         rng = self.rng
         today = timezone.localdate()
         org_id = p.org.pk
         tp_weights = [rng.uniform(0.3, 3.0) for _ in p.touchpoints]
         tp_mean = {tp.pk: rng.uniform(5.5, 9.3) for tp in p.touchpoints}
         now = timezone.now().isoformat()
+        processed_at = now if processed else "\\N"
         response_cols = (
             "id, organization_id, survey_id, version_id, touchpoint_id, journey_id, customer_id, language, channel, "
             "source, submitted_at, processed_at, created_at"
@@ -289,7 +313,7 @@ class Command(BaseCommand):
                             tp_mean[tp.pk],
                         )
                     resp_buf.write(
-                        f"{rid}\t{org_id}\t{version.survey_id}\t{version.pk}\t{tp_col}\t{journey_id}\t{cust}\tsv\tweb\timport\t{at}\t{now}\t{now}\n"
+                        f"{rid}\t{org_id}\t{version.survey_id}\t{version.pk}\t{tp_col}\t{journey_id}\t{cust}\tsv\tweb\timport\t{at}\t{processed_at}\t{now}\n"
                     )
                     score = max(0, min(10, round(rng.gauss(mean, 2.2))))
                     ans_buf.write(
@@ -399,6 +423,60 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  rollups equal a fresh recompute afterwards: {not differences} ({len(differences)} differences)"
         )
+
+    def _bench_follow_up(self, p: Program, count: int, *, batch: int) -> None:
+        """Responses followed up per second by the drain, and the aggregation of the keys it marked.
+
+        In-process, as a worker runs it (one process): the aggregation a batch queues is held back (it would run
+        eagerly here) and measured on its own afterwards, as a worker runs it as a task of its own.
+        """
+        from django.core.cache import cache
+
+        from actions.models import AlertRule, FeedbackCase
+        from kpis.rollups.aggregation import DEBOUNCE_KEY
+        from surveys.ingestion.services import FOLLOW_UP_BATCH_SIZE, responses_sweep_unprocessed
+
+        batch = batch or FOLLOW_UP_BATCH_SIZE
+        AlertRule.objects.filter(organization=p.org).delete()
+        scenarios = [
+            ("an import spread over the history, no alert rule", (0, DAYS - 1), False),
+            ("an import spread over the history, 2 alert rules", (0, DAYS - 1), True),
+            ("live (all of today), 2 alert rules", (0, 0), True),
+        ]
+        cache.set(DEBOUNCE_KEY, 1, timeout=24 * 3600)
+        try:
+            for label, days_back, with_rules in scenarios:
+                if with_rules and not AlertRule.objects.filter(organization=p.org).exists():
+                    # A detractor who names churn or an unanswered call; any score of 0-1. No e-mail (it would be
+                    # sent eagerly, in the measured process): the case rows are written as with e-mail.
+                    AlertRule.objects.create(
+                        organization=p.org,
+                        name="Churn risk",
+                        nps_max=6,
+                        keywords="uppsägning|säga upp|oppsigelse|opsig*|cancel*|nobody called|called back",
+                        priority=10,
+                        notify_team=False,
+                    )
+                    AlertRule.objects.create(organization=p.org, name="Very unhappy", nps_max=1, notify_team=False)
+                rollups.aggregate_dirty()
+                cases_before = FeedbackCase.objects.filter(organization=p.org).count()
+                self._copy_responses(p, count, days_back=days_back, processed=False)
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE surveys_response")
+                started = time.perf_counter()
+                done = responses_sweep_unprocessed(min_age_seconds=0, batch_size=batch, time_budget_seconds=None)
+                drain = time.perf_counter() - started
+                keys = DirtyRollup.objects.count()
+                cases = FeedbackCase.objects.filter(organization=p.org).count() - cases_before
+                result = rollups.aggregate_dirty()
+                self.stdout.write(
+                    f"follow-up of {done:,} responses, {label}: drain {drain:.1f} s = {done / drain:,.0f} "
+                    f"responses/s (batches of {batch:,}, {cases:,} cases opened); aggregation of the {keys:,} keys "
+                    f"it marked: {result.seconds:.1f} s in {result.batches} batches"
+                )
+        finally:
+            cache.delete(DEBOUNCE_KEY)
+            AlertRule.objects.filter(organization=p.org).delete()
 
     def _targets(self, p: Program) -> None:
         kpi, _ = Kpi.objects.get_or_create(
