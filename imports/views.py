@@ -86,10 +86,6 @@ def job_mapping(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("imports:job_detail", pk=job.pk)
     preview = job.options.get("preview") or {}
     unmatched = [cell for cell, name in zip(header, fields, strict=False) if name is None and cell.strip()]
-    columns = [
-        (cell, bound, [row[i] if i < len(row) else "" for row in preview.get("rows", [])])
-        for i, (cell, bound) in enumerate(form.column_fields())
-    ]
     return render(
         request,
         "imports/job_mapping.html",
@@ -97,7 +93,7 @@ def job_mapping(request: HttpRequest, pk: int) -> HttpResponse:
             "job": job,
             "handler": handler,
             "form": form,
-            "columns": columns,
+            "columns": form.column_fields(),
             "preview_rows": preview.get("rows", []),
             "preview": preview,
             "unmatched": unmatched,
