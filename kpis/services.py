@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.scoping import OrgContext
 from kpis.models import Benchmark, Kpi, KpiValue, Target, TargetChange
 
-KPI_FIELDS = ("code", "name", "kind", "metric", "unit", "direction", "aggregation", "owner", "description")
+KPI_FIELDS = ("code", "name", "kind", "metric", "measure", "unit", "direction", "aggregation", "owner", "description")
 TARGET_FIELDS = (
     "kpi",
     "scope",

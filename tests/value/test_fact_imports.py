@@ -305,3 +305,10 @@ def test_a_churn_file_without_a_reason_column_keeps_stored_reasons(import_as, ca
     job = import_as(cast_a.cx_manager, "external_id,date\nC-1,2026-05-01\n", kind=CHURN)
     assert (job.created_count, job.updated_count, job.unchanged_count) == (0, 0, 1)
     assert ChurnEvent.objects.get(customer=customers["C-1"]).reason == "X"
+
+
+@pytest.mark.parametrize("kind", [ImportJob.Kind.REVENUE, ImportJob.Kind.CHURN])
+def test_sample_files_are_offered_for_revenue_and_churn(client_for, cast_a, kind):
+    response = client_for(cast_a.cx_manager).get(reverse("imports:sample_csv", args=[kind]))
+    assert response.status_code == 200
+    assert b"external_id" in response.content and b"C-1001" in response.content
