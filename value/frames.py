@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from django.db.models import Avg, Count, DateField, F, Func, Min, Q, Sum, Window
-from django.db.models.functions import Coalesce, RowNumber
+from django.db import connection
+from django.db.models import Avg, Count, DateField, F, FloatField, Func, Min, Q, QuerySet, Sum, Window
+from django.db.models.functions import Cast, Coalesce, RowNumber
 
 from accounts.models import Organization
 from core.scales import scale_for_metric
@@ -48,6 +49,13 @@ class MonthStartBefore(Func):
 
 
 def _frame(rows, columns: list[str]) -> pd.DataFrame:
+    """A frame of a values_list query's rows, fetched on the raw cursor: the ORM's per-value converters (dates,
+    decimals) cost more than the query on customer-level results; the callers convert whole columns instead."""
+    if isinstance(rows, QuerySet):
+        sql, params = rows.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
     return pd.DataFrame.from_records(list(rows), columns=columns)
 
 
@@ -67,10 +75,12 @@ def customers_frame(org: Organization, start: dt.date, as_of: dt.date) -> pd.Dat
         CustomerRevenue.objects.for_org(org)
         .filter(month__gte=month_start(start), month__lte=as_of)
         .values("customer_id")
-        .annotate(total=Sum("amount"), months=Count("pk"), first=Min("month"))
+        # Summed as floating point: a numeric (decimal) sum over millions of rows costs a third more.
+        .annotate(total=Sum(Cast("amount", FloatField())), months=Count("pk"), first=Min("month"))
         .values_list("customer_id", "total", "months", "first"),
         ["customer_id", "revenue", "months", "first_month"],
     )
+    revenue["first_month"] = pd.to_datetime(revenue["first_month"])
     revenue["revenue"] = revenue["revenue"].astype(float)
     revenue["monthly_revenue"] = revenue["revenue"] / revenue["months"].astype(float)
     columns = ["customer_id", "revenue", "monthly_revenue", "first_month"]
@@ -83,7 +93,9 @@ def churn_frame(org: Organization, start: dt.date, as_of: dt.date) -> pd.DataFra
         .filter(date__gte=start, date__lte=as_of)
         .values_list("customer_id", "date", "reason")
     )
-    return _frame(rows, ["customer_id", "date", "reason"])
+    frame = _frame(rows, ["customer_id", "date", "reason"])
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame
 
 
 def churner_revenue_frame(org: Organization, start: dt.date, as_of: dt.date) -> pd.DataFrame:
@@ -99,10 +111,11 @@ def churner_revenue_frame(org: Organization, start: dt.date, as_of: dt.date) -> 
             & Q(customer__revenue__month__gte=MonthStartBefore("date", CHURNER_REVENUE_MONTHS - 1))
         )
         .values("customer_id", "date")
-        .annotate(total=Sum("customer__revenue__amount"))
+        .annotate(total=Sum(Cast("customer__revenue__amount", FloatField())))
         .values_list("customer_id", "date", "total")
     )
     frame = _frame(rows, ["customer_id", "date", "total"])
+    frame["date"] = pd.to_datetime(frame["date"])
     frame["total"] = frame["total"].astype(float)
     return frame
 
@@ -128,7 +141,11 @@ def customer_scores(org: Organization, start: dt.date, as_of: dt.date) -> pd.Dat
         .annotate(total=Sum("value"), n=Count("pk"), first=Min("submitted_on"))
         .values_list("customer_id", "touchpoint_id", "metric", "total", "n", "first")
     )
-    return _frame(rows, ["customer_id", "touchpoint_id", "metric", "total", "n", "first_date"])
+    frame = _frame(rows, ["customer_id", "touchpoint_id", "metric", "total", "n", "first_date"])
+    # datetime64, not date objects: grouped minima then run in compiled code, not once per customer in Python.
+    frame["first_date"] = pd.to_datetime(frame["first_date"])
+    frame["total"] = frame["total"].astype(float)
+    return frame
 
 
 def relationship_frame(org: Organization, metric: str, start: dt.date, as_of: dt.date) -> pd.DataFrame:
@@ -146,7 +163,9 @@ def relationship_frame(org: Organization, metric: str, start: dt.date, as_of: dt
         .filter(rank=1)
         .values_list("customer_id", "value", "submitted_on")
     )
-    return _frame(latest, ["customer_id", "score", "score_date"])
+    frame = _frame(latest, ["customer_id", "score", "score_date"])
+    frame["score_date"] = pd.to_datetime(frame["score_date"])
+    return frame
 
 
 def journey_frame(org: Organization, metric: str, start: dt.date, as_of: dt.date) -> pd.DataFrame:

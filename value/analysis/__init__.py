@@ -1,1 +1,1 @@
-"""The value model as pure functions over customer-level pandas frames (no Django): unit-testable without a DB."""
+"""The value model as pure functions over customer-level pandas frames (no database; scales from core.scales)."""

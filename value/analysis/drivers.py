@@ -65,7 +65,8 @@ def metric_outcome(data: ModelInput, metric: str) -> pd.DataFrame:
 def outside_metric(data: ModelInput) -> str | None:
     """The score metric answered outside touchpoints by the most identified customers (None if there is none)."""
     rows = data.metric_scores
-    rows = rows[(rows["outside"] > 0) & rows["metric"].map(lambda m: scale_for_metric(m) is not None)]
+    scored = [m for m in rows["metric"].unique() if scale_for_metric(m) is not None]
+    rows = rows[(rows["outside"] > 0) & rows["metric"].isin(scored)]
     if rows.empty:
         return None
     counts = rows.groupby("metric")["customer_id"].nunique()
