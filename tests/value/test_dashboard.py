@@ -147,3 +147,49 @@ def test_a_queued_recomputation_is_shown_and_the_button_disabled(client_for, cas
     page = client_for(cast_a.cx_manager).get(URL).content.decode()
     assert "Queued" in text_of(page, "in-progress")
     assert re.search(r'data-testid="recompute"\s+disabled', page)
+
+
+def test_a_snapshot_stored_before_every_scale_had_bands_still_reads_as_nps(client_for, cast_a):
+    from django.utils import timezone
+
+    ValueSnapshot.objects.create(
+        organization=cast_a.org,
+        status="done",
+        currency="SEK",
+        computed_at=timezone.now(),
+        parameters={"as_of": "2026-11-01", "min_n": 30},
+        results={
+            "coverage": {"window_start": "2024-12-01"},
+            "categories": {
+                "supported": True,
+                "n": 300,
+                "sources": {"touchpoints": 300},
+                "rows": [
+                    {
+                        "category": c,
+                        "n": 100,
+                        "sufficient": True,
+                        "mean_monthly_revenue": 500.0,
+                        "churn_rate": 0.105,
+                        "annual_churn": 0.1,
+                        "annual_churn_low": 0.05,
+                        "annual_churn_high": 0.15,
+                        "retention_12m": 0.9,
+                    }
+                    for c in ("promoter", "passive", "detractor")
+                ],
+            },
+            "revenue_at_risk": {"supported": False, "reason_code": "too_few_customers", "reason_params": {"n": 5}},
+            "touchpoints": [],
+            "drivers": {"supported": False, "reason_code": "no_outcome_survey"},
+        },
+    )
+    page = client_for(cast_a.executive).get(URL).content.decode()
+    table = page.split('data-testid="category-table"', 1)[1]
+    assert re.findall(r'data-testid="band-label">(.*?)</th>', table) == [
+        "Promoters",
+        "Passives",
+        "Detractors",
+    ]
+    assert "no relationship or journey survey answers" in text_of(page, "drivers-unsupported")
+    assert "recompute to see them" in page
