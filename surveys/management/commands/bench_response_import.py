@@ -1,18 +1,33 @@
-"""Benchmark: import N historical responses from a generated CSV, against a raw COPY of the same file.
+"""Benchmark: import historical responses from a generated file; long mode against a raw COPY, wide mode until the
+dashboards are current.
 
     manage.py bench_response_import --rows 1000000
+    manage.py bench_response_import --wide --rows 100000 --ratings 10
 
-Runs in a throw-away database (created, migrated, dropped) on the server of DATABASE_URL. Prints rows/s of
-(1) `COPY` of the CSV into a bare table with the same columns (no keys, no indexes) and (2) our import job
-(staging COPY, checks in SQL, responses and answers with all their keys, indexes and foreign keys), their ratio,
-our phases, a re-import of the same file (must create nothing), and the sweep's rate on imported responses.
+Runs in a throw-away database (created, migrated, dropped) on the server of DATABASE_URL.
+
+Long mode (one response per row): prints rows/s of (1) `COPY` of the CSV into a bare table with the same columns
+(no keys, no indexes) and (2) our import job (staging COPY, checks in SQL, responses and answers with all their keys,
+indexes and foreign keys), their ratio, our phases, a re-import of the same file (must create nothing), and the
+sweep's rate on imported responses.
+
+Wide mode (one row per respondent: a respondent id, a date and N ratings 1-5 with 0 = not applicable in about 5 %,
+each rating column mapped to the CSAT question at its own touchpoint; half of the respondents are not customers yet
+and are created): prints the mapping step's whole-file scan, the import's own time and rate, and import-to-dashboard:
+the time from the start of the import until no response is unprocessed and no rollup key is dirty, with the
+follow-up run by a real Celery worker process (Redis db 13 as broker and shared cache, as in production) started
+before the import, and the ratio of the two (target: at most 1.5). Beat is emulated: `surveys.sweep_unprocessed` is
+queued every 60 s, as in production.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import os
 import random
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -72,6 +87,23 @@ def generate_csv(path: Path, rows: int, touchpoint_ids: list[int], customers: in
             )
 
 
+def generate_wide_csv(path: Path, rows: int, ratings: int, seed: int = 7) -> int:
+    """One row per respondent; returns the number of ratings that are not 0 (= the responses to expect)."""
+    rng = random.Random(seed)
+    start = 1_735_689_600  # 2025-01-01T00:00:00Z; one respondent every 30 s
+    expected = 0
+    weights = [0, 8, 10, 22, 35, 25]  # 1-5 stars; 0 is drawn separately
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["respondent", "date", *(f"Service {i + 1}" for i in range(ratings))])
+        for i in range(rows):
+            moment = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(start + 30 * i))
+            cells = [0 if rng.random() < 0.05 else rng.choices(range(6), weights)[0] for _ in range(ratings)]
+            expected += sum(1 for c in cells if c)
+            writer.writerow([f"C{i + 1:07d}", moment, *cells])
+    return expected
+
+
 class Command(BaseCommand):
     help = "Time the responses import against a raw PostgreSQL COPY of the same rows (throw-away database)."
 
@@ -81,6 +113,10 @@ class Command(BaseCommand):
         parser.add_argument("--database", default="cx_ingest_bench_import", help="Throw-away database name.")
         parser.add_argument("--sweep-sample", type=int, default=20_000, help="Imported responses to sweep (0: skip).")
         parser.add_argument("--keep", action="store_true", help="Keep the benchmark database.")
+        parser.add_argument("--wide", action="store_true", help="One row per respondent with --ratings ratings.")
+        parser.add_argument("--ratings", type=int, default=10, help="Rating columns per row (wide mode).")
+        parser.add_argument("--worker-concurrency", type=int, default=2, help="Celery worker processes (wide mode).")
+        parser.add_argument("--follow-up-timeout", type=int, default=3600, help="Seconds to wait for the dashboards.")
         parser.add_argument("--inner", action="store_true", help="(internal) run inside the benchmark database")
 
     def handle(self, *args, **options):
@@ -96,12 +132,18 @@ class Command(BaseCommand):
                 MEDIA_ROOT=media,
                 CELERY_BROKER_URL=BENCH_REDIS,
                 CELERY_TASK_ALWAYS_EAGER="false",
+                # Shared by the worker's processes, as in production (the rollup debounce lives there).
+                CACHE_URL=BENCH_REDIS.replace("redis://", "rediscache://"),
                 DEBUG="true",
             )
             try:
                 _bench.manage(["migrate", "-v0"], env)
                 argv = ["bench_response_import", "--inner", f"--rows={options['rows']}"]
                 argv += [f"--customers={options['customers']}", f"--sweep-sample={options['sweep_sample']}"]
+                if options["wide"]:
+                    argv += ["--wide", f"--ratings={options['ratings']}"]
+                    argv += [f"--worker-concurrency={options['worker_concurrency']}"]
+                    argv += [f"--follow-up-timeout={options['follow_up_timeout']}"]
                 _bench.manage(argv, env)
             finally:
                 self._purge_queue()
@@ -115,7 +157,7 @@ class Command(BaseCommand):
 
         with contextlib.suppress(redis.RedisError):
             client = redis.Redis.from_url(BENCH_REDIS)
-            client.delete("celery", *client.scan_iter("_kombu.*"))
+            client.delete("celery", *client.scan_iter("_kombu.*"), *client.scan_iter("*kpis:aggregate-dirty*"))
 
     @staticmethod
     def schema_floor(tmp: Path) -> float:
@@ -142,6 +184,11 @@ class Command(BaseCommand):
         return seconds
 
     def inner(self, options) -> None:
+        if options["wide"]:
+            return self.inner_wide(options)
+        return self.inner_long(options)
+
+    def inner_long(self, options) -> None:
         from django.core.files import File
         from django.db import connection
 
@@ -230,3 +277,160 @@ class Command(BaseCommand):
                 f"Sweep (follow-up of imported responses, receivers of this project attached): {done:,} in "
                 f"{seconds:.1f} s = {done / seconds:,.0f} responses/s"
             )
+
+    # -- wide mode -------------------------------------------------------------------------------------------------
+
+    def inner_wide(self, options) -> None:
+        from django.core.files import File
+
+        from accounts.models import Membership
+        from accounts.scoping import context_for_membership
+        from surveys.ingestion.importer import preview, response_import_create, response_import_run
+        from surveys.models import Answer, Response, SurveyVersion
+
+        rows, ratings = options["rows"], options["ratings"]
+        out = self.stdout.write
+        self._purge_queue()
+        seeded = _bench.seed_program(touchpoints=max(20, ratings), customers=rows // 2)
+        membership = Membership.objects.get(organization=seeded.organization)
+        ctx = context_for_membership(membership, user=membership.user)
+        version = SurveyVersion.objects.get(pk=seeded.version_id)
+        mapping = {
+            "format": 2,
+            "columns": {"customer": 0, "submitted_at": 1},
+            "answers": [
+                {"column": 2 + i, "question": "csat", "touchpoint": seeded.touchpoint_ids[i], "na": ["0"]}
+                for i in range(ratings)
+            ],
+            "date_format": "iso",
+            "default_language": "sv",
+            "create_customers": True,
+        }
+        with tempfile.TemporaryDirectory(prefix="cx-bench-wide-") as tmp:
+            path = Path(tmp) / "wide.csv"
+            t = time.monotonic()
+            expected = generate_wide_csv(path, rows, ratings)
+            out(
+                f"Generated {rows:,} rows x {ratings} ratings ({path.stat().st_size / 1e6:.0f} MB, {expected:,} "
+                f"ratings that are not 0) in {time.monotonic() - t:.1f} s; {rows // 2:,} of the respondents are "
+                "customers already, the others are created by the import"
+            )
+            with path.open("rb") as fh:
+                job = response_import_create(ctx=ctx, version=version, uploaded_file=File(fh, name="wide.csv"))
+            t = time.monotonic()
+            scan, check = preview.whole_file(ctx=ctx, job=job, version=version, mapping=mapping)
+            out(
+                f"Mapping step, whole-file scan of {scan.rows:,} rows: {time.monotonic() - t:.2f} s "
+                f"(scale change found: {'yes' if check else 'no'})"
+            )
+            job.options = {**job.options, "mapping": mapping}
+            job.save(update_fields=["options"])
+            worker = self._start_worker(Path(tmp), options["worker_concurrency"])
+            try:
+                started = time.monotonic()
+                job = response_import_run(job_id=job.pk)
+                imported = time.monotonic() - started
+                if job.status != "done":
+                    out(f"  job failed: {job.message}")
+                    return
+                out(
+                    f"Import's own time: {imported:.2f} s = {job.created_count / imported:,.0f} responses/s "
+                    f"({rows / imported:,.0f} rows/s); created {job.created_count:,} responses, errors "
+                    f"{job.error_count:,}; phases {job.options.get('timings')}"
+                )
+                current = self._wait_until_current(started, options["follow_up_timeout"])
+                if current is None:
+                    out(f"Worker log (end):\n{worker.log.read_text()[-3000:]}")
+            finally:
+                self._stop_worker(worker)
+        if current is None:
+            left = Response.objects.filter(processed_at__isnull=True).count()
+            out(f"Dashboards NOT current after {options['follow_up_timeout']} s: {left:,} responses unprocessed")
+            return
+        answers = Answer.objects.filter(metric="csat").count()
+        rolled = self._rolled_up()
+        out(
+            f"Import to dashboard: {current:.2f} s (follow-up finished {current - imported:.2f} s after the import); "
+            f"rollups hold {rolled:,} of {answers:,} answers"
+        )
+        out(
+            f"RESULT wide rows={rows} ratings={ratings} responses={job.created_count} import_s={imported:.2f} "
+            f"import_to_dashboard_s={current:.2f} ratio={current / imported:.2f} (target <= 1.5)"
+        )
+
+    @staticmethod
+    def _rolled_up() -> int:
+        from django.db.models import Sum
+
+        from kpis.models import Rollup
+
+        return Rollup.objects.filter(metric="csat").aggregate(n=Sum("n"))["n"] or 0
+
+    def _start_worker(self, tmp: Path, concurrency: int) -> subprocess.Popen:
+        log = tmp / "worker.log"
+        env = {**os.environ, "CELERY_BROKER_URL": BENCH_REDIS, "CELERY_TASK_ALWAYS_EAGER": "false"}
+        with log.open("w") as fh:
+            process = subprocess.Popen(  # noqa: S603 (our own celery, fixed arguments)
+                [
+                    str(Path(sys.executable).parent / "celery"),
+                    "-A",
+                    "cxplatform",
+                    "worker",
+                    "-l",
+                    "warning",
+                    "--concurrency",
+                    str(concurrency),
+                    "--without-heartbeat",
+                    "--without-mingle",
+                    "--without-gossip",
+                    "-n",
+                    f"bench-import-{os.getpid()}@%h",
+                ],
+                env=env,
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self._worker_ready(process):
+                self.stdout.write(f"Celery worker started ({concurrency} processes, broker {BENCH_REDIS})")
+                process.log = log  # type: ignore[attr-defined]
+                return process
+            if process.poll() is not None:
+                raise SystemExit(f"The Celery worker did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.5)
+        process.kill()
+        raise SystemExit("The Celery worker did not answer within 120 s.")
+
+    @staticmethod
+    def _worker_ready(process: subprocess.Popen) -> bool:
+        from cxplatform.celery import app
+
+        with contextlib.suppress(Exception):
+            return bool(app.control.ping(timeout=0.5))
+        return False
+
+    @staticmethod
+    def _stop_worker(process: subprocess.Popen) -> None:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+
+    def _wait_until_current(self, started: float, timeout: float) -> float | None:
+        """Seconds from `started` until nothing is unprocessed and no rollup key is dirty (None: timed out)."""
+        from kpis.models import DirtyRollup
+        from surveys.ingestion.tasks import sweep_unprocessed
+        from surveys.models import Response
+
+        next_sweep = time.monotonic() + 60
+        while time.monotonic() - started < timeout:
+            if not Response.objects.filter(processed_at__isnull=True).exists() and not DirtyRollup.objects.exists():
+                return time.monotonic() - started
+            if time.monotonic() >= next_sweep:  # what beat does in production
+                sweep_unprocessed.delay()
+                next_sweep += 60
+            time.sleep(0.1)
+        return None
