@@ -197,10 +197,18 @@ def churn_reasons_figure(rows: list[dict]) -> dict | None:
     )
     fig.update_layout(
         **{**_LAYOUT, "showlegend": True},
-        height=360,
-        legend={"orientation": "h", "y": -0.35},
+        height=380,
+        legend={"orientation": "h", "x": 0, "y": 1.12},
         yaxis={"title": _("Churn events"), "rangemode": "tozero", "gridcolor": "#e9ecef", "tickformat": ","},
-        yaxis2={"title": _("Cumulative %"), "overlaying": "y", "side": "right", "range": [0, 105]},
+        yaxis2={
+            "title": _("Cumulative share"),
+            "overlaying": "y",
+            "side": "right",
+            "range": [0, 105],
+            "tickvals": [0, 20, 40, 60, 80, 100],
+            "ticksuffix": " %",
+            "showgrid": False,
+        },
     )
     fig.update_xaxes(automargin=True, tickangle=-30)
     return _as_json(fig)
