@@ -222,6 +222,11 @@ def reason_text(code: str, params: dict | None = None) -> str:
             "No touchpoint answers from identified customers in the period: key drivers need customers who answered "
             "at touchpoints and whose outcome is known."
         )
+    if code == "outcome_is_every_driver":
+        return _(
+            "Every question asked at touchpoints is %(outcome)s itself, the chosen outcome: a question cannot explain "
+            "itself. Choose another outcome for the key drivers (for example churn)."
+        ) % {"outcome": metric_name(p.get("outcome", ""))}
     if code == "too_few_pairs":
         return _("Only %(n)s customers answered both; at least %(min)s are needed.") % {
             "n": p.get("n"),

@@ -176,3 +176,15 @@ def test_key_drivers_fall_back_to_journey_nps_without_a_relationship_survey():
     drivers = run(model_input)["drivers"]
     assert drivers["supported"] is True and drivers["outcome"] == "journey"
     assert drivers["rows"][0]["significant"] is True and drivers["rows"][0]["n"] == 400
+
+
+def test_an_outcome_that_is_the_only_touchpoint_question_is_refused_with_the_reason():
+    from value.analysis.inputs import Parameters as P
+    from value.reasons import reason_text
+
+    data = synthetic.make(n=300, seed=2)
+    model_input = data.model_input(P(driver_outcome="nps"))
+    model_input.metric_scores = data.scores.assign(metric="nps", total=data.scores["score"], n=1, outside=0)
+    drivers = run(model_input)["drivers"]
+    assert drivers["supported"] is False and drivers["reason_code"] == "outcome_is_every_driver"
+    assert "is NPS itself, the chosen outcome" in reason_text(drivers["reason_code"], drivers["reason_params"])

@@ -136,11 +136,14 @@ def analyse(data: ModelInput) -> dict:
     if code:
         return section
     candidates = [tp for tp in data.driver_inputs if scale_for_metric(tp.metric) is not None]
-    if kind == METRIC:
-        candidates = [tp for tp in candidates if tp.metric != outcome_metric]
     if not candidates:
         section.update(reason_code="no_touchpoint_answers", reason_params={})
         return section
+    if kind == METRIC:
+        candidates = [tp for tp in candidates if tp.metric != outcome_metric]
+        if not candidates:
+            section.update(reason_code="outcome_is_every_driver", reason_params={"outcome": outcome_metric})
+            return section
     metric_frame = metric_outcome(data, outcome_metric) if kind == METRIC else pd.DataFrame()
     churned = set(data.churn["customer_id"]) if kind == CHURN else set()
     sign = -1.0 if kind == CHURN else 1.0
