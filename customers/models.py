@@ -17,7 +17,8 @@ class CustomerQuerySet(OrgQuerySet):
 
 class Customer(OrgOwned):
     external_id = models.CharField(_("external id"), max_length=100)
-    name = models.CharField(_("name"), max_length=200)
+    # Optional: many exports carry only an id (the external id is the key; pages then show that).
+    name = models.CharField(_("name"), max_length=200, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     language = models.CharField(_("preferred language"), max_length=8, choices=settings.LANGUAGES, default="en")
@@ -45,4 +46,9 @@ class Customer(OrgOwned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.external_id})"
+        return f"{self.name} ({self.external_id})" if self.name else self.external_id
+
+    @property
+    def label(self) -> str:
+        """What pages call the customer: the name, or the external id when the name is unknown."""
+        return self.name or self.external_id

@@ -54,9 +54,10 @@ KPIS = [
         "",
         "%",
         "higher",
-        "mean",
+        "ratio",
         "maria.holm",
-        "Share of support contacts solved without a second contact within 7 days (from the contact-centre system).",
+        "Share of support contacts solved without a second contact within 7 days (from the contact-centre system): "
+        "resolved contacts over all contacts, so busy days weigh more than quiet ones.",
     ),
     (
         "delivery_delay",
@@ -262,10 +263,19 @@ def _values(sc: SeedContext, kpis: dict[str, Kpi]) -> int:
             tp = by_name.get(name)
             if tp is None:
                 continue
-            value = base + 6 * progress + rng.gauss(0, 4) - (3 if day.weekday() == 0 else 0)
+            share = min(99, max(20, base + 6 * progress + rng.gauss(0, 4) - (3 if day.weekday() == 0 else 0)))
+            # Contacts per day: a busy Monday, quiet weekends (no random draw, so the rest of the story is unchanged).
+            contacts = 12 if weekend else 60 if day.weekday() == 0 else 40
+            resolved = round(contacts * share / 100)
             rows.append(
                 KpiValue(
-                    organization=org, kpi=kpis["fcr"], touchpoint=tp, day=day, value=round(min(99, max(20, value)), 1)
+                    organization=org,
+                    kpi=kpis["fcr"],
+                    touchpoint=tp,
+                    day=day,
+                    numerator=resolved,
+                    denominator=contacts,
+                    value=round(100 * resolved / contacts, 1),
                 )
             )
         for name, base in DELAY_TOUCHPOINTS.items():
