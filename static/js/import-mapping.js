@@ -70,12 +70,20 @@
     }
     var isAnswer = role.value.indexOf("q:") === 0;
     var question = isAnswer ? scales[role.value.slice(2)] : null;
+    // Hidden fields are disabled too, so a file of many columns posts only what matters (Django caps the number
+    // of posted fields); the server fills what is missing from its defaults.
+    function show(node, visible) {
+      node.hidden = !visible;
+      node.querySelectorAll("input, select").forEach(function (input) {
+        input.disabled = !visible;
+      });
+    }
     var fields = row.querySelector("[data-answer-fields]");
     if (fields) {
-      fields.hidden = !isAnswer;
+      show(fields, isAnswer);
     }
     row.querySelectorAll("[data-yes-no-fields]").forEach(function (node) {
-      node.hidden = !(question && question.kind === "yes_no");
+      show(node, Boolean(question && question.kind === "yes_no"));
     });
     if (recalculate) {
       recount(row, question);

@@ -148,6 +148,16 @@ class ImportMappingForm(BootstrapFormMixin, forms.Form):
         self.today = timezone.localdate(timezone=selectors.org_timezone(ctx))
         self.saved_on = None
         self._prefill(job, saved)
+        if self.is_bound:
+            # The page disables the fields it hides (a column that is no answer, yes/no values of a score
+            # column): what was not posted keeps its prefilled value.
+            data = self.data.copy()
+            for i in range(len(self.header)):
+                for suffix in ("tp", "na", "yes", "no"):
+                    name = f"col_{i}_{suffix}"
+                    if name not in data:
+                        data[name] = self.initial.get(name, "")
+            self.data = data
         for field in self.fields.values():
             if isinstance(field.widget, forms.CheckboxInput):
                 field.widget.attrs.setdefault("class", "form-check-input")

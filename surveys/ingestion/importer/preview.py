@@ -15,7 +15,7 @@ from surveys.ingestion import selectors
 from surveys.ingestion.importer import rules
 from surveys.ingestion.importer.plan import SCORE_KIND_SET, normalize_mapping
 from surveys.ingestion.importer.scan import SAMPLE_ROWS, Scan, detect_switch, monthly, scan_file
-from surveys.models import SurveyVersion
+from surveys.models import Question, SurveyVersion
 
 
 def first_rows(job: ImportJob, limit: int = 10) -> Preview:
@@ -52,7 +52,8 @@ def whole_file(
         scan = scan_file(
             fh,
             job.original_name,
-            columns=sorted({a["column"] for a in answers}),
+            # Free text is not counted: one distinct value per row, and nothing to check against a scale.
+            columns=sorted({a["column"] for a in answers if questions[a["question"]].kind != Question.Kind.TEXT}),
             date_column=date_column,
             month_first=mapping.get("date_format") == "mdy",
             tz=_zone(job),

@@ -34,18 +34,19 @@ VALUE_MAX = 100
 
 @dataclass
 class ColumnValues:
-    counts: Counter = field(default_factory=Counter)
+    counts: Counter = field(default_factory=Counter)  # trimmed non-empty cell -> rows (at most DISTINCT_MAX)
     filled: int = 0  # non-empty cells
     more: bool = False  # more distinct cells than kept
 
-    def add(self, value: str) -> None:
-        if not value:
-            return
-        self.filled += 1
-        if value in self.counts or len(self.counts) < DISTINCT_MAX:
-            self.counts[value] += 1
-        else:
-            self.more = True
+    @classmethod
+    def from_raw(cls, raw: Counter) -> ColumnValues:
+        trimmed: Counter = Counter()
+        for value, n in raw.items():
+            cell = rules.cell(value)
+            if cell:
+                trimmed[cell] += n
+        kept = Counter(dict(trimmed.most_common(DISTINCT_MAX)))
+        return cls(counts=kept, filled=sum(trimmed.values()), more=len(trimmed) > len(kept))
 
     def top(self, n: int = 8) -> list[tuple[str, int]]:
         return self.counts.most_common(n)
@@ -67,20 +68,27 @@ class DayReader:
 
     def __init__(self, *, month_first: bool, tz: zoneinfo.ZoneInfo) -> None:
         self.month_first, self.tz = month_first, tz
-        self.cache: dict[str, dt.date | None] = {}
+        self.cache: dict[str, dt.date | None] = {"": None}
 
     def __call__(self, raw: str) -> dt.date | None:
         # A naive ISO timestamp's local day is its date part: read and cache that, not the whole timestamp.
-        naive_iso = raw[:4].isdigit() and raw[4:5] == "-" and not (len(raw) > 16 and any(c in raw[16:] for c in "Z+-"))
-        key = raw[:10] if naive_iso else raw
+        # Other formats (01.03.2026 14:05): the part before the time.
+        if raw[4:5] == "-":
+            key = raw[:10] if len(raw) <= 16 or not _TZ_MARKS.intersection(raw[16:]) else raw
+        else:
+            key = raw.split(" ", 1)[0]
         try:
             return self.cache[key]
         except KeyError:
             pass
-        moment = rules.parse_moment(key, month_first=self.month_first, tz=self.tz)
+        moment = rules.parse_moment(rules.cell(key), month_first=self.month_first, tz=self.tz)
         day = moment.astimezone(self.tz).date() if moment is not None else None
         self.cache[key] = day
         return day
+
+
+_TZ_MARKS = frozenset("Z+-")
+BATCH_ROWS = 5000
 
 
 def scan_file(
@@ -96,48 +104,62 @@ def scan_file(
 ) -> Scan:
     """Count the cells of `columns`; with a date column, also count each score column's values per day.
 
-    scores: {column: its not-applicable codes} for the columns mapped to numeric score questions.
+    scores: {column: its not-applicable codes} for the columns mapped to numeric score questions. Rows are counted
+    a batch at a time with Counter.update over whole columns (C speed); values are parsed once per distinct cell.
     """
     scores = scores or {}
-    values = {c: ColumnValues() for c in columns}
-    by_day: dict[int, dict[dt.date, Counter]] = {c: {} for c in scores}
+    raw = {c: Counter() for c in columns}
+    pairs: dict[int, Counter] = {c: Counter() for c in scores}
     days = DayReader(month_first=month_first, tz=tz or zoneinfo.ZoneInfo("UTC")) if date_column is not None else None
-    first = last = None
-    bad_dates = rows = 0
+    day_counts: Counter = Counter()
+    rows = 0
     complete = True
+    width = 1 + max([*columns, *scores, date_column if date_column is not None else 0])
+
+    def count(batch: list[list[str]]) -> None:
+        cells = list(zip(*((list(r) + [""] * width)[:width] for r in batch), strict=True))
+        for c in columns:
+            raw[c].update(cells[c])
+        if days is None:
+            return
+        row_days = [days(v.strip(" ")) for v in cells[date_column]]
+        day_counts.update(row_days)
+        for c in scores:
+            pairs[c].update(zip(row_days, cells[c], strict=True))
+
     with open_table(fh, name) as table:
+        batch: list[list[str]] = []
         for _number, cells in table.rows:
             if limit is not None and rows >= limit:
                 complete = False
                 break
             rows += 1
-            width = len(cells)
-            for c in columns:
-                values[c].add(rules.cell(cells[c]) if c < width else "")
-            if days is None:
+            batch.append(cells)
+            if len(batch) >= BATCH_ROWS:
+                count(batch)
+                batch = []
+        if batch:
+            count(batch)
+    by_day: dict[int, dict[dt.date, Counter]] = {c: {} for c in scores}
+    for c, na in scores.items():
+        for (day, value), n in pairs[c].items():
+            cell = rules.cell(value)
+            if day is None or not cell or (na and cell.lower() in na):
                 continue
-            raw = rules.cell(cells[date_column]) if date_column < width else ""
-            day = days(raw) if raw else None
-            if day is None:
-                bad_dates += 1 if raw else 0
-                continue
-            first = day if first is None or day < first else first
-            last = day if last is None or day > last else last
-            for c, na in scores.items():
-                cell = rules.cell(cells[c]) if c < width else ""
-                if not cell or (na and cell.lower() in na):
-                    continue
-                score = rules.parse_score(cell)
-                if score is not None and score <= VALUE_MAX:
-                    by_day[c].setdefault(day, Counter())[score] += 1
+            score = rules.parse_score(cell)
+            if score is not None and score <= VALUE_MAX:
+                by_day[c].setdefault(day, Counter())[score] += n
+    known = [d for d in day_counts if d is not None]
+    dated = raw.get(date_column) if date_column is not None else None
+    empty_dates = sum(n for v, n in dated.items() if not v.strip(" ")) if dated else 0
     return Scan(
         rows=rows,
         complete=complete,
-        columns=values,
+        columns={c: ColumnValues.from_raw(raw[c]) for c in columns},
         by_day=by_day,
-        first_day=first,
-        last_day=last,
-        bad_dates=bad_dates,
+        first_day=min(known) if known else None,
+        last_day=max(known) if known else None,
+        bad_dates=max(0, day_counts.get(None, 0) - empty_dates) if days is not None else 0,
     )
 
 
