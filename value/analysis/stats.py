@@ -79,7 +79,3 @@ def correlation_interval(r: float, n: int) -> tuple[float | None, float | None]:
     z = math.atanh(r)
     half = Z95 / math.sqrt(n - 3)
     return math.tanh(z - half), math.tanh(z + half)
-
-
-def nps(promoters: int, detractors: int, n: int) -> float | None:
-    return 100.0 * (promoters - detractors) / n if n else None
