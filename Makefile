@@ -32,6 +32,7 @@ bench:           ## benchmarks that print figures (PostgreSQL; see README "Bench
 	DATABASE_URL=$(BENCH_DB) .venv/bin/python manage.py bench_response_import --rows 1000000
 	DATABASE_URL=$(BENCH_DB) .venv/bin/python manage.py bench_submissions --clients 20 --seconds 20
 	DATABASE_URL=$(BENCH_DB) .venv/bin/python manage.py bench_kpis --responses 1000000
+	DATABASE_URL=$(BENCH_DB) .venv/bin/python manage.py bench_value_model --customers 130000
 
 messages:
 	.venv/bin/python manage.py makemessages -l sv -l nb -l da --ignore=.venv && .venv/bin/python manage.py compilemessages --ignore=.venv

@@ -276,6 +276,9 @@ VALUE_MIN_CHURN_EVENTS = env.int("VALUE_MIN_CHURN_EVENTS", default=10)
 # How many months of scores, revenue and churn the model reads; how many snapshots per organization are kept.
 VALUE_WINDOW_MONTHS = env.int("VALUE_WINDOW_MONTHS", default=24)
 VALUE_SNAPSHOTS_KEPT = env.int("VALUE_SNAPSHOTS_KEPT", default=60)
+# A touchpoint is called a key driver only if its correlation with the outcome is significant and at least this
+# large in absolute value (0.1: Cohen's "small"); organizations may set their own on the value page.
+VALUE_DRIVER_MIN_EFFECT = env.float("VALUE_DRIVER_MIN_EFFECT", default=0.1)
 
 # --- actions settings (owned by the actions app) ---
 # A case's team lead is reminded when this share of its SLA has passed; CX managers are alerted when it is due.

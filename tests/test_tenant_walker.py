@@ -42,6 +42,10 @@ SKIP_NAMES = {
     "accounts:password_reset_complete",
 }
 ALLOWED_FOR_ID_URLS = {301, 302, 400, 403, 404, 405, 409, 415}
+# URLs keyed by a natural key that lives in each organization's own namespace: the victim's external id names (or,
+# with an upsert, creates) the caller's own customer. They must still show nothing of the victim and change none of
+# its rows (both checked for every URL), but a 200/201 is the caller's own object, not a leak.
+OWN_NAMESPACE_NAMES = {"customer-by-external-id"}
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
@@ -234,7 +238,8 @@ def test_every_url_and_endpoint_gives_another_organization_nothing(db, settings)
     api.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
     clients.append(("api-key", api))
 
-    for path, _name, has_object in targets:
+    for path, name, has_object in targets:
+        has_object = has_object and name not in OWN_NAMESPACE_NAMES
         for who, c in clients:
             for method in METHODS:
                 if who != "api-key" and not path.startswith("/api/") and method in ("put", "patch"):
