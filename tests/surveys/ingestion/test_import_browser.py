@@ -87,3 +87,36 @@ def test_a_cx_manager_imports_a_wide_export_through_the_mapping_step(live_server
     assert Response.objects.count() == expected
     assert Customer.objects.filter(organization=cast_a.org).count() == frame["id"].nunique()
     assert errors == []
+
+
+def test_a_scale_change_stops_at_the_preview_and_the_file_is_split_in_the_browser(live_server, page, cast_a):
+    from tests.surveys.ingestion.test_import_scale_guard import Reviews, review_export
+
+    reviews = Reviews(cast_a)
+    content, rows = review_export(seed=21)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", cast_a.cx_manager.user.username)
+    page.fill("input[name=password]", "password")
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/accounts/login" not in url)
+    page.goto(f"{live_server.url}/surveys/responses/import/")
+    page.select_option("select[name=version]", str(reviews.v2.pk))
+    page.set_input_files("input[name=file]", files=[{"name": "reviews.csv", "mimeType": "text/csv", "buffer": content}])
+    page.get_by_role("button", name="Next: map the columns").click()
+    page.wait_for_url("**/columns/")
+    page.select_option("select[name=col_0]", "response_id")
+    page.get_by_test_id("start-import").click()
+    stop = page.get_by_test_id("scale-stop")
+    stop.wait_for()
+    assert "The scale changes on 2024-07" in stop.inner_text()
+    assert page.get_by_test_id("distribution-before").locator("thead th").last.inner_text() == "5"
+    assert page.get_by_test_id("distribution-after").locator("thead th").last.inner_text() == "10"
+    assert page.locator("select[name=before_version]").input_value() == str(reviews.v1.pk)
+    page.screenshot(path="/tmp/import_scale_stop.png", full_page=True)  # noqa: S108 (looked at by a person)
+    page.get_by_test_id("split-import").click()
+    page.wait_for_url("**/imports/*/")
+    page.wait_for_selector("[data-testid=created-count]", timeout=30000)
+    jobs = list(ImportJob.objects.order_by("pk"))
+    assert [j.status for j in jobs] == [ImportJob.Status.DONE, ImportJob.Status.DONE]
+    assert sum(j.created_count for j in jobs) == len(rows)
+    assert "Two imports started" in page.content()
