@@ -18,7 +18,15 @@ from imports.readers import ACCEPT_ATTRIBUTE
 from imports.registry import normalize_header
 from surveys.ingestion import selectors
 from surveys.ingestion.importer import rules
-from surveys.ingestion.importer.plan import FIELD_ALIASES, FIELDS, IMPORTABLE_KINDS, NONE, ROW, SCORE_KIND_SET
+from surveys.ingestion.importer.plan import (
+    FIELD_ALIASES,
+    FIELDS,
+    IMPORTABLE_KINDS,
+    NONE,
+    ROW,
+    SCORE_KIND_SET,
+    normalize_mapping,
+)
 from surveys.ingestion.importer.scan import Scan
 from surveys.models import Question, SurveyVersion
 
@@ -186,6 +194,7 @@ class ImportMappingForm(BootstrapFormMixin, forms.Form):
 
     def _apply_saved(self, saved: dict) -> bool:
         initial = self.initial
+        saved = normalize_mapping(saved)
         for name, index in (saved.get("columns") or {}).items():
             if name in FIELDS and isinstance(index, int) and 0 <= index < len(self.header):
                 initial[f"col_{index}"] = name

@@ -117,6 +117,9 @@ class Command(BaseCommand):
         parser.add_argument("--ratings", type=int, default=10, help="Rating columns per row (wide mode).")
         parser.add_argument("--worker-concurrency", type=int, default=2, help="Celery worker processes (wide mode).")
         parser.add_argument("--follow-up-timeout", type=int, default=3600, help="Seconds to wait for the dashboards.")
+        parser.add_argument(
+            "--chunk", type=int, default=0, help="Responses per import chunk (wide mode; 0: the importer's default)."
+        )
         parser.add_argument("--inner", action="store_true", help="(internal) run inside the benchmark database")
 
     def handle(self, *args, **options):
@@ -143,7 +146,7 @@ class Command(BaseCommand):
                 if options["wide"]:
                     argv += ["--wide", f"--ratings={options['ratings']}"]
                     argv += [f"--worker-concurrency={options['worker_concurrency']}"]
-                    argv += [f"--follow-up-timeout={options['follow_up_timeout']}"]
+                    argv += [f"--follow-up-timeout={options['follow_up_timeout']}", f"--chunk={options['chunk']}"]
                 _bench.manage(argv, env)
             finally:
                 self._purge_queue()
@@ -328,7 +331,7 @@ class Command(BaseCommand):
             worker = self._start_worker(Path(tmp), options["worker_concurrency"])
             try:
                 started = time.monotonic()
-                job = response_import_run(job_id=job.pk)
+                job = response_import_run(job_id=job.pk, chunk_rows=options["chunk"] or None)
                 imported = time.monotonic() - started
                 if job.status != "done":
                     out(f"  job failed: {job.message}")
