@@ -264,6 +264,12 @@ SURVEYS_SWEEP_BATCH_SIZE = env.int("SURVEYS_SWEEP_BATCH_SIZE", default=500)
 # Response imports check foreign keys once per chunk (FOR KEY SHARE) instead of per row when the database user
 # may set session_replication_role (superuser, or PostgreSQL 15+ GRANT SET ON PARAMETER); False: per-row triggers.
 SURVEYS_IMPORT_SET_BASED_FK_CHECKS = env.bool("SURVEYS_IMPORT_SET_BASED_FK_CHECKS", default=True)
+# Response imports: "auto" uses the set-based SQL path on PostgreSQL and the portable Python path elsewhere (the
+# SQLite demo); "portable" forces the Python path. Responses per chunk (one transaction and one progress step each).
+SURVEYS_IMPORT_ENGINE = env.str("SURVEYS_IMPORT_ENGINE", default="auto")
+SURVEYS_IMPORT_CHUNK_ROWS = env.int("SURVEYS_IMPORT_CHUNK_ROWS", default=100_000)
+# The mapping page of a wide file posts a few fields per file column (hidden ones are disabled by its script).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=5000)
 # XLSX exports are built in memory before sending: capped; CSV exports stream and have no cap.
 SURVEYS_EXPORT_XLSX_MAX_ROWS = env.int("SURVEYS_EXPORT_XLSX_MAX_ROWS", default=50_000)
 

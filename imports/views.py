@@ -126,7 +126,9 @@ def _registry_handler(job: ImportJob) -> ImportHandler | None:
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = selectors.import_job_get(ctx=request.org, pk=pk)
     mapping_url = None
-    if job.needs_mapping and _registry_handler(job) is not None:
+    if job.needs_mapping and job.kind == ImportJob.Kind.RESPONSES:
+        mapping_url = reverse("surveys:response_import_map", args=[job.pk])  # the responses import's own step
+    elif job.needs_mapping and _registry_handler(job) is not None:
         mapping_url = reverse("imports:job_mapping", args=[job.pk])
     return render(request, "imports/job_detail.html", {"job": job, "mapping_url": mapping_url})
 

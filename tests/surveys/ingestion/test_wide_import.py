@@ -249,3 +249,10 @@ def test_a_label_that_is_neither_yes_nor_no_is_an_error_for_that_row(
     assert job.errors[0]["row"] == 4
     assert job.errors[0]["column"] == "satisfaction"
     assert job.errors[0]["message"].startswith("“maybe” is neither a yes value (satisfied)")
+
+
+def test_an_upload_waiting_for_its_mapping_links_to_the_responses_mapping_step(airline, manager):
+    map_url = upload(manager, airline.version, to_csv(airline_export(rows=5)))
+    job_pk = int(map_url.rstrip("/").split("/")[-2])
+    page = manager.get(reverse("imports:job_detail", args=[job_pk])).content.decode()
+    assert f'href="{map_url}"' in page and 'data-testid="mapping-link"' in page
