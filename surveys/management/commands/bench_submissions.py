@@ -7,9 +7,14 @@ Creates, migrates and seeds a throw-away database, starts gunicorn on 127.0.0.1 
 cache on databases of their own, no worker: the follow-up tasks just queue), drives it from N client threads with
 keep-alive connections, prints p50/p95/p99 latency and throughput, then stops gunicorn and drops the database.
 
-Two measurements: "saturation" (each client posts again as soon as it has its reply: the highest throughput, and
-the latency that 20 clients queueing for 2 cores get) and "paced" (the clients together offer --rate submissions
-a second on a fixed schedule, latency counted from the scheduled send time, so a slow server cannot hide queueing).
+Three measurements: "saturation" (each client posts again as soon as it has its reply: the highest throughput, and
+the latency that 20 clients queueing for 2 cores get), "paced" (the clients together offer --rate submissions
+a second on a fixed schedule, latency counted from the scheduled send time, so a slow server cannot hide queueing),
+and "paced with a worker": a real Celery worker (`celery -A cxplatform worker`, same machine, --worker-concurrency
+processes) follows the responses up while the paced load runs; it reports the follow-up lag (from a response's
+`created_at` to its `processed_at`: p50/p95/max) and the backlog when the load stops. The benchmark organization
+has an active alert rule (a detractor naming churn or an unanswered call), and about one comment in twenty names
+it, so cases are opened as in a real program. --no-worker skips that run.
 Public-page clients load the form once for the CSRF cookie, then post answers with their own submission keys, as
 a browser does; API clients send their own Idempotency-Key, as a well-behaved integration would. The rate limits
 are raised (they are still counted) so that the server, not the limit, is measured.
@@ -29,6 +34,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -40,6 +46,9 @@ from surveys.management.commands import _bench
 
 BENCH_REDIS = "redis://127.0.0.1:6379/14"
 BENCH_CACHE = "redis://127.0.0.1:6379/15"
+CHURN_WORDS = "uppsägning|säga upp|oppsigelse|opsig*|cancel*|ringde aldrig"
+# What respondents write: about one comment in twenty names churn (the alert rule's keywords).
+COMMENTS = ["Bra service"] * 12 + ["Snabbt och smidigt"] * 4 + ["Det tog lång tid"] * 3 + ["Funderar på uppsägning"]
 
 
 def _free_port() -> int:
@@ -62,15 +71,25 @@ class Command(BaseCommand):
         parser.add_argument(
             "--batch", type=int, default=0, help="Post N responses per request to /api/v1/responses/batch/ instead."
         )
+        parser.add_argument("--no-worker", action="store_true", help="Skip the paced run with a Celery worker.")
+        parser.add_argument("--worker-concurrency", type=int, default=2, help="Celery worker processes")
         parser.add_argument("--database", default="cx_ingest_bench_web")
         parser.add_argument("--keep", action="store_true")
         parser.add_argument("--seed-only", action="store_true", help="(internal) seed the database, print the ids")
 
     def handle(self, *args, **options):
         if options["seed_only"]:
+            from actions.models import AlertRule
             from surveys.models import Survey, SurveyLink
 
             seeded = _bench.seed_program(touchpoints=5)
+            AlertRule.objects.create(
+                organization=seeded.organization,
+                name="Churn risk",
+                nps_max=6,
+                keywords=CHURN_WORDS,
+                sla_hours=24,
+            )
             survey = Survey.objects.get(pk=seeded.survey_id)
             survey.touchpoints.add(*seeded.touchpoint_ids)
             links = [
@@ -157,6 +176,17 @@ class Command(BaseCommand):
                 after = self._cpu_seconds(server.pid, name)
                 results["cpu"] = {k: after[k] - before.get(k, 0.0) for k in after}
                 self._report(results, options, label=label, rate=rate)
+            if not options["no_worker"] and options["rate"] > 0 and not self.batch:
+                # The runs without a worker queued a drain task every quarter second; a running worker would have
+                # taken each as it came. The rows are the outbox: one drain follows up what they left. (Only the
+                # messages go: the web processes keep publishing through the queue bindings they declared.)
+                _redis().delete("celery")
+                worker = self._start_worker(env, options["worker_concurrency"])
+                _send_task("surveys.process_pending")
+                try:
+                    self._follow_up_run(port, seed, options, name, server, worker)
+                finally:
+                    self._stop(worker)
         finally:
             if server is not None and server.poll() is None:
                 os.killpg(server.pid, signal.SIGTERM)
@@ -169,6 +199,101 @@ class Command(BaseCommand):
             if not options["keep"]:
                 _bench.drop_database(name)
         out(f"Machine load after: {_bench.load_average()}")
+
+    def _start_worker(self, env: dict, concurrency: int) -> subprocess.Popen:
+        log = Path(tempfile.mkstemp(prefix="bench-worker-", suffix=".log")[1])
+        celery = Path(sys.executable).parent / "celery"
+        command = [
+            str(celery), "-A", "cxplatform", "worker", "-l", "info", "-c", str(concurrency),
+            "--without-heartbeat", "--without-mingle", "--without-gossip", "-n", f"bench-{os.getpid()}@%h",
+        ]  # fmt: skip
+        with log.open("w") as out:
+            worker = subprocess.Popen(  # noqa: S603
+                command,
+                cwd=_bench.MANAGE.parent,
+                env={**env, "EMAIL_URL": "dummymail://"},
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        worker.log = log
+        deadline = time.monotonic() + 60
+        while "ready." not in log.read_text():
+            if worker.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"The Celery worker did not start:\n{log.read_text()[-2000:]}")
+            time.sleep(0.2)
+        return worker
+
+    @staticmethod
+    def _stop(process: subprocess.Popen) -> None:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(5)
+
+    def _follow_up_run(self, port: int, seed: dict, options, database: str, server, worker) -> None:
+        """The paced load with a worker following up: lag from commit to processed_at, backlog at the end."""
+        out = self.stdout.write
+        out(f"-- paced with a worker: celery worker, {options['worker_concurrency']} processes, same machine")
+        db = _Db(database)
+        backlog = db.value("SELECT count(*) FROM surveys_response WHERE processed_at IS NULL")
+        started = time.monotonic()
+        while db.value("SELECT count(*) FROM surveys_response WHERE processed_at IS NULL"):
+            if time.monotonic() - started > 300:
+                raise SystemExit("The worker did not follow up the earlier runs' responses within 5 minutes.")
+            time.sleep(0.2)
+        out(
+            f"the worker followed up the {backlog:,} responses the runs without a worker left in "
+            f"{time.monotonic() - started:.1f} s (a backlog, drained in batches)"
+        )
+        time.sleep(6)  # let the aggregation those batches queued run before the measured load
+        window_start = db.value("SELECT now()")
+        pids = {"worker": worker.pid, "web": server.pid}
+        before = {k: _tree_cpu(pid) for k, pid in pids.items()}
+        results = self._drive(port, seed, options["clients"], options["seconds"], rate=options["rate"], tag="f")
+        load_stopped = time.monotonic()
+        left = db.value(
+            "SELECT count(*) FROM surveys_response WHERE created_at >= %s AND processed_at IS NULL", [window_start]
+        )
+        while db.value("SELECT count(*) FROM surveys_response WHERE processed_at IS NULL"):
+            if time.monotonic() - load_stopped > 120:
+                break
+            time.sleep(0.1)
+        drained_after = time.monotonic() - load_stopped
+        cpu = {k: _tree_cpu(pid) - before[k] for k, pid in pids.items()}
+        n, p50, p95, p99, worst = db.row(
+            "SELECT count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY lag), "
+            "percentile_cont(0.95) WITHIN GROUP (ORDER BY lag), percentile_cont(0.99) WITHIN GROUP (ORDER BY lag), "
+            "max(lag) FROM (SELECT extract(epoch FROM processed_at - created_at) AS lag FROM surveys_response "
+            "WHERE created_at >= %s AND processed_at IS NOT NULL) x",
+            [window_start],
+        )
+        cases = db.value("SELECT count(*) FROM actions_feedbackcase WHERE opened_at >= %s", [window_start])
+        if not n:
+            db.close()
+            raise SystemExit("No response was followed up during the load: is the worker running?")
+        time.sleep(7)  # the debounced aggregation of the last batches
+        dirty = db.value("SELECT count(*) FROM kpis_dirtyrollup")
+        db.close()
+        self._report(results, options, label="paced with a worker", rate=options["rate"])
+        stored = sum(count for code, count in results["statuses"].items() if 200 <= code < 400)
+        out(
+            f"follow-up of {n:,} responses: lag p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
+            f"p99 {p99 * 1000:.0f} ms, max {worst * 1000:.0f} ms; {cases} cases opened; backlog when the load "
+            f"stopped: {left} (all followed up {drained_after:.1f} s later); dirty rollup keys 7 s later: {dirty}"
+        )
+        if stored:
+            out(
+                f"CPU per stored response: web {1000 * cpu['web'] / stored:.2f} ms, "
+                f"worker {1000 * cpu['worker'] / stored:.2f} ms"
+            )
+        out(
+            f"RESULT follow-up lag_p50_ms={p50 * 1000:.0f} lag_p95_ms={p95 * 1000:.0f} lag_max_ms={worst * 1000:.0f} "
+            f"backlog_at_end={left} (target: p95 < 2000 ms at {options['rate']:.0f}/s)"
+        )
 
     @staticmethod
     def _purge_queue() -> None:
@@ -223,7 +348,14 @@ class Command(BaseCommand):
         raise SystemExit("gunicorn did not answer within a minute")
 
     def _drive(
-        self, port: int, seed: dict, clients: int, seconds: float, warmup: bool = False, rate: float = 0.0
+        self,
+        port: int,
+        seed: dict,
+        clients: int,
+        seconds: float,
+        warmup: bool = False,
+        rate: float = 0.0,
+        tag: str = "",
     ) -> dict:
         """Each client thread posts on one keep-alive connection until the deadline: back to back, or paced."""
         latencies: list[list[float]] = [[] for _ in range(clients)]
@@ -233,7 +365,8 @@ class Command(BaseCommand):
         began_at = [0.0]
         failures: list[Exception] = []
         interval = clients / rate if rate > 0 else 0.0
-        tag = "w" if warmup else ("p" if rate else "s")
+        # Each run its own submission keys: a repeated key is an idempotent retry, which stores nothing new.
+        tag = tag or ("w" if warmup else ("p" if rate else "s"))
 
         def client(index: int) -> None:
             rng = random.Random(f"{tag}{index}")
@@ -303,7 +436,7 @@ class Command(BaseCommand):
                 {
                     "survey": seed["survey"],
                     "touchpoint": rng.choice(seed["touchpoints"]),
-                    "answers": {"nps": rng.randint(0, 10), "csat": rng.randint(1, 5), "why": "Bra service"},
+                    "answers": {"nps": rng.randint(0, 10), "csat": rng.randint(1, 5), "why": rng.choice(COMMENTS)},
                     "language": "sv",
                     "channel": "web",
                 }
@@ -340,7 +473,7 @@ class Command(BaseCommand):
                     "submission": submission,
                     "q_nps": rng.randint(0, 10),
                     "q_csat": rng.randint(1, 5),
-                    "q_why": "Bra service",
+                    "q_why": rng.choice(COMMENTS),
                 }
             )
             return "POST", url, body, headers
@@ -383,3 +516,53 @@ class Command(BaseCommand):
             f"RESULT {self.endpoint} {label} throughput={ok / results['elapsed']:.0f} submissions/s "
             f"p50_ms={pct(0.5):.1f} p95_ms={pct(0.95):.1f} (targets: >= 300/s, p95 < 50 ms)"
         )
+
+
+def _redis():
+    import redis
+
+    return redis.Redis.from_url(BENCH_REDIS)
+
+
+def _send_task(name: str) -> None:
+    from celery import Celery
+
+    with Celery(broker=BENCH_REDIS) as app:
+        app.send_task(name)
+
+
+class _Db:
+    """A plain connection to the benchmark database (the command itself is connected to another one)."""
+
+    def __init__(self, name: str):
+        import psycopg2
+
+        self.conn = psycopg2.connect(dbname=name, **_bench.server_params())
+        self.conn.autocommit = True
+
+    def row(self, query: str, params=()) -> tuple:
+        with self.conn.cursor() as cursor:
+            cursor.execute(query, params)
+            return cursor.fetchone()
+
+    def value(self, query: str, params=()):
+        return self.row(query, params)[0]
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _tree_cpu(root: int) -> float:
+    """CPU seconds (user + system) of a process and its children (gunicorn or celery workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == root or int(fields[1]) == root:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
