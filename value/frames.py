@@ -202,12 +202,14 @@ def _touchpoint_means(scores: pd.DataFrame, metric: str) -> pd.DataFrame:
 
 
 def _metric_scores(scores: pd.DataFrame) -> pd.DataFrame:
-    """customer_id, metric, total, n, outside (answers outside touchpoints) per customer and metric."""
-    frame = scores.assign(outside=scores["n"].where(scores["touchpoint_id"].isna(), 0))
+    """customer_id, metric, total, n, outside, outside_total (answers outside touchpoints and their sum) per customer
+    and metric."""
+    away = scores["touchpoint_id"].isna()
+    frame = scores.assign(outside=scores["n"].where(away, 0), outside_total=scores["total"].where(away, 0.0))
     grouped = frame.groupby(["customer_id", "metric"], as_index=False).agg(
-        total=("total", "sum"), n=("n", "sum"), outside=("outside", "sum")
+        total=("total", "sum"), n=("n", "sum"), outside=("outside", "sum"), outside_total=("outside_total", "sum")
     )
-    return grouped[["customer_id", "metric", "total", "n", "outside"]]
+    return grouped[["customer_id", "metric", "total", "n", "outside", "outside_total"]]
 
 
 def _band_counts(counts: pd.DataFrame) -> pd.DataFrame:

@@ -179,3 +179,41 @@ def test_another_organization_changes_only_its_own_settings(client_for, cast_a, 
     # Nor does B's form offer A's questions as outcomes.
     driver_org(cast_a.org, n=50, seed=1)
     assert "satisfied (yes/no)" not in client_for(cast_b.admin).get(URL).content.decode()
+
+
+def test_an_outcome_in_the_drivers_own_metric_reads_only_its_answers_outside_touchpoints(cast_a):
+    """CSAT at a touchpoint explaining an overall CSAT question (same metric key, asked outside touchpoints): the
+    drivers are kept and paired with the overall answers only, not with the touchpoint answers themselves."""
+    import numpy as np
+
+    from surveys.models import Survey
+    from tests.factories import JourneyFactory, StageFactory, TouchpointFactory
+    from tests.value.builders import question, write_answers, write_customers
+
+    org = cast_a.org
+    org.primary_metric = "csat"
+    org.save()
+    rng = np.random.default_rng(4)
+    stage = StageFactory(journey=JourneyFactory(organization=org), organization=org)
+    visit = TouchpointFactory(stage=stage, name="Visit")
+    ids = write_customers(org, ["Consumer"] * 600)
+    z = rng.normal(size=600)
+    at_visit = np.digitize(z, [-1.2, -0.4, 0.4, 1.2]) + 1
+    overall = np.digitize(0.7 * z + rng.normal(size=600) * 0.7, [-1.2, -0.4, 0.4, 1.2]) + 1
+    day = AS_OF - dt.timedelta(days=30)
+    write_answers(
+        org,
+        question(org, kind="csat", code="csat"),
+        ((c, s, day) for c, s in zip(ids, at_visit, strict=True)),
+        touchpoint=visit,
+    )
+    relationship = question(org, kind="csat", code="csat", survey_kind=Survey.Kind.RELATIONSHIP)
+    write_answers(org, relationship, ((c, s, day) for c, s in zip(ids, overall, strict=True)))
+    ctx = context_for_membership(cast_a.cx_manager, user=cast_a.cx_manager.user)
+    value_settings_update(ctx=ctx, driver_outcome="csat", driver_min_effect=None)
+    snapshot = value_model_run(organization=org, as_of=AS_OF)
+    drivers = snapshot.results["drivers"]
+    assert drivers["supported"], drivers
+    (row,) = [r for r in drivers["rows"] if r["touchpoint_id"] == visit.pk]
+    expected = pd.Series(at_visit.astype(float)).corr(pd.Series(overall.astype(float)))
+    assert row["n"] == 600 and row["r"] == pytest.approx(expected, abs=1e-9) and row["is_driver"]

@@ -7,8 +7,10 @@ customer's mean score there. The outcome is chosen per organization (`ValueSetti
   least `min_n` customers who answered both; else the journey survey's primary metric (mean per customer and
   journey, paired with that journey's touchpoints); else the metric asked outside touchpoints by the most
   identified customers;
-- a metric key: each customer's mean answer to it in the window (drivers in that same metric are left out: they
-  would be the same answers on both sides);
+- a metric key: each customer's mean answer to it in the window; when the metric is asked outside touchpoints
+  (a relationship or journey question, a file's overall label), only those answers, so touchpoint answers in the
+  same metric (touchpoint NPS explaining relationship NPS) are drivers; a metric asked only at touchpoints is the
+  mean of all its answers, and drivers in that metric are left out (the same answers on both sides);
 - ``churn``: churned in the window (0/1); r is then point-biserial, and a driver's r is negative (a better score
   goes with less churn), so its importance is -r.
 
@@ -53,13 +55,25 @@ def _pairs(tp: TouchpointInput, outcome: pd.DataFrame) -> pd.DataFrame:
     return left.merge(outcome[["customer_id", "score"]].dropna(), on="customer_id", suffixes=("_tp", "_outcome"))
 
 
+def asked_outside(data: ModelInput, metric: str) -> bool:
+    """Whether `metric` has answers outside touchpoints (a relationship or journey question, an overall label)."""
+    rows = data.metric_scores
+    if "outside" not in rows or rows.empty:
+        return False
+    return bool(rows.loc[rows["metric"] == metric, "outside"].sum() > 0)
+
+
 def metric_outcome(data: ModelInput, metric: str) -> pd.DataFrame:
-    """customer_id, score: each customer's mean answer to `metric` in the window (touchpoints and elsewhere)."""
+    """customer_id, score: each customer's mean answer to `metric` in the window: its answers outside touchpoints
+    where it is asked there, else all of them."""
     rows = data.metric_scores[data.metric_scores["metric"] == metric]
-    rows = rows[rows["n"] > 0]
-    return pd.DataFrame(
-        {"customer_id": rows["customer_id"], "score": rows["total"].astype(float) / rows["n"].astype(float)}
-    )
+    if asked_outside(data, metric):
+        rows = rows[rows["outside"] > 0]
+        total, n = rows["outside_total"], rows["outside"]
+    else:
+        rows = rows[rows["n"] > 0]
+        total, n = rows["total"], rows["n"]
+    return pd.DataFrame({"customer_id": rows["customer_id"], "score": total.astype(float) / n.astype(float)})
 
 
 def outside_metric(data: ModelInput) -> str | None:
@@ -139,7 +153,7 @@ def analyse(data: ModelInput) -> dict:
     if not candidates:
         section.update(reason_code="no_touchpoint_answers", reason_params={})
         return section
-    if kind == METRIC:
+    if kind == METRIC and not asked_outside(data, outcome_metric):
         candidates = [tp for tp in candidates if tp.metric != outcome_metric]
         if not candidates:
             section.update(reason_code="outcome_is_every_driver", reason_params={"outcome": outcome_metric})

@@ -88,7 +88,9 @@ class ModelInput:
     # customer_id, metric, total, n, outside: per customer and metric, the sum and number of their answers in the
     # window, and how many of them were given outside a touchpoint (chosen outcomes, the automatic fallback).
     metric_scores: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=["customer_id", "metric", "total", "n", "outside"])
+        default_factory=lambda: pd.DataFrame(
+            columns=["customer_id", "metric", "total", "n", "outside", "outside_total"]
+        )
     )
     # customer_id, date, total: churners' revenue in the 12 calendar months up to the month they left (first churn
     # in the window per customer), within the window.
