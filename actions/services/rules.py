@@ -20,7 +20,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from actions.models import AlertRule, FeedbackCase, keyword_pattern
-from surveys.models import Answer, Response
+from surveys.models import Answer, Response, Survey
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ def alert_rules_evaluate(*, response: Response, now: dt.datetime | None = None) 
     """Open the case a processed response calls for (or return the existing one); None when no rule matches.
 
     Responses submitted longer ago than ACTIONS_MAX_RESPONSE_AGE_DAYS (historical imports) open no case: a call-back
-    months later helps nobody and would flood the inbox.
+    months later helps nobody and would flood the inbox. Nor do answers to employee or leadership surveys.
     """
     existing = FeedbackCase.objects.filter(response_id=response.pk).first()
     if existing is not None:
@@ -112,6 +112,8 @@ def alert_rules_evaluate(*, response: Response, now: dt.datetime | None = None) 
     now = now or timezone.now()
     if response.submitted_at < now - dt.timedelta(days=settings.ACTIONS_MAX_RESPONSE_AGE_DAYS):
         return None
+    if not response.survey.is_customer_survey:
+        return None  # staff answer employee and leadership surveys: no customer to call back
     rules = list(
         AlertRule.objects.for_org(response.organization_id)
         .active()
@@ -222,6 +224,7 @@ def _match_in_python(*, response_ids: list[int], rules: list[AlertRule], now: dt
     responses = (
         Response.objects.filter(pk__in=response_ids, organization_id__in=org_ids, submitted_at__gte=cutoff)
         .exclude(feedback_case__isnull=False)
+        .exclude(survey__kind__in=Survey.INTERNAL_KINDS)
         .order_by("pk")
     )
     matches = []
@@ -330,6 +333,8 @@ def _match_sql(response_ids: list[int], rules: list[AlertRule], now: dt.datetime
     cutoff = now - dt.timedelta(days=settings.ACTIONS_MAX_RESPONSE_AGE_DAYS)
     columns = ", ".join(_RULE_COLUMNS)
     response, answer, case, revenue = _tables()
+    survey = Survey._meta.db_table
+    internal = ", ".join(f"'{kind}'" for kind in sorted(Survey.INTERNAL_KINDS))  # constants of the model
     statement = f"""
 WITH rules({columns}) AS (VALUES {", ".join(rows)}),
 batch AS (
@@ -338,6 +343,7 @@ batch AS (
     FROM {response} b
     WHERE b.id {id_filter} AND b.organization_id {org_filter} AND b.submitted_at >= %s
         AND NOT EXISTS (SELECT 1 FROM {case} c WHERE c.response_id = b.id)
+        AND NOT EXISTS (SELECT 1 FROM {survey} s WHERE s.id = b.survey_id AND s.kind IN ({internal}))
 ),
 facts AS (
     SELECT b.id, b.organization_id, b.touchpoint_id, b.journey_id, b.survey_id, b.customer_id, b.local_month,

@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from accounts.scoping import context_for_membership
 from actions.models import CaseEvent, FeedbackCase
 from actions.services.cases import case_claim
-from actions.services.rules import alert_rules_evaluate
+from actions.services.rules import alert_rules_evaluate, alert_rules_evaluate_batch
 from surveys.models import Response
 from tests.actions.conftest import build_loop, respond
 from tests.conftest import _make_cast
@@ -80,3 +80,20 @@ def test_a_signal_delivered_by_two_workers_at_once_opens_one_case():
     assert FeedbackCase.objects.filter(response=response).count() == 1
     assert results[0].pk == results[1].pk
     assert CaseEvent.objects.filter(case__response=response, kind=CaseEvent.Kind.CREATED).count() == 1
+
+
+def test_one_batch_delivered_by_two_workers_at_once_opens_one_case_per_response():
+    loop = build_loop(_make_cast("Batch Telecom"))
+    made = [respond(loop, nps=score) for score in (0, 3, 6, 9, 10, 2)]
+    ids = [r.pk for r in made]
+
+    def deliver():
+        # Like the drain: inside the transaction that claims the batch.
+        with transaction.atomic():
+            return alert_rules_evaluate_batch(response_ids=ids, organization_ids=[loop.org.pk])
+
+    results = run_together(deliver, deliver)
+    assert not any(isinstance(r, Exception) for r in results), results
+    detractors = {r.pk for r in made if r.answers.get(metric="nps").value <= 6}
+    assert set(FeedbackCase.objects.values_list("response_id", flat=True)) == detractors
+    assert CaseEvent.objects.filter(kind=CaseEvent.Kind.CREATED).count() == len(detractors)

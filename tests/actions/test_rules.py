@@ -15,7 +15,7 @@ from actions.models import AlertRule, CaseEvent, FeedbackCase, keyword_pattern, 
 from actions.services import rules
 from actions.services.rules import alert_rules_evaluate, customer_revenue_12m
 from actions.tasks import notify_case_opened
-from surveys.models import Response
+from surveys.models import Response, Survey
 from surveys.signals import response_processed
 from tests.actions.conftest import make_survey, respond
 from tests.factories import CustomerFactory, StageFactory, TeamFactory, TouchpointFactory
@@ -355,6 +355,14 @@ def test_a_batch_opens_exactly_the_cases_the_python_evaluation_opens(loop_a, loo
         if loop is loop_a and i % 5 == 0:
             Response.objects.filter(pk=response.pk).update(survey=other_survey)
         responses.append(response)
+    # Staff surveys open no case, whatever they say.
+    staff_survey, _version, _questions = make_survey(org)
+    staff_survey.kind = Survey.Kind.EMPLOYEE
+    staff_survey.save(update_fields=["kind"])
+    for comment in ("Jag vill göra en UPPSÄGNING nu.", "Ærlig talt"):
+        staff = respond(loop_a, nps=0, comment=comment, customer=rich)
+        Response.objects.filter(pk=staff.pk).update(survey=staff_survey)
+        responses.append(staff)
     ids = [r.pk for r in responses]
 
     by_batch = cases_opened_by(
@@ -376,6 +384,7 @@ def test_a_batch_opens_exactly_the_cases_the_python_evaluation_opens(loop_a, loo
     assert all(org_of_response[r] == org_of_rule[rule] for r, rule, *_rest in by_batch)
     recent = set(Response.objects.filter(submitted_at__gte=now - dt.timedelta(days=30)).values_list("pk", flat=True))
     assert {response_id for response_id, *_rest in by_batch} <= recent
+    assert not {response_id for response_id, *_rest in by_batch} & {r.pk for r in responses[-2:]}
     assert len(by_batch) == len({response_id for response_id, *_rest in by_batch})  # one case per response
 
 
