@@ -4,8 +4,11 @@ big transactions, and the result equals a recompute from the answers."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 
 import pytest
+import redis
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
@@ -94,3 +97,49 @@ def test_marking_the_same_batch_twice_changes_nothing_after_aggregation(world):
             responses_processed.send(sender=None, organization_ids=[world.org.pk], response_ids=ids)
         rollups.aggregate_dirty()
         assert stored_rollups() == expected_rollups()
+
+
+@pytest.mark.redis
+def test_a_backlog_queues_helper_aggregations_that_share_it(world, monkeypatch):
+    # A real broker: the run publishes its helpers (a worker would run them); this test's run does all the work.
+    from cxplatform.celery import app
+    from kpis import tasks
+
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/12")
+    client = redis.Redis.from_url(url)
+    client.delete("celery")
+    monkeypatch.setattr(tasks, "CLAIM_BATCH", 10)
+    saved = (app.conf.broker_url, app.conf.task_always_eager)
+    app.conf.broker_url, app.conf.task_always_eager = url, False
+    app._pool, app.amqp._producer_pool = None, None
+    try:
+        respond_many(world, 60, days=30)
+        rollups.mark_dirty_for_range(
+            [tp.pk for tp in world.touchpoints], DAY - dt.timedelta(days=29), DAY, journey_ids=[world.journey.pk]
+        )
+        keys = DirtyRollup.objects.count()
+        result = tasks.aggregate_dirty_task()
+        queued = [json.loads(m) for m in client.lrange("celery", 0, -1)]
+    finally:
+        client.delete("celery", *client.scan_iter("_kombu.*"))
+        app.conf.broker_url, app.conf.task_always_eager = saved
+        app._pool, app.amqp._producer_pool = None, None
+    assert [(m["headers"]["task"], m["headers"]["kwargsrepr"]) for m in queued] == [
+        ("kpis.aggregate_dirty", "{'helper': True}")
+    ] * tasks.AGGREGATION_HELPERS
+    assert result["keys"] == keys == 180  # 5 touchpoints and a journey over 30 days
+    assert not DirtyRollup.objects.exists()
+    assert stored_rollups() == expected_rollups()
+
+
+def test_in_eager_mode_one_run_recomputes_the_whole_backlog(world, monkeypatch):
+    # The demo runs tasks in-process: a helper would only run inside this run, so none is queued.
+    from kpis import tasks
+
+    monkeypatch.setattr(tasks, "CLAIM_BATCH", 10)
+    respond_many(world, 40, days=10)
+    rollups.mark_dirty_for_range([tp.pk for tp in world.touchpoints], DAY - dt.timedelta(days=9), DAY)
+    result = tasks.aggregate_dirty_task.apply().get()
+    assert (result["keys"], result["batches"]) == (50, 5)
+    assert not DirtyRollup.objects.exists()
+    assert stored_rollups()["touchpoint"] == expected_rollups()["touchpoint"]

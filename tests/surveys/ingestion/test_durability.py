@@ -29,8 +29,8 @@ from tests.surveys.ingestion.conftest import make_program
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
-REDIS_DB = 12  # a database of its own: nothing else in the project uses it
-LIVE_BROKER = f"redis://127.0.0.1:6379/{REDIS_DB}"
+# A database of its own (nothing else in the project uses 12); REDIS_URL gives each parallel test run its own.
+LIVE_BROKER = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/12")
 DEAD_BROKER = "redis://127.0.0.1:6390/0"  # nothing listens there
 ROOT = Path(settings.BASE_DIR)
 
