@@ -30,8 +30,10 @@ bench:           ## benchmarks that print figures (PostgreSQL; see README "Bench
 	DATABASE_URL=$(BENCH_DB) .venv/bin/python manage.py migrate -v0
 	DATABASE_URL=$(BENCH_DB) .venv/bin/python manage.py bench_customer_import --rows 100000
 	DATABASE_URL=$(BENCH_DB) .venv/bin/python manage.py bench_response_import --rows 1000000
+	DATABASE_URL=$(BENCH_DB) .venv/bin/python manage.py bench_response_import --wide --rows 100000 --ratings 10
 	DATABASE_URL=$(BENCH_DB) .venv/bin/python manage.py bench_submissions --clients 20 --seconds 20
 	DATABASE_URL=$(BENCH_DB) .venv/bin/python manage.py bench_kpis --responses 1000000
+	DATABASE_URL=$(BENCH_DB) .venv/bin/python manage.py bench_kpis --responses 1000000 --reuse --follow-up 100000 --only-follow-up
 	DATABASE_URL=$(BENCH_DB) .venv/bin/python manage.py bench_value_model --customers 130000
 
 messages:
