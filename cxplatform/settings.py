@@ -258,9 +258,10 @@ SURVEYS_API_THROTTLE_RATES = {
 }
 SURVEYS_API_BATCH_MAX_ITEMS = env.int("SURVEYS_API_BATCH_MAX_ITEMS", default=500)
 # The sweep (surveys.sweep_unprocessed, every minute) processes responses whose follow-up has not run after this
-# many seconds (broker outage, lost task, imports), in batches of this size.
+# many seconds (broker outage, lost task, imports), in batches of this size (the drain after submissions and
+# imports claims batches of the same size: one statement marks a batch's rollup keys, one evaluates its alert rules).
 SURVEYS_SWEEP_MIN_AGE_SECONDS = env.int("SURVEYS_SWEEP_MIN_AGE_SECONDS", default=60)
-SURVEYS_SWEEP_BATCH_SIZE = env.int("SURVEYS_SWEEP_BATCH_SIZE", default=500)
+SURVEYS_SWEEP_BATCH_SIZE = env.int("SURVEYS_SWEEP_BATCH_SIZE", default=5000)
 # Response imports check foreign keys once per chunk (FOR KEY SHARE) instead of per row when the database user
 # may set session_replication_role (superuser, or PostgreSQL 15+ GRANT SET ON PARAMETER); False: per-row triggers.
 SURVEYS_IMPORT_SET_BASED_FK_CHECKS = env.bool("SURVEYS_IMPORT_SET_BASED_FK_CHECKS", default=True)

@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Avg, Max
 
+from core.scales import unit_label
 from customers.models import Customer
 from surveys.models import Answer, Response
 from value.frames import month_start
 from value.models import ChurnEvent, CustomerRevenue
+from value.selectors import snapshot_metric
 from value.services import value_model_run
 
 if TYPE_CHECKING:
@@ -125,8 +127,9 @@ def seed(sc: SeedContext) -> None:
     sc.extra["value_snapshot"] = snapshot
     row = next((r for r in snapshot.results.get("touchpoints", []) if r["touchpoint_id"] == mot.pk), None)
     if row and row["supported"]:
+        unit = unit_label(*snapshot_metric(snapshot))
         sc.log(
-            f"  value model: one NPS point at {mot.name} is worth {row['value_per_point']:,.0f} {snapshot.currency} "
+            f"  value model: one {unit} at {mot.name} is worth {row['value_per_point']:,.0f} {snapshot.currency} "
             f"a year (95 % {row['low']:,.0f}-{row['high']:,.0f}, n = {row['n_customers']})"
         )
     else:
