@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("kpis.api_urls")),
     path("", include("value.api_urls")),
     path("", include("actions.api_urls")),
+    path("", include("reports.api_urls")),
 ]
 
 urlpatterns = [
@@ -25,6 +26,7 @@ urlpatterns = [
     path("kpis/", include("kpis.urls")),
     path("value/", include("value.urls")),
     path("actions/", include("actions.urls")),
+    path("reports/", include("reports.urls")),
     # Public, unauthenticated survey pages for respondents.
     path("s/", include("surveys.public_urls")),
     path("api/v1/", include(api_v1)),

@@ -1,0 +1,3 @@
+"""Report API (JSON and PDF of generated reports)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Monthly report pages (namespace "reports", included by reports.urls)."""
+
+urlpatterns: list = []

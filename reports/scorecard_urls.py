@@ -1,0 +1,3 @@
+"""Owner scorecards and the team leaderboard (namespace "reports", included by reports.urls)."""
+
+urlpatterns: list = []

@@ -1,0 +1,9 @@
+from django.urls import include, path
+
+app_name = "reports"
+
+# The monthly report (reports.monthly_urls) and the owner scorecards (reports.scorecard_urls) share the namespace.
+urlpatterns = [
+    path("", include("reports.monthly_urls")),
+    path("scorecards/", include("reports.scorecard_urls")),
+]
