@@ -1,3 +1,8 @@
-"""Report API (JSON and PDF of generated reports)."""
+"""Report API (included under /api/v1/)."""
 
-urlpatterns: list = []
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("reports.api_report_urls")),
+    path("", include("reports.api_delivery_urls")),
+]

@@ -1,0 +1,3 @@
+"""Report API: a generated report's PDF."""
+
+urlpatterns: list = []

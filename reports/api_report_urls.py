@@ -1,0 +1,3 @@
+"""Report API: generated reports and their figures (JSON)."""
+
+urlpatterns: list = []
