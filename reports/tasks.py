@@ -1,0 +1,21 @@
+"""Celery tasks of the monthly report: thin, named, ids only."""
+
+from __future__ import annotations
+
+from cxplatform.celery import app
+
+
+@app.task(name="reports.generate_report")
+def generate_report(report_id: int) -> str:
+    """Fill a PENDING report version (figures, page); a version already filled is left as it is."""
+    from reports.services import report_fill
+
+    return report_fill(report_id=report_id).status
+
+
+@app.task(name="reports.generate_monthly_reports")
+def generate_monthly_reports() -> list[int]:
+    """Daily (beat): last month's report for every organization whose local date is its first working day."""
+    from reports.services import reports_monthly_run
+
+    return reports_monthly_run()
