@@ -327,20 +327,33 @@ def _kpi_rows(ctx: OrgContext, program: _Program, kpis: list[Kpi]) -> dict[int, 
 
 @dataclass
 class Tally:
+    """Targets met / near / missed (and too few responses to tell), each target counted once: a journey's target
+    that is also a row of its owner's KPI is one target."""
+
     met: int = 0
     near: int = 0
     missed: int = 0
     insufficient: int = 0
 
-    def count(self, status: str) -> None:
-        if status == "above":
-            self.met += 1
-        elif status == "near":
-            self.near += 1
-        elif status == "below":
-            self.missed += 1
-        elif status == "insufficient":
-            self.insufficient += 1
+    @classmethod
+    def of(cls, rows: list[tuple[Target | None, str]]) -> Tally:
+        statuses = {target.pk: status for target, status in rows if target is not None}
+        tally = cls()
+        for status in statuses.values():
+            if status == "above":
+                tally.met += 1
+            elif status == "near":
+                tally.near += 1
+            elif status == "below":
+                tally.missed += 1
+            elif status == "insufficient":
+                tally.insufficient += 1
+        return tally
+
+
+def _tally(journeys: list[JourneyRow], touchpoints: list[TouchpointRow], kpi_rows: list[KpiRow]) -> Tally:
+    rows = [(r.assessment.target, r.assessment.status) for r in [*journeys, *touchpoints]]
+    return Tally.of(rows + [(r.target, r.status) for r in kpi_rows])
 
 
 @dataclass
@@ -367,12 +380,7 @@ class Scorecard:
     @property
     def tally(self) -> Tally:
         """Targets met / near / missed over the owner's journeys, touchpoints and KPIs."""
-        tally = Tally()
-        for row in [*self.journeys, *self.touchpoints]:
-            tally.count(row.assessment.status)
-        for row in self.kpis:
-            tally.count(row.status)
-        return tally
+        return _tally(self.journeys, self.touchpoints, self.kpis)
 
 
 def _area_touchpoint_ids(ctx: OrgContext, user_id: int) -> list[int]:
@@ -461,15 +469,10 @@ def scorecard_index(*, ctx: OrgContext, filters: Filters) -> tuple[list[OwnerSum
     )
     summaries = []
     for m in owners:
-        tally = Tally()
         journeys = [r for r in program.overview.journeys if r.journey.owner_id == m.user_id]
         tps = [r for r in program.overview.touchpoints_by_gap if r.touchpoint.owner_id == m.user_id]
         own_kpis = [k for k in kpis if k.owner_id == m.user_id]
-        for row in [*journeys, *tps]:
-            tally.count(row.assessment.status)
-        for kpi in own_kpis:
-            for row in kpi_rows[kpi.pk]:
-                tally.count(row.status)
+        tally = _tally(journeys, tps, [row for kpi in own_kpis for row in kpi_rows[kpi.pk]])
         summaries.append(
             OwnerSummary(
                 member=m,

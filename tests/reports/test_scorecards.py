@@ -282,6 +282,8 @@ def test_index_lists_every_owner_with_a_one_line_summary(client_for, sw):
         assert summary.open_actions == card.open_actions
     assert (manager.overdue_cases, manager.open_actions, manager.journeys, manager.touchpoints) == (1, 0, 1, 1)
     assert (frontline.tally.met, frontline.tally.missed) == (1, 1)  # good touchpoint met; FCR below target
+    # Each target once: the journey's and the bad touchpoint's targets are also rows of the manager's NPS KPI.
+    assert manager.tally == scorecards.Tally(met=1, near=1, missed=2, insufficient=1)
     assert (frontline.overdue_cases, frontline.open_actions) == (0, 1)
 
 
