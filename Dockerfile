@@ -6,12 +6,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     DJANGO_SETTINGS_MODULE=cxplatform.settings \
-    MEDIA_ROOT=/data/media
+    MEDIA_ROOT=/data/media \
+    BROWSER_PATH=/usr/bin/chromium
 
-# Pango/HarfBuzz/fontconfig for WeasyPrint (PDF reports), fonts for it to draw with, gettext for compilemessages.
+# Pango/HarfBuzz/fontconfig for WeasyPrint (PDF reports), fonts for it to draw with (DejaVu, Liberation: every Nordic
+# letter), Chromium for kaleido (the report's charts as SVG), gettext for compilemessages.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1 fonts-dejavu-core gettext \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1 fonts-dejavu-core \
+        fonts-liberation chromium gettext \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -37,4 +37,12 @@ fi
 if [ ! -x /usr/bin/chromium ]; then
   apt_install chromium || echo "WARNING: /usr/bin/chromium missing: browser tests will fail." >&2
 fi
+# WeasyPrint (the report's PDF) loads these libraries at import; DejaVu fonts carry every Nordic letter.
+pdf_missing=()
+for pkg in libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || pdf_missing+=("$pkg")
+done
+if [ ${#pdf_missing[@]} -gt 0 ]; then
+  apt_install "${pdf_missing[@]}" || echo "WARNING: ${pdf_missing[*]} missing: the report's PDF cannot be rendered." >&2
+fi
 exit 0
