@@ -50,6 +50,16 @@ def add_months(month: dt.date, count: int) -> dt.date:
     return dt.date(y, m + 1, 1)
 
 
+def parse_month(value: str | None) -> dt.date | None:
+    """'YYYY-MM' (or an ISO date) -> the first day of that month; None if unreadable."""
+    if not value:
+        return None
+    try:
+        return month_start(dt.date.fromisoformat(value if len(value) > 7 else f"{value}-01"))
+    except ValueError:
+        return None
+
+
 def month_end(month: dt.date) -> dt.date:
     return _month_end(month)
 
