@@ -287,11 +287,18 @@ def test_index_lists_every_owner_with_a_one_line_summary(client_for, sw):
     assert (frontline.overdue_cases, frontline.open_actions) == (0, 1)
 
 
-def test_a_later_month_without_answers_shows_nothing_under_the_minimum_n(client_for, sw):
-    later = scorecards.month_range(sw.end + dt.timedelta(days=40))[0].strftime("%Y-%m")
-    page = client_for(sw.cast.executive).get(_url("member_scorecard", sw.cast.cx_manager.pk, month=later))
-    data = page.context["data"]
-    assert data.filters.start.strftime("%Y-%m") in (later, _month(sw))  # an offered month, or the default
+def test_a_period_without_answers_shows_nothing_under_the_minimum_n(client_for, sw):
+    client = client_for(sw.cast.executive)
+    # The current month is not offered (not complete yet): the default month is shown instead.
+    current = (sw.end + dt.timedelta(days=1)).strftime("%Y-%m")
+    page = client.get(_url("member_scorecard", sw.cast.cx_manager.pk, month=current))
+    assert (page.context["data"].filters.start, page.context["data"].filters.end) == (sw.start, sw.end)
+    earlier = (sw.start - dt.timedelta(days=1)).strftime("%Y-%m")
+    page = client.get(_url("member_scorecard", sw.cast.frontline.pk, month=earlier))
+    assert page.context["data"].filters.end == sw.start - dt.timedelta(days=1)
+    [good] = page.context["data"].touchpoints
+    assert good.assessment.score.n == 10 and good.assessment.status == "insufficient"  # the zeros before the month
+    assert "insufficient (n=10)" in page.content.decode()
     custom = client_for(sw.cast.executive).get(
         _url(
             "member_scorecard",

@@ -46,6 +46,9 @@ def test_cx_manager_opens_the_index_and_one_scorecard(live_server, chromium):
     assert page.locator("[data-testid=kpis] [data-testid=compensation]").count() == 1
     assert page.locator("[data-testid=overdue-case]").count() == 1
     page.screenshot(path=SCREENSHOT, full_page=True)
+    page.goto(live_server.url + reverse("reports:team_leaderboard"))
+    assert page.locator("[data-testid=team-row]").count() == 1
+    page.go_back()
 
     # Another month: no answers there, so every touchpoint is below the minimum n.
     options = page.locator("select[name=month] option")
