@@ -21,6 +21,7 @@ from django.apps import apps
 from django.core.management import call_command
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import Membership, Organization, OrgOwned, Role
@@ -103,6 +104,13 @@ def seed_victim() -> World:
         status=ImportJob.Status.DONE,
         error_report="imports/errors/victim.csv",
     )
+    # Nor a monthly report: generate last month's, so the report pages and API are attacked too.
+    from reports.figures import add_months
+    from reports.services import report_generate
+
+    report_generate(
+        organization=victim, month=add_months(timezone.localdate().replace(day=1), -1), trigger="on_demand"
+    )
     from customers.models import Customer
     from journeys.models import Journey, Touchpoint
 
@@ -140,6 +148,7 @@ PK_MODEL_BY_NAME_FRAGMENT: list[tuple[str, str]] = [
     ("rule", "actions.AlertRule"),
     ("holiday", "actions.Holiday"),
     ("improvement", "actions.ImprovementAction"),
+    ("report", "reports.MonthlyReport"),
 ]
 PARAM_MODELS: dict[str, str] = {
     "journey_pk": "journeys.Journey",
