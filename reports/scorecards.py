@@ -188,14 +188,6 @@ class _Program:
             self._by_kpi[kpi.pk] = organization_overview(ctx=self.ctx, filters=filters)
         return self._by_kpi[kpi.pk]
 
-    @property
-    def journeys(self) -> dict[int, JourneyRow]:
-        return {r.journey.pk: r for r in self.overview.journeys}
-
-    @property
-    def touchpoints(self) -> dict[int, TouchpointRow]:
-        return {r.touchpoint.pk: r for r in self.overview.touchpoints_by_gap}
-
 
 def _survey_kpi_rows(program: _Program, kpi: Kpi, groups: dict) -> list[KpiRow]:
     overview = program.for_kpi(kpi)
