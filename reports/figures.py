@@ -615,10 +615,16 @@ def findings(figures: dict) -> list[dict]:
     out: list[dict] = []
     headline = summary["headline"]
     scope_name = figures["scope"]["journey_name"] or figures["organization"]["name"]
-    gaps = [j for j in summary["journeys"] if j["shortfall"]] if summary["journeys"] else []
-    worst = max(gaps, key=lambda j: j["shortfall"]) if gaps else None
+    # The largest gap: a journey clearly below target (beyond the margin of error) first, else the scope's own
+    # figure when it misses its target, else a journey within the margin of error of its target.
+    journeys = summary["journeys"] or []
+    below = [j for j in journeys if j["status"] == "below" and j["shortfall"]]
+    near = [j for j in journeys if j["status"] == "near" and j["shortfall"]]
+    worst = max(below, key=lambda j: j["shortfall"]) if below else None
     if worst is None and headline["shortfall"]:
-        worst = {"id": figures["scope"]["journey_id"], "name": scope_name, **headline}
+        worst = {**headline, "id": figures["scope"]["journey_id"], "name": scope_name}
+    if worst is None and near:
+        worst = max(near, key=lambda j: j["shortfall"])
     if worst is not None:
         out.append(
             {
@@ -628,6 +634,7 @@ def findings(figures: dict) -> list[dict]:
                     "value": worst["value"],
                     "target": worst["target"],
                     "gap": worst["shortfall"],
+                    "status": worst["status"],
                 },
             }
         )
@@ -704,33 +711,27 @@ def findings(figures: dict) -> list[dict]:
 
 
 def trend_chart(trend: list[dict], *, label: str) -> dict:
-    """The 13-month trend (value with its 95 % band, target line) as a JSON-safe plotly figure."""
+    """The 13-month trend (value with its 95 % margin of error, target line) as a JSON-safe plotly figure."""
     from django.utils.translation import gettext as _
 
     months = [t["month"] for t in trend]
-    values = [t["value"] for t in trend]
-    upper = [t["value"] + t["moe"] if t["value"] is not None and t["moe"] is not None else None for t in trend]
-    lower = [t["value"] - t["moe"] if t["value"] is not None and t["moe"] is not None else None for t in trend]
     fig = go.Figure()
-    fig.add_scatter(x=months, y=upper, mode="lines", line={"width": 0}, hoverinfo="skip", showlegend=False)
+    # The 95 % margin of error as error bars: a filled band would bridge months without a figure.
     fig.add_scatter(
         x=months,
-        y=lower,
-        mode="lines",
-        line={"width": 0},
-        fill="tonexty",
-        fillcolor="rgba(13, 110, 253, 0.15)",
-        name=_("95 % confidence interval"),
-        hoverinfo="skip",
-    )
-    fig.add_scatter(
-        x=months,
-        y=values,
+        y=[t["value"] for t in trend],
         mode="lines+markers",
         line={"color": "#0d6efd", "width": 2},
+        error_y={
+            "type": "data",
+            "array": [t["moe"] if t["value"] is not None else None for t in trend],
+            "visible": True,
+            "color": "rgba(13, 110, 253, 0.45)",
+            "thickness": 1.5,
+        },
         name=label,
         customdata=[t["n"] for t in trend],
-        hovertemplate="%{x|%b %Y}: %{y:.1f} (n=%{customdata})<extra></extra>",
+        hovertemplate="%{x|%b %Y}: %{y:.1f} ± %{error_y.array:.1f} (n=%{customdata})<extra></extra>",
         connectgaps=False,
     )
     if any(t["target"] is not None for t in trend):

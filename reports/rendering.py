@@ -15,7 +15,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from core.numbers import format_number
-from core.scales import measure_label, unit_label
+from core.scales import measure_label
 from kpis.scores import STATUS_LABELS
 from kpis.templatetags.kpi_format import score as score_text
 
@@ -39,9 +39,12 @@ def _money(value: float | None, currency: str) -> str:
     return f"{format_number(value, 0, grouping=True)} {currency}"
 
 
+def _decimals(measure: str) -> int:
+    return 0 if measure == "nps" else (1 if measure == "top_box" else 2)
+
+
 def _points(value: float | None, measure: str) -> str:
-    decimals = 0 if measure == "nps" else (1 if measure == "top_box" else 2)
-    return format_number(value, decimals)
+    return format_number(value, _decimals(measure))
 
 
 def finding_text(finding: dict, figures: dict) -> str:
@@ -49,13 +52,22 @@ def finding_text(finding: dict, figures: dict) -> str:
     code, p = finding["code"], finding.get("params", {})
     spec = _spec(figures)
     metric, measure = figures["metric"]["key"], figures["metric"]["measure"]
-    unit = unit_label(metric, measure)
     label = measure_label(metric, measure)
-    if code == "largest_gap":
-        return _("%(name)s is %(gap)s %(unit)s below target (%(metric)s %(value)s against a target of %(target)s).") % {
+    if code == "largest_gap" and p.get("status") == "near":
+        return _(
+            "%(name)s is %(gap)s points below target, within the margin of error (%(metric)s %(value)s against a "
+            "target of %(target)s)."
+        ) % {
             "name": p["name"],
             "gap": _points(p["gap"], measure),
-            "unit": unit,
+            "metric": label,
+            "value": score_text(p["value"], spec),
+            "target": score_text(p["target"], spec),
+        }
+    if code == "largest_gap":
+        return _("%(name)s is %(gap)s points below target (%(metric)s %(value)s against a target of %(target)s).") % {
+            "name": p["name"],
+            "gap": _points(p["gap"], measure),
             "metric": label,
             "value": score_text(p["value"], spec),
             "target": score_text(p["target"], spec),
@@ -78,21 +90,19 @@ def finding_text(finding: dict, figures: dict) -> str:
     if code == "explains":
         if p.get("share") is not None:
             return _(
-                "%(name)s (%(journey)s) explains most of it: %(gap)s %(unit)s below its target, "
+                "%(name)s (%(journey)s) explains most of it: %(gap)s points below its target, "
                 "%(share)s %% of the shortfall weighted by answers."
             ) % {
                 "name": p["name"],
                 "journey": p["journey"],
                 "gap": _points(p["gap"], measure),
-                "unit": unit,
                 "share": format_number(p["share"], 0),
             }
         return _("%(name)s (%(journey)s) has the largest shortfall.") % p
     if code == "largest_change":
-        return _("The largest significant change this month: %(name)s, %(delta)s %(unit)s.") % {
+        return _("The largest significant change this month: %(name)s, %(delta)s points.") % {
             "name": p["name"],
             "delta": _points(p["delta"], measure),
-            "unit": unit,
         }
     if code == "no_touchpoint_gap":
         return _("No touchpoint is below its target with enough answers.")
@@ -196,7 +206,7 @@ def body_context(report, *, language: str) -> dict:
         "metric_label": measure_label(figures["metric"]["key"], figures["metric"]["measure"])
         if figures.get("metric")
         else "",
-        "unit": unit_label(figures["metric"]["key"], figures["metric"]["measure"]) if figures.get("metric") else "",
+        "decimals": _decimals(figures["metric"]["measure"]) if figures.get("metric") else 0,
         "month_label": formats.date_format(month, "YEAR_MONTH_FORMAT"),
         "generated": generated,
         "findings": [finding_text(x, figures) for x in figures.get("summary", {}).get("findings", [])],
