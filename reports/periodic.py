@@ -10,6 +10,7 @@ PERIODIC_TASKS = [
         "timezone": "UTC",
         "expire_seconds": 6 * 60 * 60,
         "description": "On each organization's first working day (Mon-Fri, its time zone) of the month, generate "
-        "last month's executive report (one scheduled version per month).",
+        "last month's executive report (one scheduled version per month); also generates on-demand versions whose "
+        "task was lost.",
     },
 ]

@@ -143,8 +143,23 @@ def organizations_due(*, now: dt.datetime | None = None) -> list[tuple[Organizat
     return due
 
 
+# An on-demand version still PENDING after this long lost its task (broker down, worker killed): generate it again.
+PENDING_STALE_AFTER = dt.timedelta(minutes=15)
+
+
+def reports_sweep_pending(*, now: dt.datetime | None = None) -> list[int]:
+    """Generate versions whose task was lost; ids of the versions filled (each claim is conditional: safe to race)."""
+    now = now or timezone.now()
+    stale = MonthlyReport.objects.filter(
+        status=MonthlyReport.Status.PENDING, created_at__lt=now - PENDING_STALE_AFTER
+    ).values_list("pk", flat=True)
+    return [pk for pk in stale if report_fill(report_id=pk).status != MonthlyReport.Status.PENDING]
+
+
 def reports_monthly_run(*, now: dt.datetime | None = None) -> list[int]:
-    """Generate last month's scheduled report for every organization due today; ids of the versions made."""
+    """Generate last month's scheduled report for every organization due today (and any version whose task was
+    lost); ids of the scheduled versions made."""
+    reports_sweep_pending(now=now)
     made = []
     for org, month in organizations_due(now=now):
         report = report_generate(organization=org, month=month, trigger=MonthlyReport.Trigger.SCHEDULE)

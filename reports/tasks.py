@@ -15,7 +15,8 @@ def generate_report(report_id: int) -> str:
 
 @app.task(name="reports.generate_monthly_reports")
 def generate_monthly_reports() -> list[int]:
-    """Daily (beat): last month's report for every organization whose local date is its first working day."""
+    """Daily (beat): last month's report for every organization whose local date is its first working day, and any
+    on-demand version whose task was lost."""
     from reports.services import reports_monthly_run
 
     return reports_monthly_run()

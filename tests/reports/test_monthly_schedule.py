@@ -100,3 +100,18 @@ def test_the_beat_entry_is_registered_the_projects_way():
     assert task.task == "reports.generate_monthly_reports"
     assert task.crontab.hour == "3" and task.crontab.minute == "30"
     assert task.crontab.day_of_month == "*"
+
+
+@pytest.mark.django_db
+def test_a_version_whose_task_was_lost_is_generated_by_the_daily_run(cast_a):
+    from reports.services import report_create_pending
+
+    build(cast_a.org)
+    lost = report_create_pending(organization=cast_a.org, month=dt.date(2026, 10, 1), trigger="on_demand")
+    fresh = report_create_pending(organization=cast_a.org, month=dt.date(2026, 10, 1), trigger="on_demand")
+    MonthlyReport.objects.filter(pk=lost.pk).update(created_at=dt.datetime(2026, 11, 3, 8, 0, tzinfo=UTC))
+    reports_monthly_run(now=dt.datetime(2026, 11, 3, 9, 0, tzinfo=UTC))  # a Tuesday: nothing scheduled
+    lost.refresh_from_db()
+    fresh.refresh_from_db()
+    assert lost.status == MonthlyReport.Status.READY and lost.figures["summary"]["headline"]["n"] > 0
+    assert fresh.status == MonthlyReport.Status.PENDING  # its task may still be on its way
