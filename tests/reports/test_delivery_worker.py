@@ -1,0 +1,215 @@
+"""Exactly one e-mail per subscriber with a real Celery worker on real Redis, when the worker is killed mid-send.
+
+Worker 1 talks to a mail server that accepts the connection and never answers, so its first send hangs after the
+claim; the test kills it (SIGKILL) right there. Worker 2 (a working mail backend, writing files) sends what was still
+queued; the claim of the dead worker, once stale, is reopened by the sweep and sent once. report_ready and the sweep
+arriving again change nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from email import message_from_bytes
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from cxplatform.celery import app
+from reports.delivery.tasks import process_ready_report, sweep_report_deliveries
+from reports.models import MonthlyReport, ReportDelivery
+from tests.factories import MembershipFactory, UserFactory
+from tests.reports.test_pdf import last_month, make_org
+
+pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+
+LIVE_BROKER = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/7")
+ROOT = Path(settings.BASE_DIR)
+
+
+def wait_for(predicate, timeout: float, what: str, interval: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+@contextlib.contextmanager
+def live_broker():
+    """Publish this process's tasks to the live broker instead of running them eagerly."""
+    saved = (app.conf.broker_url, app.conf.task_always_eager)
+    app.conf.broker_url, app.conf.task_always_eager = LIVE_BROKER, False
+    app._pool = None
+    app.amqp._producer_pool = None
+    try:
+        yield
+    finally:
+        app.conf.broker_url, app.conf.task_always_eager = saved
+        app._pool = None
+        app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def redis_client():
+    client = redis.Redis.from_url(LIVE_BROKER)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        pytest.fail("Redis is not running on 127.0.0.1:6379 (see scripts/services.sh)")
+    client.delete("celery", "unacked", "unacked_index")
+    yield client
+    client.delete("celery", "unacked", "unacked_index", *client.scan_iter("_kombu.*"))
+
+
+@pytest.fixture
+def silent_smtp():
+    """A 'mail server' that accepts connections and never says a word (the sender hangs after its claim)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    held, stop = [], threading.Event()
+
+    def accept():
+        server.settimeout(0.2)
+        while not stop.is_set():
+            with contextlib.suppress(OSError):
+                conn, _addr = server.accept()
+                held.append(conn)
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join(5)
+    for conn in held:
+        conn.close()
+    server.close()
+
+
+def start_worker(tmp_path: Path, name: str, email_url: str) -> subprocess.Popen:
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "cxplatform.settings",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "CELERY_BROKER_URL": LIVE_BROKER,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "EMAIL_URL": email_url,
+        "BROWSER_PATH": "/usr/bin/chromium",
+    }
+    log = tmp_path / f"{name}.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "celery"),
+                "-A",
+                "cxplatform",
+                "worker",
+                "-P",
+                "solo",
+                "-l",
+                "info",
+                "--without-heartbeat",
+                "--without-mingle",
+                "--without-gossip",
+                "-n",
+                f"report-{name}-{uuid.uuid4().hex[:6]}@%h",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    process.log = log
+    wait_for(lambda: "ready." in log.read_text() or process.poll() is not None, 90, f"{name} to start")
+    assert process.poll() is None, log.read_text()[-3000:]
+    assert "reports.delivery.send" in log.read_text(), "the worker knows the delivery tasks"
+    return process
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+def recipients_in(outbox: Path) -> list[str]:
+    """Every recipient of every message the file backend wrote (one 79-dash line after each message)."""
+    found = []
+    for path in sorted(outbox.glob("*.log")):
+        for chunk in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
+            if chunk.strip():
+                message = message_from_bytes(chunk.lstrip(b"\n"))
+                found.append(message["To"])
+    return sorted(found)
+
+
+def test_a_worker_killed_mid_send_still_means_one_email_per_subscriber(redis_client, silent_smtp, tmp_path):
+    from reports.services import report_generate
+
+    org, executive = make_org()
+    subscribers = [executive.user.email]
+    for i in range(2):
+        member = MembershipFactory(organization=org, user=UserFactory(username=f"exec-{i}"), role="executive")
+        subscribers.append(member.user.email)
+    outbox = tmp_path / "outbox"
+    outbox.mkdir()
+
+    first = start_worker(tmp_path, "doomed", f"smtp://127.0.0.1:{silent_smtp}")
+    try:
+        with live_broker():
+            report = report_generate(organization=org, month=last_month(), trigger=MonthlyReport.Trigger.SCHEDULE)
+            assert report.status == MonthlyReport.Status.READY
+            deliveries = ReportDelivery.objects.filter(report=report)
+            wait_for(lambda: deliveries.filter(state="sending").exists(), 90, "a send to hang after its claim")
+            first.kill()  # SIGKILL: no cleanup, no ack, no "failed" mark
+            first.wait(10)
+    finally:
+        stop(first)
+    stuck = deliveries.get(state="sending")
+    assert deliveries.count() == 3 and deliveries.filter(state="pending").count() == 2
+    assert MonthlyReport.objects.get(pk=report.pk).pdf is not None
+
+    # django-environ drops one leading slash of a filemail path, hence four.
+    second = start_worker(tmp_path, "healthy", f"filemail:///{outbox}")
+    try:
+        with live_broker():
+            # The queued sends go out; the dead worker's claim waits for the sweep until it is stale.
+            wait_for(lambda: deliveries.filter(state="sent").count() == 2, 60, "the queued sends")
+            sweep_report_deliveries.delay()
+            time.sleep(2)
+            assert deliveries.get(pk=stuck.pk).state == "sending", "a fresh claim is left alone"
+            ReportDelivery.objects.filter(pk=stuck.pk).update(claimed_at=timezone.now() - dt.timedelta(hours=1))
+            sweep_report_deliveries.delay()
+            wait_for(lambda: deliveries.filter(state="sent").count() == 3, 60, "the sweep to resend the stuck one")
+            # report_ready (the task behind it) and the sweep again: nothing more.
+            process_ready_report.delay(report.pk)
+            process_ready_report.delay(report.pk)
+            sweep_report_deliveries.delay()
+            wait_for(lambda: redis_client.llen("celery") == 0, 60, "the queue to drain")
+            time.sleep(3)
+    finally:
+        stop(second)
+
+    assert recipients_in(outbox) == sorted(subscribers), second.log.read_text()[-3000:]
+    stuck.refresh_from_db()
+    assert (stuck.state, stuck.attempts) == ("sent", 2)
+    assert deliveries.count() == 3
