@@ -153,3 +153,44 @@ def test_a_failure_is_stored_on_the_version(cast_a, rw, monkeypatch):
     report = _generate(cast_a.org)
     assert report.status == MonthlyReport.Status.FAILED
     assert "rollups unavailable" in report.error
+
+
+def test_the_gap_is_priced_at_the_value_models_rate_with_its_interval(client_for, cast_a, rw):
+    from django.utils import timezone
+
+    from value.models import ValueSnapshot
+
+    tps = rw.world.touchpoints
+    ValueSnapshot.objects.create(
+        organization=cast_a.org,
+        status=ValueSnapshot.Status.DONE,
+        computed_at=timezone.now(),
+        currency="SEK",
+        parameters={"metric": "nps", "measure": "nps"},
+        results={
+            "touchpoints": [
+                {
+                    "touchpoint_id": tp.pk,
+                    "supported": True,
+                    "value_per_point": 10_000.0,
+                    "low": 6_000.0,
+                    "high": 14_000.0,
+                    "n_customers": 500,
+                }
+                for tp in tps
+            ]
+        },
+    )
+    report = _generate(cast_a.org)
+    data = client_for(cast_a.executive).get("/kpis/", PERIOD).context["data"]
+    at_stake = {r.touchpoint.pk: r.value_at_stake for r in data.touchpoints_by_value}
+    assert at_stake  # the overview prices at least one touchpoint below target
+    for t in report.figures["ranking"]["touchpoints"]:
+        assert t["value_at_stake"] == pytest.approx(at_stake.get(t["id"]))
+    money = report.figures["summary"]["findings"][2]
+    assert money["code"] == "money"
+    assert money["params"]["value"] == pytest.approx(sum(at_stake.values()))
+    assert money["params"]["low"] == pytest.approx(0.6 * sum(at_stake.values()))
+    assert money["params"]["high"] == pytest.approx(1.4 * sum(at_stake.values()))
+    assert report.language == "en"
+    assert "closing that gap is worth" in report.html
