@@ -194,3 +194,69 @@ def test_the_gap_is_priced_at_the_value_models_rate_with_its_interval(client_for
     assert money["params"]["high"] == pytest.approx(1.4 * sum(at_stake.values()))
     assert report.language == "en"
     assert "closing that gap is worth" in report.html
+
+
+def test_improvement_actions_delivered_this_month_and_the_pipeline_by_horizon(cast_a, rw):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from actions.models import ImprovementAction
+    from actions.valuation import action_value_estimates
+    from reports.figures import report_context
+    from value.models import ValueSnapshot
+
+    tp = rw.world.touchpoints[1]
+    ValueSnapshot.objects.create(
+        organization=cast_a.org,
+        status=ValueSnapshot.Status.DONE,
+        computed_at=timezone.now(),
+        currency="SEK",
+        parameters={"metric": "nps", "measure": "nps"},
+        results={
+            "touchpoints": [
+                {
+                    "touchpoint_id": tp.pk,
+                    "supported": True,
+                    "value_per_point": 1000.0,
+                    "low": 500.0,
+                    "high": 1500.0,
+                    "n_customers": 300,
+                }
+            ]
+        },
+    )
+    done = ImprovementAction.objects.create(
+        organization=cast_a.org,
+        title="Call back within a day",
+        status="impact_measured",
+        horizon="quick_win",
+        done_date=dt.date(2026, 10, 20),
+        impact_measured_at=timezone.now(),
+        impact_metric="nps",
+        impact_measure="nps",
+        impact_before_nps=10.0,
+        impact_after_nps=22.0,
+        impact_delta=12.0,
+        impact_before_n=200,
+        impact_after_n=210,
+        impact_significant=True,
+    )
+    ImprovementAction.objects.create(
+        organization=cast_a.org, title="Done last month", status="done", done_date=dt.date(2026, 9, 20)
+    )
+    planned = ImprovementAction.objects.create(
+        organization=cast_a.org, title="New booking flow", status="approved", horizon="medium", expected_uplift=5
+    )
+    planned.touchpoints.add(tp)
+    ImprovementAction.objects.create(organization=cast_a.org, title="Dropped idea", status="dropped", horizon="long")
+
+    report = _generate(cast_a.org)
+    section = report.figures["improvements"]
+    [delivered] = section["delivered"]
+    assert (delivered["id"], delivered["delta"], delivered["significant"]) == (done.pk, 12.0, True)
+    pipeline = {g["horizon"]: g for g in section["pipeline"]}
+    assert pipeline["medium"]["count"] == 1 and pipeline["long"]["count"] == 0
+    expected = action_value_estimates(ctx=report_context(cast_a.org), actions=[planned])[planned.pk]
+    assert pipeline["medium"]["expected_value"] == pytest.approx(expected.value) == pytest.approx(5000.0)
+    assert "Call back within a day" in report.html and "NPS +12" in report.html
