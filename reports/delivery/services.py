@@ -30,7 +30,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -165,20 +165,8 @@ def deliveries_enqueue(*, delivery_ids: list[int]) -> None:
     transaction.on_commit(publish)
 
 
-# The report page's URL name belongs to the report pages (reports.monthly_urls); the first that exists is linked.
-REPORT_PAGE_URL_NAMES = ("reports:report_detail", "reports:report", "reports:detail")
-
-
 def report_url(report: MonthlyReport) -> str:
-    for name in REPORT_PAGE_URL_NAMES:
-        try:
-            path = reverse(name, args=[report.pk])
-        except NoReverseMatch:
-            continue
-        break
-    else:
-        path = reverse("reports:report_pdf", args=[report.pk])
-    return settings.SITE_URL.rstrip("/") + path
+    return settings.SITE_URL.rstrip("/") + reverse("reports:report_detail", args=[report.pk])
 
 
 def _summary_html(report: MonthlyReport, *, language: str) -> str:

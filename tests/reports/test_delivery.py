@@ -62,7 +62,7 @@ def test_a_scheduled_report_mails_each_subscriber_once_with_summary_pdf_and_link
     assert set(ReportDelivery.objects.filter(report=report).values_list("state", flat=True)) == {"sent"}
     message = mail.outbox[0]
     assert NORDIC_NAME in message.subject
-    assert "https://cx.example.org/reports/" in message.body
+    assert f"https://cx.example.org/reports/{report.pk}/" in message.body
     html = message.alternatives[0][0]
     assert message.alternatives[0][1] == "text/html"
     assert "+25" in html  # the summary's headline figure
