@@ -20,7 +20,7 @@ from accounts.models import Organization, Role
 from accounts.scoping import OrgContext
 from actions.models import Horizon, ImprovementAction, ImprovementStatus
 from actions.selectors.analytics import loop_analytics
-from actions.valuation import action_value_estimates, basis_reason
+from actions.valuation import action_value_estimates, basis
 from core.scales import measure_label
 from journeys.models import Journey, Touchpoint
 from kpis import dashboards
@@ -170,6 +170,7 @@ class _Scope:
         self.prev = self._read(add_months(month, -1))
         self.year_ago = self._read(add_months(month, -12))
         self.currency = self.now.currency or ctx.organization.currency
+        self.value_reasons = _value_reason_codes(ctx)
 
     def _read(self, month: dt.date):
         filters = month_filters(ctx=self.ctx, month=month)
@@ -225,7 +226,7 @@ class _Scope:
                 "value_low": None,
                 "value_high": None,
                 "value_supported": bool(value is not None and value.supported),
-                "value_reason": value.reason if value is not None and not value.supported else "",
+                "value_reason": self.value_reasons.get(tp.pk) if value is not None and not value.supported else None,
             }
             if r.value_at_stake is not None and r.assessment.shortfall:
                 if value.low is not None:
@@ -252,14 +253,19 @@ class _Scope:
         return summary, ranking
 
     def _value_status(self) -> dict:
-        """Whether the value snapshot prices this metric's points (and why not when it does not)."""
-        metric, measure = self.filters.metric, self.filters.measure
-        if self.journey is None:
-            status = self.now.value_status
-        else:
-            status = "ok" if any(c.value is not None for col in self.now.stages for c in col.cards) else "not_run"
-        reason = "" if status == "ok" else basis_reason(ctx=self.ctx, metric=metric, measure=measure)
-        return {"status": status, "reason": reason}
+        """Whether the value snapshot prices this metric's points; if not, whether it has not run or ran on another
+        metric (which one). Codes only: the sentence is made at render time."""
+        from value import selectors as value_selectors
+
+        if any(r.value is not None for r in self._touchpoints(self.now)):
+            return {"status": "ok", "theirs": None}
+        snapshot = value_selectors.value_snapshot_latest(ctx=self.ctx)
+        if snapshot is None:
+            return {"status": "not_run", "theirs": None}
+        theirs = list(basis(*value_selectors.snapshot_metric(snapshot)))
+        if theirs == list(basis(self.filters.metric, self.filters.measure)):
+            return {"status": "no_values", "theirs": None}
+        return {"status": "other_metric", "theirs": theirs}
 
     def trend(self) -> list[dict]:
         """13 months of the headline figure (respondent-weighted sum of the scope's touchpoints) with the target."""
@@ -325,7 +331,7 @@ class _Scope:
             issues.append({"code": "no_yoy", "params": {}})
         value = self._value_status()
         if value["status"] != "ok":
-            issues.append({"code": "no_value", "params": {"reason": value["reason"]}})
+            issues.append({"code": "no_value", "params": value})
         return {
             "touchpoints_measured": len(measured),
             "touchpoints_total": len(tps),
@@ -333,6 +339,20 @@ class _Scope:
             "responses": responses.count(),
             "issues": issues,
         }
+
+
+def _value_reason_codes(ctx: OrgContext) -> dict[int, dict]:
+    """Touchpoint id -> {code, params} of why the latest value snapshot has no figure for it."""
+    from value import selectors as value_selectors
+
+    snapshot = value_selectors.value_snapshot_latest(ctx=ctx)
+    if snapshot is None:
+        return {}
+    return {
+        int(row["touchpoint_id"]): {"code": row.get("reason_code", ""), "params": row.get("reason_params") or {}}
+        for row in snapshot.results.get("touchpoints", [])
+        if not row.get("supported")
+    }
 
 
 def _local_midnight(ctx: OrgContext, day: dt.date) -> dt.datetime:
@@ -698,10 +718,11 @@ def findings(figures: dict) -> list[dict]:
             }
         )
     elif value_status["status"] == "ok" and short:
-        reasons = sorted({t["value_reason"] for t in short if t["value_reason"]})
-        out.append({"code": "money_unsupported", "params": {"reason": " ".join(reasons)}})
+        reasons = [t["value_reason"] for t in short if t["value_reason"]]
+        unique = [r for i, r in enumerate(reasons) if r not in reasons[:i]]
+        out.append({"code": "money_unsupported", "params": {"reasons": unique}})
     elif value_status["status"] != "ok":
-        out.append({"code": "money_no_model", "params": {"reason": value_status["reason"]}})
+        out.append({"code": "money_no_model", "params": value_status})
     else:
         out.append({"code": "money_no_gap", "params": {}})
     return out

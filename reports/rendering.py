@@ -18,6 +18,7 @@ from core.numbers import format_number
 from core.scales import measure_label
 from kpis.scores import STATUS_LABELS
 from kpis.templatetags.kpi_format import score as score_text
+from value.reasons import reason_text
 
 CHART_ID_PREFIX = "report-chart-"
 
@@ -25,6 +26,11 @@ CHART_ID_PREFIX = "report-chart-"
 def chart_element_id(name: str) -> str:
     """The id of the json_script that holds a chart's figure on the web page."""
     return f"{CHART_ID_PREFIX}{name}"
+
+
+def _metric_of(figures: dict) -> tuple[str, str]:
+    metric = figures.get("metric") or {}
+    return metric.get("key", "nps"), metric.get("measure", "")
 
 
 def _spec(figures: dict) -> str:
@@ -117,19 +123,30 @@ def finding_text(finding: dict, figures: dict) -> str:
             "count": p["touchpoints"],
         }
     if code == "money_unsupported":
-        return _("The value model cannot price this gap: %(reason)s") % {
-            "reason": p.get("reason") or _("too little data.")
-        }
+        reasons = " ".join(reason_text(r["code"], r.get("params")) for r in p.get("reasons", []) if r.get("code"))
+        return _("The value model cannot price this gap: %(reason)s") % {"reason": reasons or _("too little data.")}
     if code == "money_no_model":
-        return _("The gap is not priced: %(reason)s") % {
-            "reason": p.get("reason") or _("the value model has not run yet.")
-        }
+        return _("The gap is not priced: %(reason)s") % {"reason": value_status_text(p, figures)}
     if code == "money_no_gap":
         return _("There is no gap to target to price this month.")
     return ""
 
 
-def issue_text(issue: dict) -> str:
+def value_status_text(status: dict, figures: dict) -> str:
+    """Why the value model prices no point of the report's metric (the sentences of actions.valuation.basis_reason)."""
+    from actions.valuation import figure_label
+
+    if status.get("status") == "other_metric" and status.get("theirs"):
+        return _(
+            "The value model's latest run values a point of %(theirs)s, not of %(ours)s; no value is shown in "
+            "another metric's points. It runs on the organization's primary metric tonight or on request."
+        ) % {"theirs": figure_label(*status["theirs"]), "ours": figure_label(*_metric_of(figures))}
+    if status.get("status") == "no_values":
+        return _("The value model has no figure for these touchpoints yet.")
+    return _("The value model has not run yet.")
+
+
+def issue_text(issue: dict, figures: dict) -> str:
     code, p = issue["code"], issue.get("params", {})
     if code == "below_min_n":
         return _("%(name)s: too few answers (n=%(n)s), no figure.") % p
@@ -142,7 +159,7 @@ def issue_text(issue: dict) -> str:
     if code == "no_yoy":
         return _("No year-on-year change: one of the two months has too few answers.")
     if code == "no_value":
-        return _("No value at stake: %(reason)s") % {"reason": p.get("reason") or _("the value model has not run.")}
+        return _("No value at stake: %(reason)s") % {"reason": value_status_text(p, figures)}
     return ""
 
 
@@ -210,7 +227,7 @@ def body_context(report, *, language: str) -> dict:
         "month_label": formats.date_format(month, "YEAR_MONTH_FORMAT"),
         "generated": generated,
         "findings": [finding_text(x, figures) for x in figures.get("summary", {}).get("findings", [])],
-        "issues": [issue_text(x) for x in figures.get("data_quality", {}).get("issues", [])],
+        "issues": [issue_text(x, figures) for x in figures.get("data_quality", {}).get("issues", [])],
         "improvements_up": [tps[i] for i in figures.get("ranking", {}).get("improvements", []) if i in tps],
         "declines": [tps[i] for i in figures.get("ranking", {}).get("declines", []) if i in tps],
         "by_value": [tps[i] for i in figures.get("ranking", {}).get("by_value", []) if i in tps][:10],

@@ -260,3 +260,28 @@ def test_improvement_actions_delivered_this_month_and_the_pipeline_by_horizon(ca
     expected = action_value_estimates(ctx=report_context(cast_a.org), actions=[planned])[planned.pk]
     assert pipeline["medium"]["expected_value"] == pytest.approx(expected.value) == pytest.approx(5000.0)
     assert "Call back within a day" in report.html and "NPS +12" in report.html
+
+
+def test_a_value_model_on_another_metric_is_named_at_render_time_not_stored_as_text(cast_a, rw):
+    import json
+
+    from django.utils import timezone
+
+    from reports.rendering import render_report_body
+    from value.models import ValueSnapshot
+
+    ValueSnapshot.objects.create(
+        organization=cast_a.org,
+        status=ValueSnapshot.Status.DONE,
+        computed_at=timezone.now(),
+        currency="SEK",
+        parameters={"metric": "csat", "measure": "mean"},
+        results={"touchpoints": []},
+    )
+    report = _generate(cast_a.org)
+    money = report.figures["summary"]["findings"][2]
+    assert money == {"code": "money_no_model", "params": {"status": "other_metric", "theirs": ["csat", "mean"]}}
+    stored = json.dumps({k: v for k, v in report.figures.items() if k != "charts"})
+    assert "value model" not in stored  # sentences are made when the report is read, in the reader's language
+    body = render_report_body(report, language="en")
+    assert "values a point of CSAT, mean, not of NPS" in body
