@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +30,11 @@ class JourneyQuerySet(OrgQuerySet):
 
 
 class Journey(OrgOwned):
+    class ScoreMethod(models.TextChoices):
+        # How the journey's score is made from its touchpoints (a journey survey, where one answered, wins either way).
+        RESPONDENTS = "respondents", _("Respondent-weighted (default)")
+        WEIGHTS = "weights", _("Weighted by touchpoint weights")
+
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     personas = models.ManyToManyField(Persona, blank=True, related_name="journeys", verbose_name=_("personas"))
@@ -41,10 +47,25 @@ class Journey(OrgOwned):
         related_name="owned_journeys",
     )
     is_archived = models.BooleanField(_("archived"), default=False)
+    score_method = models.CharField(
+        _("journey score from touchpoints"),
+        max_length=12,
+        choices=ScoreMethod.choices,
+        default=ScoreMethod.RESPONDENTS,
+        help_text=_(
+            "Respondent-weighted (the default): every answer at every touchpoint weighs the same. "
+            "Weighted: each touchpoint's score counts by the weight set on the touchpoint; touchpoints without a "
+            "weight or with too few responses are left out."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = JourneyQuerySet.as_manager()
+
+    @property
+    def uses_touchpoint_weights(self) -> bool:
+        return self.score_method == self.ScoreMethod.WEIGHTS
 
     class Meta:
         ordering = ["name"]
@@ -128,6 +149,17 @@ class Touchpoint(OrgOwned):
     position = models.PositiveIntegerField(_("position"), default=0)
     priority = models.PositiveSmallIntegerField(
         _("survey priority"), default=50, help_text=_("Higher wins when several touchpoints may survey a customer.")
+    )
+    # Only read where the journey's score method is "weighted by touchpoint weights"; NULL = not weighted.
+    score_weight = models.FloatField(
+        _("weight in the journey score"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(1000)],
+        help_text=_(
+            "Used only when the journey is set to be weighted by touchpoint weights: this touchpoint's score counts "
+            "in proportion to its weight. Empty: left out of a weighted journey score."
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

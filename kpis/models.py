@@ -352,6 +352,22 @@ class JourneyRollup(OrgOwned, RollupStats):
         return f"journey {self.journey_id} {self.day} {self.metric}: n={self.n}"
 
 
+class RelationshipRollup(OrgOwned, RollupStats):
+    """Answers of relationship surveys (customers asked about the organization as a whole, e.g. "how likely are you
+    to recommend us overall"), per organization, day and metric: answers with neither a touchpoint nor a journey.
+    Staff surveys (employee, leadership) never count, whatever their questions."""
+
+    organization = _derived_fk(Organization, db_index=False)  # the unique key leads with it
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "day", "metric"], name="relationshiprollup_unique_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"relationship {self.organization_id} {self.day} {self.metric}: n={self.n}"
+
+
 class SegmentRollup(OrgOwned, RollupStats):
     """Touchpoint rollups sliced by the respondent's customer segment and persona (for dashboard filters).
 
@@ -378,11 +394,13 @@ class SegmentRollup(OrgOwned, RollupStats):
 
 
 class DirtyRollup(models.Model):
-    """A (touchpoint or journey, day) whose rollups must be recomputed. Marked by upsert, claimed by deletion."""
+    """A (touchpoint, journey or organization, day) whose rollups must be recomputed. Marked by upsert, claimed by
+    deletion. A relationship key's key_id is the organization's id."""
 
     class Kind(models.TextChoices):
         TOUCHPOINT = "t", "touchpoint"
         JOURNEY = "j", "journey"
+        RELATIONSHIP = "r", "relationship"
 
     id = models.BigAutoField(primary_key=True)
     organization_id = models.BigIntegerField()

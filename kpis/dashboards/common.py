@@ -7,14 +7,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.http import QueryDict
 
 from accounts.scoping import OrgContext
 from core.scales import MEASURE_MEAN, MEASURE_NPS, measure_label, scale_for_metric
 from kpis.forms import DashboardFilterForm
-from kpis.models import NPS_METRIC, Benchmark, Kpi, Target
+from kpis.models import NPS_METRIC, STAT_FIELDS, Benchmark, Kpi, Target
 from kpis.scores import Assessment, Score, empty_sums
 from kpis.selectors import rollup_rows, stat_sums
 
@@ -144,6 +144,17 @@ def _sums_by_touchpoint(
         persona_id=filters.persona_id,
     )
     return {r["touchpoint_id"]: r for r in rows.values("touchpoint_id").annotate(**stat_sums()).order_by()}
+
+
+def _period_sums(rows, filters: Filters) -> tuple[dict, dict]:
+    """Sums of rollup `rows` (a queryset of one scope and metric) for the period and the previous one, in one query."""
+    prev_start, _prev_end = filters.previous
+    sums = {}
+    for f in STAT_FIELDS:
+        sums[f"cur_{f}"] = Sum(f, filter=Q(day__gte=filters.start))
+        sums[f"prev_{f}"] = Sum(f, filter=Q(day__lt=filters.start))
+    row = rows.filter(day__gte=prev_start, day__lte=filters.end).aggregate(**sums)
+    return {f: row[f"cur_{f}"] or 0 for f in STAT_FIELDS}, {f: row[f"prev_{f}"] or 0 for f in STAT_FIELDS}
 
 
 def _months(end: dt.date, count: int = TREND_MONTHS) -> list[dt.date]:

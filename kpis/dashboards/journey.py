@@ -27,6 +27,7 @@ from kpis.dashboards.common import (
     _with_default_kpi,
     sparkline,
 )
+from kpis.dashboards.weighting import RESPONDENTS, WEIGHTS, weighted_assessment
 from kpis.models import STAT_FIELDS, Benchmark, JourneyRollup, Target
 from kpis.scores import Assessment, add_sums, change_between, empty_sums, pick_benchmark, pick_target
 
@@ -53,11 +54,16 @@ class JourneyGap:
     filters: Filters
     stages: list[StageColumn]
     assessment: Assessment
-    source: str  # "survey" (journey survey) or "touchpoints" (respondent-weighted sum)
+    source: str  # "survey" (journey survey) or "touchpoints" (from the touchpoints: see `weighting`)
     figure: dict | None
     min_n: int
     currency: str = ""
     value_at_stake: float | None = None
+    # How a "touchpoints" figure is made: "respondents" (sums of the touchpoints' answers, the default) or "weights"
+    # (the touchpoints' scores by their weights, see kpis.dashboards.weighting). `weights_requested`: the journey is
+    # set to use weights (it falls back to respondents when no touchpoint has a weight).
+    weighting: str = RESPONDENTS
+    weights_requested: bool = False
 
 
 def journey_gap(*, ctx: OrgContext, journey: Journey, filters: Filters) -> JourneyGap:
@@ -128,8 +134,21 @@ def journey_gap(*, ctx: OrgContext, journey: Journey, filters: Filters) -> Journ
     journey_bench = pick_benchmark(
         benchmarks.get(("journey", journey.pk), []) or benchmarks.get(("organization", None), [])
     )
-    assessment = assess(journey_cur, journey_prev, target_for("journey", journey.pk), journey_bench)
     cards = [c for col in columns for c in col.cards]
+    assessment, weighting = None, RESPONDENTS
+    if source == "touchpoints" and journey.uses_touchpoint_weights:
+        assessment = weighted_assessment(
+            touchpoints=[c.touchpoint for c in cards],
+            current=current,
+            previous=previous,
+            filters=filters,
+            min_n=min_n,
+            target=target_for("journey", journey.pk),
+            benchmark=journey_bench,
+        )
+        weighting = RESPONDENTS if assessment is None else WEIGHTS
+    if assessment is None:
+        assessment = assess(journey_cur, journey_prev, target_for("journey", journey.pk), journey_bench)
     figure = figures.gap_chart(cards, filters=filters, journey=assessment) if cards else None
     return JourneyGap(
         journey=journey,
@@ -141,6 +160,8 @@ def journey_gap(*, ctx: OrgContext, journey: Journey, filters: Filters) -> Journ
         min_n=min_n,
         currency=currency,
         value_at_stake=sum(c.value_at_stake for c in cards if c.value_at_stake) or None,
+        weighting=weighting,
+        weights_requested=journey.uses_touchpoint_weights,
     )
 
 

@@ -14,6 +14,7 @@ from kpis.dashboards.common import (
     Filters,
     _benchmarks,
     _min_n,
+    _period_sums,
     _scope_benchmarks,
     _scope_targets,
     _sums_by_touchpoint,
@@ -22,7 +23,8 @@ from kpis.dashboards.common import (
     _value_at_stake,
     _with_default_kpi,
 )
-from kpis.models import STAT_FIELDS, Benchmark, DirtyRollup, JourneyRollup, Target
+from kpis.dashboards.weighting import RESPONDENTS, WEIGHTS, weighted_assessment
+from kpis.models import STAT_FIELDS, Benchmark, DirtyRollup, JourneyRollup, RelationshipRollup, Target
 from kpis.scores import Assessment, add_sums, change_between, empty_sums, pick_benchmark, pick_target
 from kpis.selectors import last_reconciliation
 
@@ -42,6 +44,8 @@ class JourneyRow:
     source: str
     value_at_stake: float | None = None
     valued_touchpoints: int = 0
+    # A "touchpoints" figure: "respondents" (default) or "weights" (see kpis.dashboards.weighting).
+    weighting: str = RESPONDENTS
 
 
 @dataclass
@@ -59,6 +63,9 @@ class Overview:
     value_figure: dict | None
     min_n: int
     value_metric: str = ""
+    # The relationship survey's figure beside `organization` (the sum of touchpoints); None when the filters slice
+    # by segment, persona or channel (relationship answers are rolled up per organization and day only).
+    relationship: Assessment | None = None
 
 
 def organization_overview(*, ctx: OrgContext, filters: Filters) -> Overview:
@@ -123,7 +130,22 @@ def organization_overview(*, ctx: OrgContext, filters: Filters) -> Overview:
         source = "touchpoints"
         if journey_survey.get(j.pk, ({"n": 0}, None))[0]["n"]:
             source, (cur, prev) = "survey", journey_survey[j.pk]
-        jrow = JourneyRow(journey=j, assessment=assess(cur, prev, target_for("journey", j.pk)), source=source)
+        weighted = None
+        if source == "touchpoints" and j.uses_touchpoint_weights:
+            weighted = weighted_assessment(
+                touchpoints=[tp for tp in touchpoints if tp.journey_id == j.pk],
+                current=current,
+                previous=previous,
+                filters=filters,
+                min_n=min_n,
+                target=target_for("journey", j.pk),
+            )
+        jrow = JourneyRow(
+            journey=j,
+            assessment=weighted or assess(cur, prev, target_for("journey", j.pk)),
+            source=source,
+            weighting=RESPONDENTS if weighted is None else WEIGHTS,
+        )
         staked = [r.value_at_stake for r in rows if r.touchpoint.journey_id == j.pk and r.value_at_stake is not None]
         jrow.valued_touchpoints = len(staked)
         jrow.value_at_stake = sum(staked) if staked else None
@@ -157,7 +179,30 @@ def organization_overview(*, ctx: OrgContext, filters: Filters) -> Overview:
         value_figure=figures.value_chart(by_value[:10], currency=currency) if by_value else None,
         min_n=min_n,
         value_metric=value_metric,
+        relationship=_relationship(ctx, filters, min_n),
     )
+
+
+def relationship_assessment(*, ctx: OrgContext, filters: Filters) -> Assessment | None:
+    """The relationship-survey figure of the period ("how likely are you to recommend us overall"): its score in the
+    filters' metric and measure, n, margin of error and significance-tested change from the previous period of the
+    same length, read from `RelationshipRollup` (one query). Below the minimum n the score is not shown, as
+    everywhere. None when the filters slice by segment, persona or channel (not rolled up that way).
+
+    No target is attached: the organization's targets are set on the touchpoint figures (`Overview.organization`,
+    the sum of touchpoints, is the figure to set beside it).
+    """
+    filters = _with_default_kpi(ctx, filters)
+    return _relationship(ctx, filters, _min_n(ctx))
+
+
+def _relationship(ctx: OrgContext, filters: Filters, min_n: int) -> Assessment | None:
+    if filters.sliced or filters.channel:
+        return None
+    rows = RelationshipRollup.objects.for_org(ctx.organization).filter(metric=filters.metric)
+    cur, prev = _period_sums(rows, filters)
+    now, before = filters.score(cur, min_n), filters.score(prev, min_n)
+    return Assessment(score=now, change=change_between(before, now), higher_is_better=filters.higher_is_better)
 
 
 def _value_model_metric(ctx: OrgContext, filters: Filters) -> str:

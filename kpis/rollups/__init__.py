@@ -1,8 +1,9 @@
 """The rollup engine: dirty marking, incremental aggregation, full rebuild and reconciliation.
 
-Three tables, each one GROUP BY over the answers (see `sql.TABLES`):
+Four tables, each one GROUP BY over the answers (see `sql.TABLES`):
 - `Rollup`: per touchpoint, day and metric. Journey, stage and organization figures are sums of these rows.
 - `JourneyRollup`: answers of journey surveys (no touchpoint), per journey, day and metric.
+- `RelationshipRollup`: answers of relationship surveys (no touchpoint, no journey), per organization, day and metric.
 - `SegmentRollup`: the touchpoint rollups sliced by the respondent's customer segment and persona.
 
 Why segment and persona filters read a rollup of their own instead of joining answers to customers at read time

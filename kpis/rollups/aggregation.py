@@ -92,8 +92,11 @@ def mark_dirty_for_range(
     end: dt.date,
     *,
     journey_ids: Iterable[int] = (),
+    relationship_organization_ids: Iterable[int] = (),
 ) -> int:
-    """Mark every day of [start, end] of these touchpoints (and journeys) dirty, e.g. after a bulk import."""
+    """Mark every day of [start, end] of these touchpoints (and journeys, and organizations' relationship-survey
+    figures) dirty, e.g. after a bulk import."""
+    from accounts.models import Organization
     from journeys.models import Journey, Touchpoint
 
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
@@ -101,8 +104,10 @@ def mark_dirty_for_range(
     for model, kind, ids in (
         (Touchpoint, DirtyRollup.Kind.TOUCHPOINT, list(touchpoint_ids)),
         (Journey, DirtyRollup.Kind.JOURNEY, list(journey_ids)),
+        (Organization, DirtyRollup.Kind.RELATIONSHIP, list(relationship_organization_ids)),
     ):
-        for pk, org_id in model.objects.filter(pk__in=ids).values_list("pk", "organization_id"):
+        org_field = "pk" if model is Organization else "organization_id"  # a relationship key is its organization
+        for pk, org_id in model.objects.filter(pk__in=ids).values_list("pk", org_field):
             marked += mark_dirty_keys(organization_id=org_id, kind=kind, keys=((pk, d) for d in days))
     return marked
 
@@ -138,7 +143,7 @@ def recompute_keys(kind: str, keys: list[tuple[int, dt.date | str]]) -> None:
     """Recompute the rollup rows of these keys from the answers (delete, then one GROUP BY upsert per table)."""
     vendor = connection.vendor
     # Segment slices first: the touchpoint rows are then their sums (one pass over the answers, not two).
-    order = (sql.SEGMENT, sql.TOUCHPOINT, sql.JOURNEY)
+    order = (sql.SEGMENT, sql.TOUCHPOINT, sql.JOURNEY, sql.RELATIONSHIP)
     tables = [t for t in order if t.dirty_kind == kind]
     size = len(keys) if vendor == "postgresql" else SQLITE_KEY_CHUNK
     join = "lateral" if vendor == "postgresql" else "join"

@@ -51,8 +51,8 @@ def _pending_sql() -> str:
     return (
         f"CREATE TEMP TABLE {PENDING} AS "
         f"SELECT kind, key_id, day FROM {sql.DIRTY} "
-        f"UNION SELECT CASE WHEN a.touchpoint_id IS NULL THEN 'j' ELSE 't' END, "
-        f"COALESCE(a.touchpoint_id, r.journey_id), a.submitted_on "
+        f"UNION SELECT {sql.KIND_OF_ANSWER}, COALESCE(a.touchpoint_id, r.journey_id, a.organization_id), "
+        f"a.submitted_on "
         f"FROM {sql.RESPONSE} r JOIN {sql.ANSWER} a ON a.response_id = r.id WHERE r.processed_at IS NULL"
     )
 

@@ -12,11 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from customers.models import Customer
-from kpis.models import NPS_METRIC, DirtyRollup, JourneyRollup, Rollup, SegmentRollup
-from surveys.models import Answer, Response
+from kpis.models import NPS_METRIC, DirtyRollup, JourneyRollup, RelationshipRollup, Rollup, SegmentRollup
+from surveys.models import Answer, Response, Survey
 
 ANSWER = Answer._meta.db_table
 RESPONSE = Response._meta.db_table
+SURVEY = Survey._meta.db_table
+# Responses of relationship surveys (customers only: employee and leadership surveys are other kinds).
+RELATIONSHIP_SURVEYS = f"(SELECT s.id FROM {SURVEY} s WHERE s.kind = '{Survey.Kind.RELATIONSHIP.value}')"
 CUSTOMER = Customer._meta.db_table
 DIRTY = DirtyRollup._meta.db_table
 
@@ -60,8 +63,13 @@ class RollupTable:
         return [self.key_column, "day", "metric", *self.dim_columns]
 
     @property
+    def _leads_with_org(self) -> bool:
+        """Every table starts with organization_id, unless the organization is the key itself (relationship)."""
+        return self.key_column != "organization_id"
+
+    @property
     def columns(self) -> list[str]:
-        return ["organization_id", *self.key_columns, *STAT_COLUMNS]
+        return [*(["organization_id"] if self._leads_with_org else []), *self.key_columns, *STAT_COLUMNS]
 
     def select(self, *, keys_join: str | None = None, org_filter: bool = False) -> str:
         """The GROUP BY producing this table's rows, over all answers, one organization's, or those of `keys`.
@@ -69,7 +77,8 @@ class RollupTable:
         keys_join: None (all answers), "lateral" (PostgreSQL: an index lookup per key, so the cost follows the
         number of keys and not the size of the table; a plain join lets the planner pick a full scan) or "join".
         """
-        group = ["a.organization_id", self.key_expr, "a.submitted_on", "a.metric", *self.dim_exprs]
+        lead = ["a.organization_id"] if self._leads_with_org else []
+        group = [*lead, self.key_expr, "a.submitted_on", "a.metric", *self.dim_exprs]
         # Aliased with the table's column names so the same SELECT can also fill a temporary table.
         named = [f"{expr} AS {col}" for expr, col in zip(group + STAT_EXPRESSIONS, self.columns, strict=True)]
         where = f"{SCORED} AND {self.where}"
@@ -140,7 +149,20 @@ JOURNEY = RollupTable(
     key_lookup="a.touchpoint_id IS NULL AND a.submitted_on = k.day",
 )
 
-TABLES = (TOUCHPOINT, SEGMENT, JOURNEY)
+# Relationship surveys: answers with neither a touchpoint nor a journey, of relationship surveys only, per
+# organization (the key) and day.
+RELATIONSHIP = RollupTable(
+    name="relationship",
+    table=RelationshipRollup._meta.db_table,
+    key_column="organization_id",
+    dirty_kind=DirtyRollup.Kind.RELATIONSHIP,
+    joins=f" JOIN {RESPONSE} r ON r.id = a.response_id",
+    key_expr="a.organization_id",
+    where=f"a.touchpoint_id IS NULL AND r.journey_id IS NULL AND r.survey_id IN {RELATIONSHIP_SURVEYS}",
+    key_lookup="a.touchpoint_id IS NULL AND a.submitted_on = k.day",
+)
+
+TABLES = (TOUCHPOINT, SEGMENT, JOURNEY, RELATIONSHIP)
 
 
 def touchpoint_from_segments() -> str:
@@ -169,9 +191,10 @@ def keys_cte(vendor: str, keys: list[tuple[int, str]]) -> tuple[str, list]:
     return f"WITH keys(key_id, day) AS (VALUES {values}) ", params
 
 
-# Marks every (touchpoint or journey, day) a response's answers touch. Touchpoint answers carry their key; only
-# journey-survey answers (no touchpoint) need their response's journey. The answers are read once, by response id
-# (a CTE): asked separately for "no touchpoint", the planner would scan every journey answer in the index.
+# Marks every (touchpoint, journey or organization, day) a response's answers touch. Touchpoint answers carry their
+# key; only answers without a touchpoint need their response: its journey (a journey survey) or, without one, its
+# organization if it is a relationship survey. The answers are read once, by response id (a CTE): asked separately
+# for "no touchpoint", the planner would scan every journey answer in the index.
 def mark_response_sql(vendor: str) -> str:
     materialized = "MATERIALIZED " if vendor == "postgresql" else ""
     return (
@@ -181,19 +204,24 @@ def mark_response_sql(vendor: str) -> str:
         f"SELECT DISTINCT ra.organization_id, 't', ra.touchpoint_id, ra.submitted_on FROM ra "
         f"WHERE ra.touchpoint_id IS NOT NULL "
         f"UNION "
-        f"SELECT DISTINCT ra.organization_id, 'j', r.journey_id, ra.submitted_on "
+        f"SELECT DISTINCT ra.organization_id, CASE WHEN r.journey_id IS NULL THEN 'r' ELSE 'j' END, "
+        f"COALESCE(r.journey_id, ra.organization_id), ra.submitted_on "
         f"FROM ra JOIN {RESPONSE} r ON r.id = ra.response_id "
-        f"WHERE ra.touchpoint_id IS NULL AND r.journey_id IS NOT NULL "
+        f"WHERE ra.touchpoint_id IS NULL AND (r.journey_id IS NOT NULL OR r.survey_id IN {RELATIONSHIP_SURVEYS}) "
         f"ON CONFLICT (kind, key_id, day) DO NOTHING"
     )
 
 
+# The dirty kind of an answer `a` of response `r` (its key: COALESCE(a.touchpoint_id, r.journey_id, a.organization_id)).
+KIND_OF_ANSWER = "CASE WHEN a.touchpoint_id IS NOT NULL THEN 't' WHEN r.journey_id IS NOT NULL THEN 'j' ELSE 'r' END"
+
 MARK_ANSWER = (
     f"INSERT INTO {DIRTY} (organization_id, kind, key_id, day) "
-    f"SELECT a.organization_id, CASE WHEN a.touchpoint_id IS NULL THEN 'j' ELSE 't' END, "
-    f"COALESCE(a.touchpoint_id, r.journey_id), a.submitted_on "
+    f"SELECT a.organization_id, {KIND_OF_ANSWER}, "
+    f"COALESCE(a.touchpoint_id, r.journey_id, a.organization_id), a.submitted_on "
     f"FROM {ANSWER} a JOIN {RESPONSE} r ON r.id = a.response_id "
-    f"WHERE a.id = %s AND (a.touchpoint_id IS NOT NULL OR r.journey_id IS NOT NULL) "
+    f"WHERE a.id = %s AND (a.touchpoint_id IS NOT NULL OR r.journey_id IS NOT NULL "
+    f"OR r.survey_id IN {RELATIONSHIP_SURVEYS}) "
     f"ON CONFLICT (kind, key_id, day) DO NOTHING"
 )
 

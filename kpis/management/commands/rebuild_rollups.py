@@ -9,7 +9,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--organization", type=int, help="Only this organization's rows (id).")
         parser.add_argument(
-            "--table", action="append", choices=["touchpoint", "segment", "journey"], help="Only these tables."
+            "--table",
+            action="append",
+            choices=["touchpoint", "segment", "journey", "relationship"],
+            help="Only these tables.",
         )
 
     def handle(self, *args, organization=None, table=None, **options):
