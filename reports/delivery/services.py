@@ -33,6 +33,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Role
@@ -173,7 +174,10 @@ def _summary_html(report: MonthlyReport, *, language: str) -> str:
     """The report's first section (the one-page summary) without its charts, for the e-mail's HTML part."""
     body = report_body(report, language=language)
     match = re.search(r"<section\b.*?</section>", body, re.DOTALL)
-    return CHART_PLACEHOLDER.sub("", match.group(0)) if match else ""
+    if not match:
+        return ""
+    note = format_html('<p class="small text-body-secondary">{}</p>', _("The chart is in the attached PDF."))
+    return CHART_PLACEHOLDER.sub(lambda _m: note, match.group(0))
 
 
 def _message_id(delivery: ReportDelivery) -> str:
@@ -195,6 +199,7 @@ def delivery_message(delivery: ReportDelivery) -> EmailMultiAlternatives:
             "url": report_url(report),
             "subscriptions_url": settings.SITE_URL.rstrip("/") + reverse("reports:subscription"),
             "summary_html": _summary_html(report, language=delivery.language),
+            "language": delivery.language,
         }
         subject = _("%(organization)s: monthly report %(month)s") % {"organization": organization.name, "month": month}
         text = render_to_string("reports/email/report.txt", context)

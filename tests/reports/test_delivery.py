@@ -67,6 +67,7 @@ def test_a_scheduled_report_mails_each_subscriber_once_with_summary_pdf_and_link
     assert message.alternatives[0][1] == "text/html"
     assert "+25" in html  # the summary's headline figure
     assert 'class="report-chart"' not in html  # no chart placeholders in the e-mail
+    assert '<html lang="sv">' in html
     [(filename, pdf, mimetype)] = message.attachments
     assert mimetype == "application/pdf" and pdf.startswith(b"%PDF")
     assert filename == f"report-fjallraven-ostergard-{month:%Y-%m}-v1-sv.pdf"
