@@ -248,7 +248,11 @@ def delivery_send(*, delivery_id: int) -> bool:
 
 
 def deliveries_sweep(*, now: dt.datetime | None = None, stale_after: dt.timedelta | None = None) -> dict[str, int]:
-    """Recover lost work: reopen sends whose worker died, finish recent reports, queue every pending delivery."""
+    """Recover lost work: reopen sends whose worker died, finish recent reports, queue every pending delivery.
+
+    Reports generated within SWEEP_REPORTS_WITHIN get their missing PDF and delivery rows (a task lost with the
+    broker); so a member who subscribes in those days also receives that month's report, once.
+    """
     now = now or timezone.now()
     stale = now - (STALE_AFTER if stale_after is None else stale_after)
     stuck = ReportDelivery.objects.filter(state=ReportDelivery.State.SENDING, claimed_at__lt=stale)
