@@ -19,6 +19,9 @@ from reports.models import MonthlyReport
 class ReportSerializer(serializers.ModelSerializer):
     journey_name = serializers.CharField(source="journey.name", default="", read_only=True)
     has_pdf = serializers.BooleanField(read_only=True, help_text="True when the PDF of this version is stored.")
+    # Plain strings: another "status" enum component would collide in the schema with the other apps' ones.
+    status = serializers.CharField(read_only=True, help_text="pending, ready or failed.")
+    trigger = serializers.CharField(read_only=True, help_text="schedule (the monthly beat) or on_demand.")
 
     class Meta:
         model = MonthlyReport
