@@ -240,6 +240,7 @@ class _Scope:
         declines = sorted((t for t in changes if t["mom"]["delta"] < 0), key=lambda t: t["mom"]["delta"])
         summary = {
             "headline": headline,
+            "relationship": self._relationship(),
             "journeys": journeys,
             "trend": self.trend(),
             "value_status": self._value_status(),
@@ -251,6 +252,19 @@ class _Scope:
             "declines": [t["id"] for t in declines[:TOP_CHANGES]],
         }
         return summary, ranking
+
+    def _relationship(self) -> dict | None:
+        """The relationship survey's figure beside the sum of touchpoints (organization reports only), as the
+        overview shows it; None when the organization has no relationship answers in the month."""
+        if self.journey is None:
+            now = getattr(self.now, "relationship", None)
+            if now is None or not now.score.n:
+                return None
+            entry = _score(now)
+            entry["mom"] = _change(getattr(self.prev, "relationship", None), now)
+            entry["yoy"] = _change(getattr(self.year_ago, "relationship", None), now)
+            return entry
+        return None
 
     def _value_status(self) -> dict:
         """Whether the value snapshot prices this metric's points; if not, whether it has not run or ran on another

@@ -285,3 +285,25 @@ def test_a_value_model_on_another_metric_is_named_at_render_time_not_stored_as_t
     assert "value model" not in stored  # sentences are made when the report is read, in the reader's language
     body = render_report_body(report, language="en")
     assert "values a point of CSAT, mean, not of NPS" in body
+
+
+def test_the_relationship_survey_is_shown_beside_the_sum_of_touchpoints_as_on_the_overview(client_for, cast_a, rw):
+    import datetime as dt
+
+    from kpis import rollups
+    from surveys.models import Survey
+    from tests.kpis.test_relationship import answer, make_survey
+
+    survey, version, questions = make_survey(cast_a.org, Survey.Kind.RELATIONSHIP)
+    for i in range(40):
+        answer(cast_a.org, survey, version, questions, MONTH + dt.timedelta(days=i % 28), nps=(10, 9, 7, 3)[i % 4])
+    rollups.aggregate_dirty()
+    report = _generate(cast_a.org)
+    relationship = report.figures["summary"]["relationship"]
+    data = client_for(cast_a.executive).get("/kpis/", PERIOD).context["data"]
+    assert relationship["n"] == data.relationship.score.n == 40
+    assert relationship["value"] == pytest.approx(data.relationship.score.value) == pytest.approx(25.0)
+    assert report.figures["summary"]["headline"]["n"] == data.organization.score.n  # touchpoints stay separate
+    assert 'data-testid="relationship"' in report.html
+    journey_report = _generate(cast_a.org, rw.world.journey)
+    assert journey_report.figures["summary"]["relationship"] is None
