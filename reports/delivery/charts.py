@@ -11,6 +11,7 @@ import asyncio
 import logging
 import os
 import shutil
+import threading
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,29 @@ async def _draw_all(figures: dict[str, dict[str, Any]]) -> dict[str, str | None]
     return out
 
 
+def _run(make_coroutine):
+    """Run a coroutine to completion from sync code, also when this thread already runs an event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make_coroutine())
+    # An event loop runs in this thread (an async caller, Playwright's sync API): use a thread of our own.
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = asyncio.run(make_coroutine())
+        except BaseException as exc:
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target, name="report-charts")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
 def charts_to_svg(figures: dict[str, dict[str, Any]]) -> dict[str, str | None]:
     """Return {name: SVG text, or None when that figure could not be drawn}, every figure in one browser session."""
     usable = {name: fig for name, fig in figures.items() if isinstance(fig, dict) and fig.get("data") is not None}
@@ -48,7 +72,7 @@ def charts_to_svg(figures: dict[str, dict[str, Any]]) -> dict[str, str | None]:
     if not usable:
         return result
     try:
-        result.update(asyncio.run(_draw_all(usable)))
+        result.update(_run(lambda: _draw_all(usable)))
     except Exception:  # no browser, or it died: every chart becomes a line of text
         logger.warning("kaleido could not start; the PDF is made without charts", exc_info=True)
     return result
