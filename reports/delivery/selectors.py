@@ -23,7 +23,11 @@ def report_get_for_pdf(*, ctx: OrgContext, pk: int) -> MonthlyReport:
     """A ready report of the context's organization (404 for another organization's, a pending one, frontline)."""
     if ctx.role not in REPORT_ROLES:
         raise Http404
-    qs = MonthlyReport.objects.select_related("organization", "journey").filter(status=MonthlyReport.Status.READY)
+    qs = (
+        MonthlyReport.objects.select_related("organization", "journey")
+        .filter(status=MonthlyReport.Status.READY)
+        .defer("pdf")  # read once, by services.report_pdf_get
+    )
     return get_in_org(qs, ctx, pk=pk)
 
 
