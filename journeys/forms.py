@@ -56,7 +56,7 @@ class JourneyForm(BootstrapFormMixin, forms.ModelForm):
 
     class Meta:
         model = Journey
-        fields = ["name", "description", "owner", "personas"]
+        fields = ["name", "description", "owner", "personas", "score_method"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, ctx: OrgContext, **kwargs):
@@ -67,6 +67,11 @@ class JourneyForm(BootstrapFormMixin, forms.ModelForm):
         # An archived persona stays selectable only where it is already attached.
         self.fields["personas"].queryset = personas.filter(Q(is_archived=False) | Q(pk__in=current))
         self.fields["personas"].help_text = _("Who walks this journey.")
+        # Optional in a post (clients that predate it keep working): left out, the journey keeps its method.
+        self.fields["score_method"].required = False
+
+    def clean_score_method(self) -> str:
+        return self.cleaned_data.get("score_method") or self.instance.score_method or Journey.ScoreMethod.RESPONDENTS
 
 
 class StageForm(BootstrapFormMixin, forms.ModelForm):
@@ -105,9 +110,14 @@ class TouchpointForm(TouchpointQuickForm):
             "is_moment_of_truth",
             "pain_points",
             "priority",
+            "score_weight",
             "is_active",
         ]
-        widgets = {"description": forms.Textarea(attrs={"rows": 3}), "pain_points": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "pain_points": forms.Textarea(attrs={"rows": 3}),
+            "score_weight": forms.NumberInput(attrs={"step": "any", "min": "0"}),
+        }
 
     def __init__(self, *args, ctx: OrgContext, **kwargs):
         super().__init__(*args, ctx=ctx, **kwargs)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import reswap, retarget
 
 from accounts.scoping import WRITE_PROGRAM_ROLES, org_required
-from journeys import selectors, services
+from journeys import selectors, services, weights
 from journeys.forms import JourneyForm, PersonaForm, StageForm, TouchpointForm, TouchpointQuickForm
 from journeys.models import Journey
 
@@ -62,7 +63,11 @@ def journey_list(request: HttpRequest) -> HttpResponse:
 def journey_create(request: HttpRequest) -> HttpResponse:
     form = JourneyForm(request.POST or None, ctx=request.org)
     if request.method == "POST" and form.is_valid():
-        journey = services.journey_create(ctx=request.org, **form.cleaned_data)
+        fields = dict(form.cleaned_data)
+        method = fields.pop("score_method")
+        with transaction.atomic():
+            journey = services.journey_create(ctx=request.org, **fields)
+            weights.journey_set_score_method(journey=journey, method=method)
         messages.success(request, _("Journey created. Add its stages next."))
         return redirect("journeys:journey_map", pk=journey.pk)
     return render(request, "journeys/journey_form.html", {"form": form, "journey": None})
@@ -83,7 +88,11 @@ def journey_edit(request: HttpRequest, pk: int) -> HttpResponse:
     journey = selectors.journey_get(ctx=request.org, pk=pk)
     form = JourneyForm(request.POST or None, instance=_unsaved_copy(journey), ctx=request.org)
     if request.method == "POST" and form.is_valid():
-        services.journey_update(journey=journey, data=form.cleaned_data)
+        fields = dict(form.cleaned_data)
+        method = fields.pop("score_method")
+        with transaction.atomic():
+            services.journey_update(journey=journey, data=fields)
+            weights.journey_set_score_method(journey=journey, method=method)
         messages.success(request, _("Journey saved."))
         return redirect("journeys:journey_map", pk=journey.pk)
     return render(request, "journeys/journey_form.html", {"form": form, "journey": journey})
@@ -170,7 +179,11 @@ def touchpoint_create(request: HttpRequest, stage_pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data)
         target_stage = fields.pop("stage", stage)
-        touchpoint = services.touchpoint_create(ctx=request.org, stage=target_stage, **fields)
+        weight = fields.pop("score_weight", None)  # the quick form has no weight
+        with transaction.atomic():
+            touchpoint = services.touchpoint_create(ctx=request.org, stage=target_stage, **fields)
+            if weight is not None:
+                weights.touchpoint_set_score_weight(touchpoint=touchpoint, weight=weight)
         if quick:
             return _after_map_edit(request, target_stage.journey, _("Touchpoint added."))
         messages.success(request, _("Touchpoint added."))
@@ -190,7 +203,11 @@ def touchpoint_edit(request: HttpRequest, pk: int) -> HttpResponse:
     touchpoint = selectors.touchpoint_get(ctx=request.org, pk=pk)
     form = TouchpointForm(request.POST or None, instance=_unsaved_copy(touchpoint), ctx=request.org)
     if request.method == "POST" and form.is_valid():
-        services.touchpoint_update(touchpoint=touchpoint, data=form.cleaned_data)
+        fields = dict(form.cleaned_data)
+        weight = fields.pop("score_weight")
+        with transaction.atomic():
+            services.touchpoint_update(touchpoint=touchpoint, data=fields)
+            weights.touchpoint_set_score_weight(touchpoint=touchpoint, weight=weight)
         messages.success(request, _("Touchpoint saved."))
         return redirect("journeys:touchpoint_detail", pk=touchpoint.pk)
     context = {"form": form, "touchpoint": touchpoint, "stage": touchpoint.stage, "journey": touchpoint.journey}
