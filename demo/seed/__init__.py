@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from accounts.models import Organization
 
-# Order matters: surveys need journeys and customers, KPIs need responses, value needs revenue, actions need all.
-STEPS = ["base", "surveys", "kpis", "value", "actions"]
+# Order matters: surveys need journeys and customers, KPIs need responses, value needs revenue, actions need all,
+# the monthly reports read everything.
+STEPS = ["base", "surveys", "kpis", "value", "actions", "reports"]
 
 
 @dataclass
