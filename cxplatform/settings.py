@@ -152,6 +152,10 @@ IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=200 * 1024 * 1024)
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CX Platform <noreply@cxplatform.local>")
+# Seconds an SMTP conversation may take (the monthly report e-mails carry a PDF).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=60)
+# A monthly report e-mail claimed this many minutes ago and still not sent (the worker died) is sent again.
+REPORTS_DELIVERY_STALE_MINUTES = env.int("REPORTS_DELIVERY_STALE_MINUTES", default=15)
 
 # Celery: eager (in-process) by default so the demo needs no broker.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="memory://")

@@ -96,8 +96,8 @@ def finding_text(finding: dict, figures: dict) -> str:
     if code == "explains":
         if p.get("share") is not None:
             return _(
-                "%(name)s (%(journey)s) explains most of it: %(gap)s points below its target, "
-                "%(share)s %% of the shortfall weighted by answers."
+                "Of the touchpoints below target with enough answers, %(name)s (%(journey)s) weighs most: "
+                "%(gap)s points below its target, %(share)s %% of their shortfall weighted by answers."
             ) % {
                 "name": p["name"],
                 "journey": p["journey"],

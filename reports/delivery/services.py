@@ -45,7 +45,7 @@ from reports.models import MonthlyReport, ReportDelivery, ReportSubscription
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
-STALE_AFTER = dt.timedelta(minutes=getattr(settings, "REPORTS_DELIVERY_STALE_MINUTES", 15))
+STALE_AFTER = dt.timedelta(minutes=settings.REPORTS_DELIVERY_STALE_MINUTES)
 # Reports this recent are checked by the sweep for a missing PDF or missing delivery rows (a lost task).
 SWEEP_REPORTS_WITHIN = dt.timedelta(days=3)
 SWEEP_BATCH = 500
@@ -231,7 +231,7 @@ def delivery_send(*, delivery_id: int) -> bool:
     if not claimed:
         return False  # another worker has it
     try:
-        message.connection = get_connection(timeout=getattr(settings, "EMAIL_TIMEOUT", None) or SMTP_TIMEOUT)
+        message.connection = get_connection(timeout=settings.EMAIL_TIMEOUT or SMTP_TIMEOUT)
         message.send()
     except Exception as exc:  # recorded on the row; retried by the sweep up to MAX_ATTEMPTS
         logger.warning("report delivery %s: sending failed", delivery_id, exc_info=True)
