@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from kpis.metrics import Z95, Difference, normal_two_sided_p
+from kpis.metrics import Z95, Difference, MeanSummary, normal_two_sided_p
 from kpis.scores import Assessment, Score, add_sums, empty_sums
 
 RESPONDENTS = "respondents"
@@ -51,6 +51,17 @@ class WeightedScore(Score):
     def sufficient(self) -> bool:
         # Every touchpoint that counts met the minimum n on its own.
         return self.parts > 0 and self.weighted is not None
+
+    @property
+    def summary(self) -> MeanSummary:
+        """An equivalent mean summary: mean = the weighted score, and a spread whose squared standard error is the
+        weighted variance, so `kpis.scores.change_between` (used by readers that compare months) tests a weighted
+        change exactly as `weighted_change` does. With an unknown variance it claims one answer: no test."""
+        n = self.n if self.variance is not None and self.n >= 2 else 1
+        value = self.weighted or 0.0
+        total = value * n
+        spread = self.variance * n * (n - 1) if n >= 2 else 0.0  # sample variance x (n - 1), with var/n = variance
+        return MeanSummary(n=n, total=total, total_sq=spread + total * total / n)
 
 
 def weighted_score(parts: list[tuple[float | None, Score]], *, metric: str, measure: str, min_n: int) -> WeightedScore:

@@ -159,7 +159,8 @@ RELATIONSHIP = RollupTable(
     joins=f" JOIN {RESPONSE} r ON r.id = a.response_id",
     key_expr="a.organization_id",
     where=f"a.touchpoint_id IS NULL AND r.journey_id IS NULL AND r.survey_id IN {RELATIONSHIP_SURVEYS}",
-    key_lookup="a.touchpoint_id IS NULL AND a.submitted_on = k.day",
+    # The organization is in the covering answer index: other organizations' answers of the day are skipped there.
+    key_lookup="a.touchpoint_id IS NULL AND a.submitted_on = k.day AND a.organization_id = k.key_id",
 )
 
 TABLES = (TOUCHPOINT, SEGMENT, JOURNEY, RELATIONSHIP)

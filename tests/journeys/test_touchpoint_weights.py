@@ -17,6 +17,7 @@ from journeys.models import Journey, Touchpoint
 from kpis import rollups
 from kpis.dashboards import filters_from, journey_gap, organization_overview
 from kpis.metrics import Z95
+from kpis.scores import change_between
 from tests.kpis.conftest import make_world
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +29,12 @@ BEFORE = dt.date(2026, 2, 5)
 def _filters(ctx):
     q = QueryDict(mutable=True)
     q.update({"period": "custom", "start": "2026-03-01", "end": "2026-03-31"})
+    return filters_from(ctx=ctx, params=q, today=dt.date(2026, 4, 2))[0]
+
+
+def _february(ctx):
+    q = QueryDict(mutable=True)
+    q.update({"period": "custom", "start": "2026-02-01", "end": "2026-02-28"})
     return filters_from(ctx=ctx, params=q, today=dt.date(2026, 4, 2))[0]
 
 
@@ -96,6 +103,11 @@ def test_the_weighted_journey_score_equals_a_hand_computation(world, cast_a):
     change = gap.assessment.change
     assert change.delta == pytest.approx(value - before)
     assert change.z == pytest.approx((value - before) / math.sqrt(se**2 + before_se**2))
+    # Readers that compare two months with kpis.scores.change_between (the monthly report) get the same test.
+    previous = journey_gap(ctx=ctx, journey=journey, filters=_february(ctx)).assessment.score
+    same = change_between(previous, gap.assessment.score)
+    assert previous.value == pytest.approx(before)
+    assert same.delta == pytest.approx(change.delta) and same.z == pytest.approx(change.z)
     # The overview's journey row is the same figure.
     row = organization_overview(ctx=ctx, filters=_filters(ctx)).journeys[0]
     assert (row.source, row.weighting) == ("touchpoints", "weights")
@@ -188,6 +200,8 @@ def test_editors_set_a_touchpoint_weight_and_the_journey_method(client_for, cast
     assert r.status_code == 302
     tp.refresh_from_db()
     assert tp.score_weight == 2.5
+    detail = c.get(reverse("journeys:touchpoint_detail", args=[tp.pk])).content.decode()
+    assert "2.5" in detail and "not used: the journey is respondent-weighted, the default" in detail
     page = c.get(reverse("journeys:journey_edit", args=[world.journey.pk])).content.decode()
     assert "Respondent-weighted (default)" in page
     r = c.post(
