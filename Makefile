@@ -34,6 +34,7 @@ bench:           ## benchmarks that print figures (PostgreSQL; see README "Bench
 	DATABASE_URL=$(BENCH_DB) .venv/bin/python manage.py bench_submissions --clients 20 --seconds 20
 	DATABASE_URL=$(BENCH_DB) .venv/bin/python manage.py bench_kpis --responses 1000000
 	DATABASE_URL=$(BENCH_DB) .venv/bin/python manage.py bench_kpis --responses 1000000 --reuse --follow-up 100000 --only-follow-up
+	DATABASE_URL=$(BENCH_DB) .venv/bin/python manage.py bench_report --requests 100
 	DATABASE_URL=$(BENCH_DB) .venv/bin/python manage.py bench_value_model --customers 130000
 
 messages:

@@ -52,8 +52,14 @@ def subscribers(*, organization: Organization) -> list:
 
 
 def user_language(*, user, organization: Organization) -> str:
-    """The language of a user's e-mails: the organization's default (users have no language preference yet)."""
-    return getattr(user, "language", "") or organization.default_language
+    """The language of a user's report e-mails: the one they chose (Reports -> Report e-mail), else the
+    organization's default language."""
+    chosen = (
+        ReportSubscription.objects.filter(organization=organization, user=user)
+        .values_list("language", flat=True)
+        .first()
+    )
+    return chosen or organization.default_language
 
 
 @dataclass(frozen=True)
@@ -61,12 +67,13 @@ class SubscriptionRow:
     membership: Membership
     subscribed: bool
     explicit: bool  # False: the role's default applies
+    language: str = ""  # "": the organization's default language
 
 
-def _row(membership: Membership, choice: bool | None) -> SubscriptionRow:
+def _row(membership: Membership, choice: tuple[bool, str] | None) -> SubscriptionRow:
     if choice is None:
         return SubscriptionRow(membership, subscribed_by_default(membership.role), explicit=False)
-    return SubscriptionRow(membership, choice, explicit=True)
+    return SubscriptionRow(membership, choice[0], explicit=True, language=choice[1])
 
 
 def subscription_mine(*, ctx: OrgContext) -> SubscriptionRow:
@@ -75,7 +82,7 @@ def subscription_mine(*, ctx: OrgContext) -> SubscriptionRow:
     choice = (
         ReportSubscription.objects.for_org(ctx.organization)
         .filter(user_id=ctx.user.pk)
-        .values_list("subscribed", flat=True)
+        .values_list("subscribed", "language")
         .first()
     )
     return _row(membership, choice)
@@ -84,7 +91,12 @@ def subscription_mine(*, ctx: OrgContext) -> SubscriptionRow:
 def subscription_list(*, ctx: OrgContext) -> list[SubscriptionRow]:
     """Every member's subscription (admins only)."""
     ctx.require({Role.ADMIN})
-    choices = dict(ReportSubscription.objects.for_org(ctx.organization).values_list("user_id", "subscribed"))
+    choices = {
+        user_id: (subscribed, language)
+        for user_id, subscribed, language in ReportSubscription.objects.for_org(ctx.organization).values_list(
+            "user_id", "subscribed", "language"
+        )
+    }
     memberships = Membership.objects.for_org(ctx.organization).select_related("user").order_by("user__username")
     return [_row(m, choices.get(m.user_id)) for m in memberships]
 

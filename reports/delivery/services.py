@@ -287,6 +287,25 @@ def deliveries_sweep(*, now: dt.datetime | None = None, stale_after: dt.timedelt
 # --- subscriptions -----------------------------------------------------------------------------------------------
 
 
+def subscription_language_set(*, ctx: OrgContext, user_id: int, language: str) -> ReportSubscription:
+    """Record the language of a member's report e-mails ("" = the organization's); the member or an admin."""
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValueError(f"unknown language {language!r}")
+    if user_id != getattr(ctx.user, "pk", None):
+        ctx.require({Role.ADMIN})
+    membership = Membership.objects.for_org(ctx.organization).filter(user_id=user_id).first()
+    if membership is None:
+        raise PermissionDenied
+    row, _created = ReportSubscription.objects.update_or_create(
+        organization=ctx.organization,
+        user_id=user_id,
+        defaults={"language": language},
+        # A first row keeps what applied so far: choosing a language subscribes or unsubscribes nobody.
+        create_defaults={"language": language, "subscribed": selectors.subscribed_by_default(membership.role)},
+    )
+    return row
+
+
 def subscription_set(*, ctx: OrgContext, user_id: int, subscribed: bool) -> ReportSubscription:
     """Record a member's choice (the member themself, or an admin for anyone in the organization)."""
     if user_id != getattr(ctx.user, "pk", None):

@@ -39,6 +39,15 @@ def _wants(request: HttpRequest) -> bool | None:
 def subscription(request: HttpRequest) -> HttpResponse:
     """Whether I receive the monthly report e-mail; POST subscribed=1|0 changes it."""
     ctx = request.org
+    if request.method == "POST" and "language" in request.POST:
+        try:
+            services.subscription_language_set(
+                ctx=ctx, user_id=request.user.pk, language=request.POST.get("language", "")
+            )
+        except ValueError:
+            return HttpResponse(status=400)
+        messages.success(request, _("The language of your monthly report e-mail is saved."))
+        return redirect("reports:subscription")
     if request.method == "POST":
         wanted = _wants(request)
         if wanted is None:
@@ -52,7 +61,12 @@ def subscription(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "reports/subscriptions/mine.html",
-        {"row": selectors.subscription_mine(ctx=ctx), "can_manage": ctx.can_manage_org},
+        {
+            "row": selectors.subscription_mine(ctx=ctx),
+            "can_manage": ctx.can_manage_org,
+            "languages": settings.LANGUAGES,
+            "organization_language": ctx.organization.default_language,
+        },
     )
 
 

@@ -10,6 +10,7 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts.models import Role
+from accounts.scoping import OrgContext
 from reports.delivery import selectors, services
 from reports.models import MonthlyReport, ReportDelivery, ReportSubscription
 from reports.signals import report_ready
@@ -194,3 +195,31 @@ def unused_tcp_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def test_each_subscriber_gets_the_email_and_pdf_in_the_language_they_chose(
+    org_cast, django_capture_on_commit_callbacks
+):
+    from django.utils import translation
+    from django.utils.translation import gettext as _
+
+    org = org_cast["org"]
+    for key, language in (("exec2", "en"), ("cxm_in", "da")):
+        member = org_cast[key]
+        ctx = OrgContext(organization=org, role=member.role, user=member.user)
+        services.subscription_language_set(ctx=ctx, user_id=member.user_id, language=language)
+    month = last_month()
+    seed_month(org, django_capture_on_commit_callbacks, month=month)
+    report = generate(org, django_capture_on_commit_callbacks, month=month)
+
+    languages = dict(ReportDelivery.objects.filter(report=report).values_list("user__username", "language"))
+    assert languages == {org_cast["executive"].user.username: "sv", "exec2": "en", "cxm-in": "da"}
+    by_address = {m.to[0]: m for m in mail.outbox}
+    for key, language in (("executive", "sv"), ("exec2", "en"), ("cxm_in", "da")):
+        message = by_address[org_cast[key].user.email]
+        assert f'<html lang="{language}">' in message.alternatives[0][0]
+        [(filename, pdf, _mimetype)] = message.attachments
+        assert filename.endswith(f"-{language}.pdf") and pdf.startswith(b"%PDF")
+        with translation.override(language):
+            words = _("%(organization)s: monthly report %(month)s") % {"organization": NORDIC_NAME, "month": ""}
+        assert message.subject.startswith(words.strip())  # the subject's words are in that language

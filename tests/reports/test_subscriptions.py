@@ -101,3 +101,30 @@ def test_anonymous_users_are_sent_to_the_login_page(client):
     for url in (reverse("reports:subscription"), reverse("reports:subscription_manage")):
         response = client.get(url)
         assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_a_member_chooses_the_language_of_their_report_email(cast_a, cast_b, client_for):
+    from tests.factories import MembershipFactory
+
+    org = cast_a.org
+    executive = cast_a.executive.user
+    assert selectors.user_language(user=executive, organization=org) == org.default_language
+    MembershipFactory(organization=cast_b.org, user=executive, role=Role.EXECUTIVE)
+    client = client_for(cast_a.executive)
+    page = client.get(reverse("reports:subscription"))
+    assert b'name="language"' in page.content
+
+    assert client.post(reverse("reports:subscription"), {"language": "da"}).status_code == 302
+    assert selectors.user_language(user=executive, organization=org) == "da"
+    assert selectors.user_language(user=executive, organization=cast_b.org) == cast_b.org.default_language
+    assert receives(cast_a, Role.EXECUTIVE)  # choosing a language subscribes or unsubscribes nobody
+    assert b'<option value="da" selected>' in client.get(reverse("reports:subscription")).content
+
+    # A CX manager (not subscribed by default) who only picks a language stays unsubscribed.
+    client_for(cast_a.cx_manager).post(reverse("reports:subscription"), {"language": "nb"})
+    assert not receives(cast_a, Role.CX_MANAGER)
+
+    assert client.post(reverse("reports:subscription"), {"language": "xx"}).status_code == 400
+    assert selectors.user_language(user=executive, organization=org) == "da"
+    client.post(reverse("reports:subscription"), {"language": ""})
+    assert selectors.user_language(user=executive, organization=org) == org.default_language
