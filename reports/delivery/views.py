@@ -65,7 +65,7 @@ def subscription(request: HttpRequest) -> HttpResponse:
             "row": selectors.subscription_mine(ctx=ctx),
             "can_manage": ctx.can_manage_org,
             "languages": settings.LANGUAGES,
-            "organization_language": ctx.organization.default_language,
+            "organization_language": ctx.organization.default_language or settings.LANGUAGE_CODE,
         },
     )
 
