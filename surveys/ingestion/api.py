@@ -40,11 +40,17 @@ MAX_ANSWERS = 200
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
-def idempotency_header(request: Request) -> str:
-    """The request's `Idempotency-Key` header ('' without one); a 400 when it is too long to store."""
+def idempotency_header(request: Request, *, reserve: int = 0) -> str:
+    """The request's `Idempotency-Key` header ('' without one), the one way every endpoint reads it.
+
+    A key longer than can be stored (less `reserve` characters kept for a per-item suffix) is a 400, never cut:
+    two different keys cut to the same prefix would make a new request look like a retry and store nothing.
+    """
     key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
-    if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
-        raise exceptions.ValidationError({"idempotency_key": [_("Keep the key under 100 characters.")]})
+    longest = IDEMPOTENCY_KEY_MAX_LENGTH - reserve
+    if len(key) > longest:
+        message = _("The Idempotency-Key header may be at most %(n)s characters long.") % {"n": longest}
+        raise exceptions.ValidationError({"idempotency_key": [message]})
     return key
 
 
@@ -492,7 +498,8 @@ class ResponseViewSet(viewsets.GenericViewSet):
             raise exceptions.ValidationError(
                 {"items": [_("At most %(n)s responses per request.") % {"n": batch_max_items()}]}
             )
-        header_key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()[:80]
+        # Items without their own key get "<header>#<index>": the header leaves room for the longest suffix.
+        header_key = idempotency_header(request, reserve=len(f"#{batch_max_items() - 1}"))
         valid: list[tuple[int, dict]] = []
         results: dict[int, ItemResult] = {}
         for index, item in enumerate(items):

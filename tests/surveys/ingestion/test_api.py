@@ -378,3 +378,29 @@ def test_the_written_out_reply_equals_the_documented_serializer(prog_a):
     anonymous = prog_a.api().post(URL, payload(prog_a, customer_external_id=""), format="json").json()
     stored = Response.objects.prefetch_related("answers__question").get(pk=anonymous["id"])
     assert response_out(stored) == dict(ResponseOutSerializer(stored).data) == anonymous
+
+
+def test_batch_keys_sharing_a_long_prefix_are_two_batches_and_a_too_long_key_is_a_400(prog_a):
+    """Regression: the batch endpoint cut its header to 80 characters, so a different batch whose key shared the
+    first 80 characters was answered "duplicate" and stored nothing."""
+    api = prog_a.api()
+    prefix = "nightly-export-" + "x" * 70  # 85 characters
+    first = api.post(BATCH_URL, {"items": [payload(prog_a)]}, format="json", HTTP_IDEMPOTENCY_KEY=prefix + "-a")
+    second = api.post(
+        BATCH_URL, {"items": [payload(prog_a, answers={"nps": 3})]}, format="json", HTTP_IDEMPOTENCY_KEY=prefix + "-b"
+    )
+    assert (first.json()["created"], second.json()["created"]) == (1, 1)
+    assert Response.objects.count() == 2
+
+    # The longest header leaves room for "#<index>" of the largest batch; one character more is refused, not cut.
+    from django.conf import settings as django_settings
+
+    longest = 100 - len(f"#{django_settings.SURVEYS_API_BATCH_MAX_ITEMS - 1}")
+    ok = api.post(BATCH_URL, {"items": [payload(prog_a)]}, format="json", HTTP_IDEMPOTENCY_KEY="k" * longest)
+    assert ok.status_code == 200 and ok.json()["created"] == 1
+    too_long = api.post(
+        BATCH_URL, {"items": [payload(prog_a)]}, format="json", HTTP_IDEMPOTENCY_KEY="k" * (longest + 1)
+    )
+    assert too_long.status_code == 400
+    assert "idempotency_key" in too_long.json()
+    assert Response.objects.count() == 3
