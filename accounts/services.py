@@ -209,19 +209,33 @@ def member_invite(*, ctx: OrgContext, email: str, role: str, teams: list[Team]) 
     return membership_add(organization=ctx.organization, user=user, role=role, teams=teams), created
 
 
+def _require_another_admin(membership: Membership) -> None:
+    """Refuse to take away the organization's last administrator (the admin rows are locked until commit, so two
+    admins demoting each other at once cannot both succeed)."""
+    admins = list(
+        Membership.objects.select_for_update()
+        .filter(organization_id=membership.organization_id, role=Role.ADMIN)
+        .values_list("pk", flat=True)
+    )
+    if membership.pk in admins and len(admins) <= 1:
+        raise ValueError("An organization needs at least one administrator.")
+
+
 @transaction.atomic
 def membership_update(*, membership: Membership, role: str, teams: list[Team]) -> Membership:
+    """Change a member's role and teams; ValueError when that would leave the organization without an admin."""
+    if membership.role == Role.ADMIN and role != Role.ADMIN:
+        _require_another_admin(membership)
     membership.role = role
     membership.save(update_fields=["role"])
     membership.teams.set([t for t in teams if t.organization_id == membership.organization_id])
     return membership
 
 
+@transaction.atomic
 def membership_remove(*, ctx: OrgContext, membership: Membership) -> None:
-    if membership.role == Role.ADMIN and (
-        Membership.objects.for_org(ctx.organization).filter(role=Role.ADMIN).count() <= 1
-    ):
-        raise ValueError("An organization needs at least one administrator.")
+    if membership.role == Role.ADMIN:
+        _require_another_admin(membership)
     membership.delete()
 
 

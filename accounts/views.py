@@ -141,11 +141,15 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {"role": membership.role, "teams": membership.teams.all()}
     form = MemberForm(request.POST or None, ctx=request.org, with_email=False, initial=initial)
     if request.method == "POST" and form.is_valid():
-        services.membership_update(
-            membership=membership, role=form.cleaned_data["role"], teams=list(form.cleaned_data["teams"])
-        )
-        messages.success(request, _("Membership updated."))
-        return redirect("accounts:member_list")
+        try:
+            services.membership_update(
+                membership=membership, role=form.cleaned_data["role"], teams=list(form.cleaned_data["teams"])
+            )
+        except ValueError:
+            form.add_error("role", _("An organization needs at least one administrator."))
+        else:
+            messages.success(request, _("Membership updated."))
+            return redirect("accounts:member_list")
     return render(request, "accounts/member_edit.html", {"membership": membership, "form": form})
 
 

@@ -100,6 +100,26 @@ def test_last_admin_cannot_be_removed(client_for, cast_a):
     assert Membership.objects.filter(pk=cast_a.admin.pk).exists()
 
 
+def test_last_admin_cannot_be_demoted_but_one_of_two_can(client_for, cast_a):
+    """Regression (issue 12, defect 8): member_edit lacked the guard member_remove has."""
+    c = client_for(cast_a.admin)
+    url = reverse("accounts:member_edit", args=[cast_a.admin.pk])
+    page = c.post(url, {"role": Role.EXECUTIVE})
+    assert page.status_code == 200
+    assert "at least one administrator" in page.content.decode()
+    cast_a.admin.refresh_from_db()
+    assert cast_a.admin.role == Role.ADMIN
+
+    # With a second admin, the first may step down; then the second is the last and stays.
+    c.post(reverse("accounts:member_edit", args=[cast_a.cx_manager.pk]), {"role": Role.ADMIN})
+    assert c.post(url, {"role": Role.EXECUTIVE}).status_code == 302
+    cast_a.admin.refresh_from_db()
+    assert cast_a.admin.role == Role.EXECUTIVE
+    second = client_for(cast_a.cx_manager)
+    second.post(reverse("accounts:member_edit", args=[cast_a.cx_manager.pk]), {"role": Role.FRONTLINE})
+    assert Membership.objects.get(pk=cast_a.cx_manager.pk).role == Role.ADMIN
+
+
 def test_api_key_is_shown_once_and_stored_hashed(client_for, cast_a):
     c = client_for(cast_a.admin)
     page = c.post(reverse("accounts:api_key_list"), {"name": "CRM sync"}).content.decode()
