@@ -8,12 +8,16 @@ builds a new client object, with its callback tables, for every call). Other cac
 
 from __future__ import annotations
 
+import logging
 import time
 
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 
+logger = logging.getLogger(__name__)
 _client = None
+_warned_at = 0.0
+WARN_EVERY_SECONDS = 10
 
 
 def _redis_client(backend: RedisCache):
@@ -24,7 +28,24 @@ def _redis_client(backend: RedisCache):
 
 
 def hit(key: str, *, limit: int, period: int) -> tuple[bool, float]:
-    """Count one request for `key`; return (allowed, seconds until the window ends)."""
+    """Count one request for `key`; return (allowed, seconds until the window ends).
+
+    Fails open: when the cache cannot be reached (a Redis outage), the request is allowed and the outage logged
+    (at most every WARN_EVERY_SECONDS per process). PostgreSQL is the source of truth; a limit is a protection,
+    and intake must go on without it rather than answer 500.
+    """
+    try:
+        return _hit(key, limit=limit, period=period)
+    except Exception:  # the cache client's own errors differ per backend (redis.ConnectionError, TimeoutError...)
+        global _warned_at
+        now = time.monotonic()
+        if now - _warned_at >= WARN_EVERY_SECONDS:
+            _warned_at = now
+            logger.warning("rate limit not applied: the cache cannot be reached", exc_info=True)
+        return True, 0.0
+
+
+def _hit(key: str, *, limit: int, period: int) -> tuple[bool, float]:
     now = time.time()
     name = f"rl:{key}:{int(now // period)}"
     backend = caches["default"]

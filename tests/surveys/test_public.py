@@ -296,3 +296,32 @@ def test_invitation_of_another_organizations_survey_token_only_reaches_its_own_s
     client.post(reverse("public:invitation", args=[invitation.token]), {"q_nps": "4"})
     stored = Response.objects.get()
     assert stored.organization == cast_b.org and stored.survey == survey_b
+
+
+def test_intake_goes_on_when_the_rate_limit_cache_is_down(client, survey_a, tp_a, caplog):
+    """Regression (issue 12, defect 2): with Redis down the limiter raised and the public form answered 500.
+    The cache points at a port where nothing listens: the submission is stored and the outage logged."""
+    from django.core.cache import caches
+    from django.test import override_settings
+
+    from cxplatform import ratelimit
+
+    dead_redis = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    url = link_url(survey_a, tp_a) + "?lang=sv"
+    # (overriding CACHES resets Django's cache handler; the limiter keeps its own Redis client, reset here)
+    ratelimit._client, ratelimit._warned_at = None, 0.0
+    try:
+        with override_settings(CACHES=dead_redis), caplog.at_level(logging.WARNING, logger="cxplatform.ratelimit"):
+            assert type(caches["default"]).__name__ == "RedisCache"
+            codes = [client.post(url, {"q_nps": "8"}).status_code for _ in range(3)]
+    finally:
+        ratelimit._client = None
+    assert codes == [302, 302, 302]
+    assert Response.objects.count() == 3
+    assert "rate limit not applied" in caplog.text
