@@ -325,3 +325,26 @@ def test_intake_goes_on_when_the_rate_limit_cache_is_down(client, survey_a, tp_a
     assert codes == [302, 302, 302]
     assert Response.objects.count() == 3
     assert "rate limit not applied" in caplog.text
+
+
+def test_behind_one_trusted_proxy_each_respondent_has_their_own_allowance(client, survey_a, tp_a, settings):
+    """Regression (issue 12, defect 1): behind the TLS proxy with SURVEYS_NUM_PROXIES=0 every respondent shared the
+    proxy's bucket (45 submissions from distinct clients gave 15 x 429). The production example sets 1."""
+    url = link_url(survey_a, tp_a) + "?lang=sv"
+    proxy = {"REMOTE_ADDR": "172.18.0.5"}
+
+    def from_client(i: int, forged: str = "") -> int:
+        chain = f"{forged}, 198.51.100.{i}" if forged else f"198.51.100.{i}"
+        return client.post(url, {"q_nps": "8"}, HTTP_X_FORWARDED_FOR=chain, **proxy).status_code
+
+    settings.SURVEYS_NUM_PROXIES = 1
+    assert {from_client(i) for i in range(45)} == {302}
+    # A client cannot escape its bucket by forging addresses to the left of the one the proxy appended.
+    assert [from_client(7, forged=f"203.0.113.{j}") for j in range(30)].count(429) == 1
+
+    settings.SURVEYS_NUM_PROXIES = 0  # the old default behind a proxy: one shared bucket
+    from django.core.cache import cache
+
+    cache.clear()
+    codes = [from_client(i) for i in range(45)]
+    assert codes.count(429) == 15
