@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -151,9 +153,49 @@ def _is_blank(cells: list[str]) -> bool:
     return not any(c.strip() for c in cells)
 
 
+# A valid UTF-8 multi-byte character (å, ä, ö, æ, ø...). Windows-1252 text almost never holds one: its letters are
+# single bytes, and a letter followed by one or two of its rare symbols in 0x80-0xBF would be needed.
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_SCAN_CHUNK = 1 << 20
+
+
+def _utf8_damage(fh: BinaryIO) -> tuple[int, int] | None:
+    """(line, byte offset) of the first byte that is not UTF-8 when the file otherwise holds UTF-8 multi-byte
+    characters: a UTF-8 file with damage, which decoding as Windows-1252 would turn into mojibake. None otherwise."""
+    fh.seek(0)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset, lines, first_bad, has_multibyte, tail = 0, 0, None, False, b""
+    while chunk := fh.read(_SCAN_CHUNK):
+        if not has_multibyte and _UTF8_MULTIBYTE.search(tail + chunk):
+            has_multibyte = True
+        if first_bad is None:
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                first_bad = (lines + chunk.count(b"\n", 0, exc.start) + 1, offset + exc.start)
+            lines += chunk.count(b"\n")
+        if first_bad is not None and has_multibyte:
+            break
+        offset += len(chunk)
+        tail = chunk[-3:]
+    fh.seek(0)
+    return first_bad if has_multibyte else None
+
+
 def _open_csv(fh: BinaryIO, head: bytes) -> Table:
     encodings = ("utf-16",) if head.startswith((b"\xff\xfe", b"\xfe\xff")) else _ENCODINGS
     for encoding in encodings:
+        if encoding == "cp1252":
+            damage = _utf8_damage(fh)
+            if damage is not None:
+                raise ImportFileError(
+                    _(
+                        "The file is UTF-8 but line %(line)s holds a byte that is not valid UTF-8 (byte %(offset)s). "
+                        "Reading it as Windows-1252 would garble every Nordic letter, so nothing was imported: "
+                        "fix that line, or save the file again as UTF-8 (or as Windows-1252), and upload it again."
+                    )
+                    % {"line": damage[0], "offset": damage[1]}
+                )
         preview = head.decode("utf-16" if encoding == "utf-16" else encoding, errors="replace").lstrip("\ufeff")
         first_line = preview.splitlines()[0] if preview else ""
         # Excel writes a "sep=;" line first when asked to; honour it.

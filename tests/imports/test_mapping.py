@@ -166,3 +166,23 @@ def test_a_started_import_cannot_be_discarded(import_as, client_for, cast_a):
     response = client_for(cast_a.cx_manager).post(reverse("imports:job_discard", args=[job.pk]), follow=True)
     assert "cannot be discarded" in response.content.decode()
     assert ImportJob.objects.filter(pk=job.pk).exists() and Customer.objects.count() == 1
+
+
+def test_a_utf8_file_with_one_bad_byte_is_refused_not_read_as_windows_1252(client_for, cast_a):
+    """Regression (issue 12, defect 10): one invalid byte made the whole UTF-8 file read as Windows-1252, and every
+    name was stored as mojibake ("Ã…sa"). Now the upload is refused with the line; nothing is queued or stored."""
+    rows = [f"K-{i};Åsa;Öberg{i}\n" for i in range(2000)]
+    rows[1200] = "K-1200;Bj\xf6rn;Ek\n"  # one name typed in a Windows editor: a lone 0xF6 byte
+    data = "CustomerID;Förnamn;Efternamn\n".encode() + "".join(rows[:1200]).encode()
+    data += rows[1200].encode("cp1252") + "".join(rows[1201:]).encode()
+    c = client_for(cast_a.cx_manager)
+    response = upload(c, data, kind="customers", name="kunder.csv")
+    assert response.status_code == 200  # the upload page again, with the error on the file field
+    errors = " ".join(response.context["form"].errors["file"])
+    assert "UTF-8" in errors and "line 1202" in errors
+    assert not ImportJob.objects.exists() and not Customer.objects.exists()
+
+    # A file that really is Windows-1252 (no UTF-8 character anywhere) is still read as such.
+    legacy = ("CustomerID;Förnamn;Efternamn\n" + "".join(rows)).encode("cp1252")
+    page = c.get(upload(c, legacy, kind="customers", name="kunder.csv")["Location"]).content.decode()
+    assert "Windows-1252" in page and "Åsa" in page
