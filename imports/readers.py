@@ -271,11 +271,43 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+def _check_xlsx_size(fh: BinaryIO) -> None:
+    """Refuse a workbook whose parts unpack to more than IMPORT_XLSX_MAX_UNPACKED_BYTES, or a large part packed more
+    than IMPORT_XLSX_MAX_RATIO times (a zip bomb: a few hundred KB of shared strings that unpack to hundreds of MB),
+    from the zip's directory, before any XML is parsed."""
+    from django.conf import settings
+
+    limit, max_ratio = settings.IMPORT_XLSX_MAX_UNPACKED_BYTES, settings.IMPORT_XLSX_MAX_RATIO
+    fh.seek(0)
+    try:
+        with zipfile.ZipFile(fh) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ImportFileError(_("The file could not be read as an Excel workbook (%(error)s).") % {"error": exc})
+    finally:
+        fh.seek(0)
+    unpacked = sum(p.file_size for p in parts)
+    packed_too_tight = [
+        p.filename
+        for p in parts
+        if p.file_size > 10 * 1024 * 1024 and p.file_size > max_ratio * max(p.compress_size, 1)
+    ]
+    if unpacked > limit or packed_too_tight:
+        raise ImportFileError(
+            _(
+                "This Excel file unpacks to %(mb)s MB (limit %(limit)s MB) or is compressed far more than a real "
+                "export is, so it was not opened. Save the sheet as CSV and upload that instead."
+            )
+            % {"mb": unpacked // (1024 * 1024), "limit": limit // (1024 * 1024)}
+        )
+
+
 @contextlib.contextmanager
 def _open_xlsx(fh: BinaryIO) -> Iterator[Table]:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _check_xlsx_size(fh)
     fh.seek(0)
     try:
         workbook = openpyxl.load_workbook(fh, read_only=True, data_only=True)

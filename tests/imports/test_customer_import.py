@@ -332,3 +332,40 @@ def test_a_reimport_that_moves_customers_between_segments_moves_their_answers(up
     rollups.aggregate_dirty()
     assert set(SegmentRollup.objects.values_list("segment", flat=True)) == {"Private", "Business"}
     assert stored_rollups() == expected_rollups()
+
+
+def test_an_xlsx_zip_bomb_is_refused_before_any_xml_is_parsed(client_for, cast_a, settings):
+    """Regression (issue 12, defect 6): a 776 KB workbook whose shared strings unpacked to 228 MB took 18 s and
+    600 MB of worker memory. The zip's directory is checked first: refused at upload, nothing queued."""
+    import time
+    import zipfile
+
+    from imports.models import ImportJob
+    from tests.imports.helpers import upload
+
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["external_id", "name"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as source, zipfile.ZipFile(bomb, "w") as target:
+        for item in source.infolist():
+            target.writestr(item, source.read(item.filename), compress_type=zipfile.ZIP_DEFLATED)
+        # 64 MB of one repeated string packs to well under 1 MB.
+        strings = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' + b"<si><t>x</t></si>" * (
+            4 * 1024 * 1024
+        )
+        target.writestr("xl/sharedStrings.xml", strings + b"</sst>", compress_type=zipfile.ZIP_DEFLATED)
+    assert len(bomb.getvalue()) < 1024 * 1024
+
+    started = time.monotonic()
+    response = upload(client_for(cast_a.cx_manager), bomb.getvalue(), kind="customers", name="bomb.xlsx")
+    assert time.monotonic() - started < 5  # (a bound for the test's own sake; the old path took 18 s)
+    assert response.status_code == 200
+    assert "unpacks to" in " ".join(response.context["form"].errors["file"])
+    assert not ImportJob.objects.exists()
+
+    # The overall limit applies too, whatever the ratio.
+    settings.IMPORT_XLSX_MAX_UNPACKED_BYTES = 1024
+    response = upload(client_for(cast_a.cx_manager), buffer.getvalue(), kind="customers", name="small.xlsx")
+    assert "unpacks to" in " ".join(response.context["form"].errors["file"])
