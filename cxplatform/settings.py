@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "accounts.middleware.CurrentOrganizationMiddleware",
+    "cxplatform.middleware.NoStoreDownloadsMiddleware",
 ]
 
 ROOT_URLCONF = "cxplatform.urls"
@@ -211,6 +212,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+# The API schema and its docs pages: public (the default, and the demo's) or for signed-in users and API keys only.
+if not env.bool("API_DOCS_PUBLIC", default=True):
+    SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"] = ["rest_framework.permissions.IsAuthenticated"]
 
 # Content-Security-Policy: nothing third-party, scripts only from our origin (plus nonces).
 CONTENT_SECURITY_POLICY = {

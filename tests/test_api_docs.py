@@ -21,3 +21,27 @@ def test_api_docs_pages_load_everything_from_our_own_origin(client, name):
     page = response.content.decode()
     assert not re.findall(r"""(?:src|href)=["']https?://""", page), "the docs page pulls a third-party asset"
     assert "/static/drf_spectacular_sidecar/" in page
+
+
+def test_the_schema_and_docs_can_require_a_login():
+    """API_DOCS_PUBLIC=False (issue 12, defect 13): anonymous visitors get neither the schema nor the docs pages.
+    drf-spectacular reads the permission when its views are imported, so a fresh process takes the setting."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import django; django.setup()\n"
+        "from django.test import Client\n"
+        "c = Client()\n"
+        "print(*[c.get(p).status_code for p in ('/api/schema/', '/api/docs/', '/api/redoc/')])\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "CELERY_", "CACHE_URL"))}
+    codes = {}
+    for public in ("False", "True"):
+        env.update(API_DOCS_PUBLIC=public, DJANGO_SETTINGS_MODULE="cxplatform.settings", DATABASE_URL="sqlite://")
+        done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        codes[public] = done.stdout.split()
+    assert all(code in ("401", "403") for code in codes["False"]), codes
+    assert codes["True"] == ["200", "200", "200"], codes

@@ -171,6 +171,7 @@ def test_csv_export_streams_the_filtered_set_with_formulas_neutralised(client_fo
     r = client_for(prog.cast.cx_manager).get(CSV, {"channel": "email"})
     assert r.streaming
     assert r["Content-Type"].startswith("text/csv")
+    assert r["Cache-Control"] == "no-store, private"  # personal data: no copy in any cache (issue 12, defect 13)
     table = list(csv.reader(io.StringIO(b"".join(r.streaming_content).decode("utf-8-sig"))))
     header, body = table[0], table[1:]
     assert len(body) == len(INJECTIONS) + 1
