@@ -108,9 +108,7 @@ def seed_victim() -> World:
     from reports.figures import add_months
     from reports.services import report_generate
 
-    report_generate(
-        organization=victim, month=add_months(timezone.localdate().replace(day=1), -1), trigger="on_demand"
-    )
+    report_generate(organization=victim, month=add_months(timezone.localdate().replace(day=1), -1), trigger="on_demand")
     from customers.models import Customer
     from journeys.models import Journey, Touchpoint
 
