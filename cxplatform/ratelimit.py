@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 
+from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 
@@ -62,3 +63,23 @@ def _hit(key: str, *, limit: int, period: int) -> tuple[bool, float]:
             backend.set(name, 1, timeout=period * 2)
             count = 1
     return count <= limit, period - now % period
+
+
+def peek(key: str, *, period: int) -> int:
+    """How many times `key` was counted in the current window (0 when the cache cannot be reached: fail open)."""
+    name = f"rl:{key}:{int(time.time() // period)}"
+    try:
+        return int(caches["default"].get(name) or 0)
+    except Exception:
+        return 0
+
+
+def client_ip(request) -> str:
+    """The client's address; behind N trusted proxies (SURVEYS_NUM_PROXIES), the N-th address from the right of
+    X-Forwarded-For, which the nearest trusted proxy appended."""
+    proxies = settings.SURVEYS_NUM_PROXIES
+    if proxies > 0:
+        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies][:64]
+    return request.META.get("REMOTE_ADDR", "")[:64] or "unknown"

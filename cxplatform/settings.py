@@ -118,6 +118,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
+# Brute-force limits (accounts.throttle): failed sign-ins per account and per client address in a window, and
+# password-reset e-mails per address and per client address an hour.
+ACCOUNTS_LOGIN_MAX_FAILURES = env.int("ACCOUNTS_LOGIN_MAX_FAILURES", default=5)
+ACCOUNTS_LOGIN_MAX_FAILURES_PER_IP = env.int("ACCOUNTS_LOGIN_MAX_FAILURES_PER_IP", default=30)
+ACCOUNTS_LOGIN_WINDOW_SECONDS = env.int("ACCOUNTS_LOGIN_WINDOW_SECONDS", default=900)
+ACCOUNTS_RESET_MAX_PER_EMAIL = env.int("ACCOUNTS_RESET_MAX_PER_EMAIL", default=3)
+ACCOUNTS_RESET_MAX_PER_IP = env.int("ACCOUNTS_RESET_MAX_PER_IP", default=20)
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 

@@ -9,13 +9,8 @@ from cxplatform import ratelimit
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The client's address; behind N trusted proxies, the N-th address from the right of X-Forwarded-For."""
-    proxies = settings.SURVEYS_NUM_PROXIES
-    if proxies > 0:
-        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies][:64]
-    return request.META.get("REMOTE_ADDR", "")[:64] or "unknown"
+    """The client's address (see cxplatform.ratelimit.client_ip: SURVEYS_NUM_PROXIES trusted proxies)."""
+    return ratelimit.client_ip(request)
 
 
 def allow(request: HttpRequest, *, scope: str = "submit") -> bool:
