@@ -11,7 +11,7 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.utils.translation import ngettext
 
 from cxplatform import ratelimit
@@ -80,3 +80,27 @@ class ThrottledPasswordResetView(auth_views.PasswordResetView):
             logger.warning("password reset not sent (limit): ip=%s", ratelimit.client_ip(self.request))
             return HttpResponseRedirect(self.get_success_url())
         return super().form_valid(form)
+
+
+def throttle_admin_login(login):
+    """The Django admin's own sign-in page under the same limits (wraps AdminSite.login)."""
+
+    def throttled(request, extra_context=None):
+        if request.method != "POST":
+            return login(request, extra_context)
+        username = request.POST.get("username", "")
+        minutes = login_locked(request, username)
+        if minutes:
+            logger.warning("admin sign-in refused (too many failures): user=%r", username)
+            message = ngettext(
+                "Too many failed sign-ins. Try again in %(minutes)s minute.",
+                "Too many failed sign-ins. Try again in %(minutes)s minutes.",
+                minutes,
+            ) % {"minutes": minutes}
+            return HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
+        response = login(request, extra_context)
+        if response.status_code == 200:  # the form again: the sign-in failed
+            login_failed(request, username)
+        return response
+
+    return throttled

@@ -2,7 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
+from accounts.throttle import throttle_admin_login
 from cxplatform import views
+
+# The admin's sign-in page under the same brute-force limits as ours (accounts.throttle).
+admin.site.login = throttle_admin_login(admin.site.login)
 
 api_v1 = [
     path("", include("journeys.api_urls")),

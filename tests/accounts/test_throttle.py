@@ -55,3 +55,12 @@ def test_password_reset_mails_are_limited_per_address_without_telling(client, ca
     assert {r.status_code for r in responses} == {302}
     assert {r["Location"] for r in responses} == {reverse("accounts:password_reset_done")}
     assert len(mail.outbox) == 3
+
+
+def test_the_django_admin_sign_in_is_limited_too(client, django_user_model):
+    django_user_model.objects.create_superuser("root-admin", "root@example.com", "right-password-1")
+    url = reverse("admin:login")
+    codes = [client.post(url, {"username": "root-admin", "password": f"no-{i}"}).status_code for i in range(5)]
+    assert codes == [200] * 5
+    assert client.post(url, {"username": "root-admin", "password": "right-password-1"}).status_code == 429
+    assert "_auth_user_id" not in client.session
