@@ -13,39 +13,26 @@ import datetime as dt
 import os
 import socket
 import subprocess
-import sys
 import threading
 import time
-import uuid
 from email import message_from_bytes
 from pathlib import Path
 
 import pytest
-import redis
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from cxplatform.celery import app
 from reports.delivery.tasks import process_ready_report, sweep_report_deliveries
 from reports.models import MonthlyReport, ReportDelivery
 from tests.factories import MembershipFactory, UserFactory
+from tests.live_worker import redis_or_fail, start_worker, stop_worker, wait_for
 from tests.reports.test_pdf import last_month, make_org
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 LIVE_BROKER = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/7")
 ROOT = Path(settings.BASE_DIR)
-
-
-def wait_for(predicate, timeout: float, what: str, interval: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 @contextlib.contextmanager
@@ -65,11 +52,7 @@ def live_broker():
 
 @pytest.fixture
 def redis_client():
-    client = redis.Redis.from_url(LIVE_BROKER)
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        pytest.fail("Redis is not running on 127.0.0.1:6379 (see scripts/services.sh)")
+    client = redis_or_fail(LIVE_BROKER)
     client.delete("celery", "unacked", "unacked_index")
     yield client
     client.delete("celery", "unacked", "unacked_index", *client.scan_iter("_kombu.*"))
@@ -100,55 +83,16 @@ def silent_smtp():
     server.close()
 
 
-def start_worker(tmp_path: Path, name: str, email_url: str) -> subprocess.Popen:
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "cxplatform.settings",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "CELERY_BROKER_URL": LIVE_BROKER,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "EMAIL_URL": email_url,
-        "BROWSER_PATH": "/usr/bin/chromium",
-    }
-    log = tmp_path / f"{name}.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "celery"),
-                "-A",
-                "cxplatform",
-                "worker",
-                "-P",
-                "solo",
-                "-l",
-                "info",
-                "--without-heartbeat",
-                "--without-mingle",
-                "--without-gossip",
-                "-n",
-                f"report-{name}-{uuid.uuid4().hex[:6]}@%h",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    process.log = log
-    wait_for(lambda: "ready." in log.read_text() or process.poll() is not None, 90, f"{name} to start")
-    assert process.poll() is None, log.read_text()[-3000:]
-    assert "reports.delivery.send" in log.read_text(), "the worker knows the delivery tasks"
+def start_report_worker(tmp_path: Path, name: str, email_url: str) -> subprocess.Popen:
+    process = start_worker(
+        app="cxplatform",
+        name=f"report-{name}",
+        broker=LIVE_BROKER,
+        log=tmp_path / f"{name}.log",
+        env={"EMAIL_URL": email_url, "BROWSER_PATH": "/usr/bin/chromium"},
+    )
+    assert "reports.delivery.send" in process.log.read_text(), "the worker knows the delivery tasks"
     return process
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
 
 
 def recipients_in(outbox: Path) -> list[str]:
@@ -173,7 +117,7 @@ def test_a_worker_killed_mid_send_still_means_one_email_per_subscriber(redis_cli
     outbox = tmp_path / "outbox"
     outbox.mkdir()
 
-    first = start_worker(tmp_path, "doomed", f"smtp://127.0.0.1:{silent_smtp}")
+    first = start_report_worker(tmp_path, "doomed", f"smtp://127.0.0.1:{silent_smtp}")
     try:
         with live_broker():
             report = report_generate(organization=org, month=last_month(), trigger=MonthlyReport.Trigger.SCHEDULE)
@@ -183,13 +127,13 @@ def test_a_worker_killed_mid_send_still_means_one_email_per_subscriber(redis_cli
             first.kill()  # SIGKILL: no cleanup, no ack, no "failed" mark
             first.wait(10)
     finally:
-        stop(first)
+        stop_worker(first)
     stuck = deliveries.get(state="sending")
     assert deliveries.count() == 3 and deliveries.filter(state="pending").count() == 2
     assert MonthlyReport.objects.get(pk=report.pk).pdf is not None
 
     # django-environ drops one leading slash of a filemail path, hence four.
-    second = start_worker(tmp_path, "healthy", f"filemail:///{outbox}")
+    second = start_report_worker(tmp_path, "healthy", f"filemail:///{outbox}")
     try:
         with live_broker():
             # The queued sends go out; the dead worker's claim waits for the sweep until it is stale.
@@ -207,7 +151,7 @@ def test_a_worker_killed_mid_send_still_means_one_email_per_subscriber(redis_cli
             wait_for(lambda: redis_client.llen("celery") == 0, 60, "the queue to drain")
             time.sleep(3)
     finally:
-        stop(second)
+        stop_worker(second)
 
     assert recipients_in(outbox) == sorted(subscribers), second.log.read_text()[-3000:]
     stuck.refresh_from_db()

@@ -9,22 +9,19 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import subprocess
-import sys
 import time
 import urllib.request
 import uuid
 from pathlib import Path
 
 import pytest
-import redis
 from django.conf import settings
-from django.db import connection
 
 from cxplatform.celery import app
 from surveys.ingestion import services
 from surveys.ingestion.tasks import process_response, sweep_unprocessed
 from surveys.models import Response
+from tests.live_worker import redis_or_fail, start_worker, stop_worker, wait_for
 from tests.surveys.ingestion.conftest import make_program
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -56,23 +53,9 @@ def broker(url: str):
         services._broker_down_until = 0.0
 
 
-def wait_for(predicate, timeout: float, what: str, interval: float = 0.25):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
 @pytest.fixture
 def redis_client():
-    client = redis.Redis.from_url(LIVE_BROKER)
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        pytest.fail("Redis is not running on 127.0.0.1:6379 (see scripts/services.sh)")
+    client = redis_or_fail(LIVE_BROKER)
     client.delete("celery")
     yield client
     client.delete("celery", *client.scan_iter("_kombu.*"))
@@ -81,54 +64,19 @@ def redis_client():
 @pytest.fixture
 def worker(redis_client, tmp_path):
     """A real `celery worker` subprocess on the test database; killed in teardown whatever happens."""
-    db = connection.settings_dict
     probe_key = f"ingestion-probe:{uuid.uuid4().hex}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "cxplatform.settings",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "CELERY_BROKER_URL": LIVE_BROKER,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "SURVEYS_SWEEP_MIN_AGE_SECONDS": "0",
-        "PROBE_REDIS_URL": LIVE_BROKER,
-        "PROBE_KEY": probe_key,
-    }
-    log = tmp_path / "worker.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "celery"),
-                "-A",
-                "tests.surveys.ingestion.probe_worker",
-                "worker",
-                "-P",
-                "solo",
-                "-l",
-                "info",
-                "--without-heartbeat",
-                "--without-mingle",
-                "--without-gossip",
-                "-n",
-                f"ingest-test-{uuid.uuid4().hex[:6]}@%h",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    process = start_worker(
+        app="tests.surveys.ingestion.probe_worker",
+        name="ingest-test",
+        broker=LIVE_BROKER,
+        log=tmp_path / "worker.log",
+        env={"SURVEYS_SWEEP_MIN_AGE_SECONDS": "0", "PROBE_REDIS_URL": LIVE_BROKER, "PROBE_KEY": probe_key},
+    )
+    process.probe_key = probe_key
     try:
-        wait_for(lambda: "ready." in log.read_text() or process.poll() is not None, 90, "the worker to start")
-        assert process.poll() is None, log.read_text()[-3000:]
-        process.probe_key = probe_key
-        process.log = log
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+        stop_worker(process)
         redis_client.delete(probe_key)
 
 
