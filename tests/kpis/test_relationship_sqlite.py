@@ -4,13 +4,7 @@ rebuild, the reconciliation and the dashboards checked against figures computed 
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.sqlite_demo import run_on_fresh_sqlite
 
 SCRIPT = r"""
 import datetime as dt, json
@@ -82,22 +76,7 @@ print(json.dumps({
 
 
 def test_relationship_rollup_and_weighted_journeys_work_on_sqlite(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "CELERY_", "REDIS_URL"))}
-    env.update(
-        DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}",
-        MEDIA_ROOT=str(tmp_path / "media"),
-        DJANGO_SETTINGS_MODULE="cxplatform.settings",
-    )
-    manage = [sys.executable, "manage.py"]
-    migrate = subprocess.run(
-        [*manage, "migrate", "-v0"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
-    )
-    assert migrate.returncode == 0, migrate.stderr[-3000:]
-    result = subprocess.run(
-        [*manage, "shell", "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    out = json.loads(result.stdout.strip().splitlines()[-1])
+    out = run_on_fresh_sqlite(tmp_path, SCRIPT)
     # 10, 10, 9, 3 from the relationship survey; the employee survey's three zeros never count.
     assert out["incremental"] == [["2026-03-05", "nps", 4, 3, 1]]
     assert out["rebuilt"] == out["incremental"]

@@ -4,13 +4,7 @@ on the dashboards' rollups without anyone running rebuild_rollups."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[3]
+from tests.sqlite_demo import run_on_fresh_sqlite
 
 # Runs inside `manage.py shell` against the SQLite file: builds a program, imports through the views, prints counts.
 SCRIPT = r"""
@@ -95,22 +89,7 @@ print(json.dumps({
 
 
 def test_a_wide_import_runs_end_to_end_on_sqlite(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "CELERY_", "REDIS_URL"))}
-    env.update(
-        DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}",
-        MEDIA_ROOT=str(tmp_path / "media"),
-        DJANGO_SETTINGS_MODULE="cxplatform.settings",
-    )
-    manage = [sys.executable, "manage.py"]
-    migrate = subprocess.run(
-        [*manage, "migrate", "-v0"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
-    )
-    assert migrate.returncode == 0, migrate.stderr[-3000:]
-    result = subprocess.run(
-        [*manage, "shell", "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    out = json.loads(result.stdout.strip().splitlines()[-1])
+    out = run_on_fresh_sqlite(tmp_path, SCRIPT)
     assert out["redirect"] == 302
     assert out["status"] == "done", out["message"]
     assert out["guessed"][1] == "submitted_at"
