@@ -141,6 +141,10 @@ class ApiKey(OrgOwned):
     name = models.CharField(_("name"), max_length=120)
     prefix = models.CharField(max_length=16, unique=True)
     hashed_key = models.CharField(max_length=64, unique=True)
+    # A read-only key may only read (GET/HEAD/OPTIONS); `scopes` lists the areas it may use (accounts.api_scopes),
+    # empty meaning every area.
+    read_only = models.BooleanField(_("read only"), default=False)
+    scopes = models.JSONField(_("scopes"), default=list, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)

@@ -52,6 +52,10 @@ INSTALLED_APPS = [
     "value",
     "actions",
     "reports",
+    "audit",
+    "privacy",
+    "outbox",
+    "webhooks",
     "demo",
 ]
 
@@ -335,6 +339,18 @@ IMPORT_BATCH_SIZE = env.int("IMPORT_BATCH_SIZE", default=2000)
 IMPORT_INLINE_ERRORS = 50
 # A stable schema name for the import kind enum (other apps also have fields named "kind").
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["ImportKindEnum"] = "imports.models.ImportJob.Kind"
+
+# --- outbox settings (owned by the outbox app) ---
+
+# --- audit settings (owned by the audit app) ---
+
+# --- privacy settings (owned by the privacy app) ---
+
+# --- webhooks settings (owned by the webhooks app) ---
+
+# --- access settings: SSO, two-factor, sessions (owned by the accounts app) ---
+
+# --- api settings: keys, schema (owned by the API helper) ---
 
 # --- journeys settings (owned by the journeys app) ---
 # A stable schema name for the touchpoint channel enum (invitations and contact attempts have "channel" fields too).

@@ -17,6 +17,9 @@ api_v1 = [
     path("", include("value.api_urls")),
     path("", include("actions.api_urls")),
     path("", include("reports.api_urls")),
+    path("", include("audit.api_urls")),
+    path("", include("privacy.api_urls")),
+    path("", include("webhooks.api_urls")),
 ]
 
 urlpatterns = [
@@ -31,6 +34,9 @@ urlpatterns = [
     path("value/", include("value.urls")),
     path("actions/", include("actions.urls")),
     path("reports/", include("reports.urls")),
+    path("audit/", include("audit.urls")),
+    path("privacy/", include("privacy.urls")),
+    path("webhooks/", include("webhooks.urls")),
     # Public, unauthenticated survey pages for respondents.
     path("s/", include("surveys.public_urls")),
     path("api/v1/", include(api_v1)),

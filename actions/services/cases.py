@@ -30,6 +30,7 @@ from actions.models import (
 )
 from actions.policies import can_act_on_case, can_assign_case
 from actions.selectors.config import working_calendar
+from actions.signals import case_closed, case_opened
 from actions.sla import due_times
 from surveys.models import Response
 
@@ -114,6 +115,7 @@ def case_open(
                 note=_("Also matched: %(rules)s") % {"rules": others} if others else "",
                 at=now,
             )
+            case_opened.send(sender=FeedbackCase, case=case)
     except IntegrityError:
         return FeedbackCase.objects.get(response=response), False
     if rule.notify_team or rule.reply_to_customer:
@@ -357,6 +359,7 @@ def case_close(
             note=_("Closed without contact") if without_contact else "",
             at=at,
         )
+        case_closed.send(sender=FeedbackCase, case=case, actor=case.closed_by)
     return case
 
 

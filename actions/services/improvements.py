@@ -16,6 +16,7 @@ from accounts.scoping import OrgContext
 from accounts.services import primary_measure_for
 from actions.models import BOARD_FLOW, FeedbackCase, ImprovementAction, ImprovementStatus, RootCause
 from actions.policies import actor
+from actions.signals import impact_measured
 from actions.valuation import basis, figure_label, value_of_change
 from core.numbers import round_half_away
 from core.scales import scale_for_metric
@@ -266,7 +267,9 @@ def improvement_measure_impact(
     action.status = ImprovementStatus.IMPACT_MEASURED
     if not action.is_success and action.published_at is not None:
         action.published_at, action.published_by = None, None  # a win that no longer holds leaves the feed
-    action.save()
+    with transaction.atomic():
+        action.save()
+        impact_measured.send(sender=ImprovementAction, action=action)
     return action
 
 

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.db.models.signals import pre_delete
+
+
+class AuditConfig(AppConfig):
+    name = "audit"
+    verbose_name = "Audit log (who saw, exported or changed what)"
+
+    def ready(self) -> None:
+        from accounts.models import Organization
+        from audit.receivers import allow_purge_with_organization
+
+        pre_delete.connect(allow_purge_with_organization, sender=Organization, dispatch_uid="audit.org_purge")
