@@ -1,0 +1,271 @@
+"""Writes of the webhooks app: endpoints (audited), events turned into delivery rows, manual sends and retries.
+
+Event recording never talks to the network: it inserts delivery rows in the caller's transaction and, after the
+commit, queues the sender (webhooks.sender). An organization without a subscribed endpoint costs one indexed query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import audit_record
+from webhooks import events, sql
+from webhooks.models import TEST_EVENT, EventType, WebhookDelivery, WebhookEndpoint, generate_secret
+from webhooks.ssrf import UnsafeTarget, check_url
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from accounts.scoping import OrgContext
+
+logger = logging.getLogger(__name__)
+
+EDITABLE = ("url", "description", "events", "include_personal_data", "active")
+
+
+# --- endpoints ---------------------------------------------------------------------------------------------------
+
+
+def _clean(*, url: str, events_: list[str]) -> tuple[str, list[str]]:
+    url = (url or "").strip()
+    try:
+        check_url(url)
+    except UnsafeTarget as exc:
+        raise ValidationError({"url": str(exc)}) from None
+    unknown = sorted(set(events_) - set(EventType.values))
+    if unknown:
+        raise ValidationError({"events": _("Unknown events: %(events)s") % {"events": ", ".join(unknown)}})
+    if not events_:
+        raise ValidationError({"events": _("Choose at least one event.")})
+    return url, [e for e in EventType.values if e in events_]
+
+
+def endpoint_create(
+    *,
+    ctx: OrgContext,
+    url: str,
+    events: list[str],
+    description: str = "",
+    include_personal_data: bool = False,
+    request: HttpRequest | None = None,
+) -> WebhookEndpoint:
+    """A new active endpoint with a fresh secret; the URL must resolve to public addresses only."""
+    url, events = _clean(url=url, events_=events)
+    with transaction.atomic():
+        endpoint = WebhookEndpoint.objects.create(
+            organization=ctx.organization,
+            url=url,
+            description=description.strip(),
+            events=events,
+            include_personal_data=include_personal_data,
+            created_by=ctx.user if ctx.user is not None and ctx.user.is_authenticated else None,
+        )
+        audit_record(
+            action="webhook.create",
+            ctx=ctx,
+            target=endpoint,
+            detail={"url": url, "events": events, "include_personal_data": include_personal_data},
+            request=request,
+        )
+    return endpoint
+
+
+def endpoint_update(
+    *, ctx: OrgContext, endpoint: WebhookEndpoint, request: HttpRequest | None = None, **changes: Any
+) -> WebhookEndpoint:
+    """Change URL, description, events, personal data or active; re-enabling clears the failure count."""
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise TypeError(f"not editable: {sorted(unknown)}")
+    merged = {field: changes.get(field, getattr(endpoint, field)) for field in EDITABLE}
+    merged["url"], merged["events"] = _clean(url=merged["url"], events_=list(merged["events"]))
+    merged["description"] = (merged["description"] or "").strip()
+    with transaction.atomic():
+        endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+        diff = {
+            field: {"old": getattr(endpoint, field), "new": value}
+            for field, value in merged.items()
+            if getattr(endpoint, field) != value
+        }
+        if not diff:
+            return endpoint
+        for field, value in merged.items():
+            setattr(endpoint, field, value)
+        if "active" in diff and endpoint.active:
+            endpoint.consecutive_failures, endpoint.disabled_at, endpoint.disabled_reason = 0, None, ""
+        endpoint.save()
+        audit_record(action="webhook.update", ctx=ctx, target=endpoint, detail=diff, request=request)
+    return endpoint
+
+
+def endpoint_delete(*, ctx: OrgContext, endpoint: WebhookEndpoint, request: HttpRequest | None = None) -> None:
+    """Delete the endpoint and its delivery log (pending deliveries are dropped)."""
+    with transaction.atomic():
+        audit_record(
+            action="webhook.delete",
+            ctx=ctx,
+            target=endpoint,
+            detail={"url": endpoint.url, "events": endpoint.events},
+            request=request,
+        )
+        endpoint.delete()
+
+
+def endpoint_rotate_secret(
+    *, ctx: OrgContext, endpoint: WebhookEndpoint, request: HttpRequest | None = None
+) -> WebhookEndpoint:
+    """A new secret; the old one keeps signing (as a second v1 signature) for WEBHOOKS_SECRET_GRACE_HOURS."""
+    with transaction.atomic():
+        endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+        endpoint.previous_secret = endpoint.secret
+        endpoint.previous_secret_expires_at = timezone.now() + dt.timedelta(hours=settings.WEBHOOKS_SECRET_GRACE_HOURS)
+        endpoint.secret = generate_secret()
+        endpoint.save(update_fields=["secret", "previous_secret", "previous_secret_expires_at", "updated_at"])
+        audit_record(
+            action="webhook.rotate_secret",
+            ctx=ctx,
+            target=endpoint,
+            detail={"previous_valid_until": events.iso(endpoint.previous_secret_expires_at)},
+            request=request,
+        )
+    return endpoint
+
+
+def endpoint_secret_viewed(*, ctx: OrgContext, endpoint: WebhookEndpoint, request: HttpRequest | None = None) -> None:
+    audit_record(action="webhook.secret_view", ctx=ctx, target=endpoint, request=request)
+
+
+# --- manual sends ------------------------------------------------------------------------------------------------
+
+
+def test_event_send(*, ctx: OrgContext, endpoint: WebhookEndpoint) -> WebhookDelivery:
+    """A `webhook.test` delivery, sent right after the commit (also to a disabled endpoint, to check a fix)."""
+    with transaction.atomic():
+        delivery = WebhookDelivery.objects.create(
+            organization_id=endpoint.organization_id,
+            endpoint=endpoint,
+            event_type=TEST_EVENT,
+            event_id=uuid.uuid4(),
+            payload={
+                "endpoint_id": endpoint.pk,
+                "message": "Test event sent from the CX platform.",
+            },
+        )
+        _send_after_commit([delivery.pk])
+    return delivery
+
+
+def delivery_retry(*, ctx: OrgContext, delivery: WebhookDelivery) -> bool:
+    """Give a failed delivery one more attempt now. False if it was not failed (any more)."""
+    with transaction.atomic():
+        reopened = WebhookDelivery.objects.filter(pk=delivery.pk, status=WebhookDelivery.Status.FAILED).update(
+            status=WebhookDelivery.Status.PENDING, next_attempt_at=timezone.now()
+        )
+        if reopened:
+            _send_after_commit([delivery.pk])
+    return bool(reopened)
+
+
+# --- events ------------------------------------------------------------------------------------------------------
+
+
+def subscribed_endpoints(*, organization_ids: list[int], event_type: str) -> list[WebhookEndpoint]:
+    """Active endpoints of these organizations that subscribe to the event (one indexed query)."""
+    candidates = WebhookEndpoint.objects.filter(organization_id__in=organization_ids, active=True).only(
+        "pk", "organization_id", "events", "include_personal_data"
+    )
+    return [endpoint for endpoint in candidates if endpoint.subscribes(event_type)]
+
+
+def event_record(
+    *,
+    organization_id: int,
+    event_type: str,
+    event_id: uuid.UUID,
+    data: Any,
+    now: dt.datetime | None = None,
+) -> int:
+    """One delivery per subscribed endpoint (none twice for the same event id); queue the sender after commit.
+
+    `data` is the event's data, or a function (personal: bool) -> data, called once per flavour needed.
+    """
+    endpoints = subscribed_endpoints(organization_ids=[organization_id], event_type=event_type)
+    if not endpoints:
+        return 0
+    now = now or timezone.now()
+    flavours: dict[bool, Any] = {}
+    rows = []
+    for endpoint in endpoints:
+        if callable(data):
+            if endpoint.include_personal_data not in flavours:
+                flavours[endpoint.include_personal_data] = data(endpoint.include_personal_data)
+            payload = flavours[endpoint.include_personal_data]
+        else:
+            payload = data
+        rows.append(
+            WebhookDelivery(
+                organization_id=organization_id,
+                endpoint=endpoint,
+                event_type=event_type,
+                event_id=event_id,
+                payload=payload,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+    created = WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
+    kick_after_commit()
+    return len(created)
+
+
+def responses_record(*, response_ids: list[int], organization_ids: list[int]) -> int:
+    """response.received for a processed batch: one INSERT ... SELECT, nothing at all without a subscriber."""
+    endpoints = subscribed_endpoints(organization_ids=organization_ids, event_type=EventType.RESPONSE_RECEIVED)
+    if not endpoints:
+        return 0
+    inserted = sql.insert_response_deliveries(
+        response_ids=sorted(response_ids), endpoint_ids=[e.pk for e in endpoints], now=timezone.now()
+    )
+    if inserted:
+        kick_after_commit()
+    return inserted
+
+
+# --- queueing the sender -----------------------------------------------------------------------------------------
+
+
+def kick_after_commit() -> None:
+    """After the commit, queue one drain of due deliveries; a broker outage is left to the sweep."""
+
+    def publish() -> None:
+        from webhooks.tasks import send_due_deliveries
+
+        try:
+            send_due_deliveries.delay()
+        except Exception:
+            logger.warning("webhooks: could not queue the sender; the sweep will send", exc_info=True)
+
+    transaction.on_commit(publish)
+
+
+def _send_after_commit(delivery_ids: list[int]) -> None:
+    def publish() -> None:
+        from webhooks.tasks import send_delivery
+
+        for pk in delivery_ids:
+            try:
+                send_delivery.delay(pk)
+            except Exception:
+                logger.warning("webhook delivery %s: could not queue the send; the sweep will", pk, exc_info=True)
+                return
+
+    transaction.on_commit(publish)
