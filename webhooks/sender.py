@@ -73,8 +73,9 @@ def claim(*, delivery_id: int, now: dt.datetime | None = None) -> bool:
     """Claim one delivery if it is pending and due (conditional UPDATE: one of two racing claims wins)."""
     now = now or timezone.now()
     return bool(
-        WebhookDelivery.objects.filter(_sendable(), pk=delivery_id, status=Status.PENDING, next_attempt_at__lte=now)
-        .update(status=Status.SENDING, claimed_at=now, last_attempt_at=now, attempts=F("attempts") + 1)
+        WebhookDelivery.objects.filter(
+            _sendable(), pk=delivery_id, status=Status.PENDING, next_attempt_at__lte=now
+        ).update(status=Status.SENDING, claimed_at=now, last_attempt_at=now, attempts=F("attempts") + 1)
     )
 
 

@@ -66,7 +66,8 @@ def _statement(vendor: str, id_filter: str, endpoint_filter: str) -> tuple[str, 
     source = f"FROM {ANSWER} a JOIN {QUESTION} q ON q.id = a.question_id WHERE a.response_id = r.id"
     answers = d["answers"].format(item=item, source=source)
     customer = d["embed"].format(
-        f"CASE WHEN e.include_personal_data AND c.id IS NOT NULL THEN {obj}('id', c.id, 'external_id', c.external_id) END"
+        f"CASE WHEN e.include_personal_data AND c.id IS NOT NULL "
+        f"THEN {obj}('id', c.id, 'external_id', c.external_id) END"
     )
     data = (
         f"{obj}('response_id', r.id, 'survey_id', r.survey_id, 'touchpoint_id', r.touchpoint_id, "
