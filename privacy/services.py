@@ -1,0 +1,367 @@
+"""Writes of the privacy app: export and erase one person, retention policies and runs, the consent log.
+
+Every action is written to the audit log in its own transaction, naming the customer only as "customer #<id>"
+(the label must stay harmless after an erasure).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Organization
+from accounts.scoping import OrgContext
+from audit.services import audit_purge, audit_record
+from customers.models import Customer
+from imports.models import ImportJob
+from privacy import erasure, export, selectors
+from privacy.models import ConsentEvent, ErasureRecord, RetentionPolicy, RetentionRun
+from reports.masking import MASK
+from surveys.models import Answer
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+logger = logging.getLogger(__name__)
+
+CUSTOMER_FLAGS = {ConsentEvent.Kind.SURVEY: "may_survey", ConsentEvent.Kind.CONTACT: "may_contact"}
+SYSTEM = "system"
+
+
+def subject_label(customer_id: int) -> str:
+    """How logs and records name a person: never by their identity."""
+    return f"customer #{customer_id}"
+
+
+def _actor(ctx: OrgContext | None) -> tuple[object | None, str]:
+    if ctx is None:
+        return None, SYSTEM
+    if ctx.api_key is not None:
+        return None, f"API key {ctx.api_key.name} ({ctx.api_key.prefix})"
+    user = ctx.user
+    if user is None or not user.is_authenticated:
+        return None, SYSTEM
+    return user, (user.get_full_name() or user.get_username())[:200]
+
+
+# --- consent -------------------------------------------------------------------------------------------------------
+
+
+def consent_source(ctx: OrgContext | None) -> str:
+    """The `source` of a change made through `ctx`: "api:<key prefix>", "staff:<username>" or "system"."""
+    if ctx is None:
+        return SYSTEM
+    if ctx.api_key is not None:
+        return f"api:{ctx.api_key.prefix}"
+    if ctx.user is not None and ctx.user.is_authenticated:
+        return f"staff:{ctx.user.get_username()}"[:120]
+    return SYSTEM
+
+
+def consent_record(
+    *, customer: Customer, kind: str, granted: bool, source: str, at: dt.datetime | None = None
+) -> ConsentEvent:
+    """Append one consent change (call it in the transaction that changes the customer's flag)."""
+    if kind not in ConsentEvent.Kind.values:
+        raise ValueError(f"unknown consent kind {kind!r}")
+    return ConsentEvent.objects.create(
+        organization_id=customer.organization_id,
+        customer=customer,
+        kind=kind,
+        granted=bool(granted),
+        at=at or timezone.now(),
+        source=(source or SYSTEM)[:120],
+    )
+
+
+def consent_flags(customer: Customer) -> dict[str, bool]:
+    """The consent flags of a customer as they are now (pass to `consent_changes_record` as `before`)."""
+    return {kind: getattr(customer, flag) for kind, flag in CUSTOMER_FLAGS.items()}
+
+
+def consent_changes_record(
+    *, customer: Customer, before: Mapping[str, bool] | None, source: str, at: dt.datetime | None = None
+) -> list[ConsentEvent]:
+    """Record each flag that differs from `before` (None: a new customer, every flag is recorded)."""
+    events = []
+    for kind, flag in CUSTOMER_FLAGS.items():
+        now = getattr(customer, flag)
+        if before is None or before.get(kind) != now:
+            events.append(consent_record(customer=customer, kind=kind, granted=now, source=source, at=at))
+    return events
+
+
+def consent_changes_record_bulk(*, organization_id: int, before: Mapping[int, Mapping[str, bool]], source: str) -> int:
+    """After a bulk write of customers (an import): one event per flag that changed, or per flag of each customer
+    that is new (absent from `before`). `before` maps customer pk -> consent_flags() before the write; pass the pks
+    of the written customers as keys (new ones mapped to None) or read them after the write."""
+    at = timezone.now()
+    rows = []
+    customers = Customer.objects.filter(organization_id=organization_id, pk__in=list(before))
+    for pk, may_survey, may_contact in customers.values_list("pk", "may_survey", "may_contact"):
+        old = before.get(pk)
+        for kind, now in ((ConsentEvent.Kind.SURVEY, may_survey), (ConsentEvent.Kind.CONTACT, may_contact)):
+            if old is None or old.get(kind) != now:
+                rows.append(
+                    ConsentEvent(
+                        organization_id=organization_id, customer_id=pk, kind=kind, granted=now, at=at, source=source
+                    )
+                )
+    ConsentEvent.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+def consent_set(
+    *,
+    ctx: OrgContext,
+    customer: Customer,
+    kind: str,
+    granted: bool,
+    source: str = "",
+    request: HttpRequest | None = None,
+) -> ConsentEvent:
+    """A consent change told to staff or sent by an integration: the customer's flag (survey, contact) changes and
+    the change is logged. Marketing consent has no flag here; it is only logged."""
+    selectors.require_privacy_access(ctx, write=True)
+    if customer.organization_id != ctx.org_id:
+        raise ValueError("customer of another organization")
+    source = source.strip()[:80]
+    full_source = consent_source(ctx) + (f" ({source})" if source else "")
+    with transaction.atomic():
+        flag = CUSTOMER_FLAGS.get(kind)
+        if flag is not None and getattr(customer, flag) != granted:
+            from customers.services import customer_update
+
+            customer_update(ctx=ctx, customer=customer, **{flag: granted})
+        event = consent_record(customer=customer, kind=kind, granted=granted, source=full_source)
+        audit_record(
+            action="privacy.consent_change",
+            ctx=ctx,
+            target_type="customers.customer",
+            target_id=customer.pk,
+            target_label=subject_label(customer.pk),
+            detail={"consent": kind, "granted": bool(granted)},
+            request=request,
+        )
+    return event
+
+
+# --- export and erasure --------------------------------------------------------------------------------------------
+
+
+def subject_export(*, ctx: OrgContext, customer: Customer, request: HttpRequest | None = None) -> bytes:
+    """The zip of everything held about the customer (data.json + one CSV per kind); the access is logged."""
+    selectors.require_privacy_access(ctx)
+    if customer.organization_id != ctx.org_id:
+        raise ValueError("customer of another organization")
+    data = export.subject_data(customer=customer)
+    content = export.export_zip(data=data, organization_name=ctx.organization.name)
+    audit_record(
+        action="privacy.export",
+        ctx=ctx,
+        target_type="customers.customer",
+        target_id=customer.pk,
+        target_label=subject_label(customer.pk),
+        detail={"kinds": {kind: len(rows) for kind, rows in data.items()}},
+        request=request,
+    )
+    return content
+
+
+def subject_export_filename(customer: Customer) -> str:
+    return f"personal-data-customer-{customer.pk}-{timezone.localdate():%Y%m%d}.zip"
+
+
+def subject_erase(*, ctx: OrgContext, customer: Customer, request: HttpRequest | None = None) -> ErasureRecord:
+    """Erase the customer everywhere (see privacy.erasure); record what was done, never who it was."""
+    selectors.require_privacy_access(ctx, write=True)
+    if customer.organization_id != ctx.org_id:
+        raise ValueError("customer of another organization")
+    pk = customer.pk
+    actor, actor_label = _actor(ctx)
+    with transaction.atomic():
+        outcome = erasure.customers_erase(organization_id=ctx.org_id, customer_ids=[pk])
+        record = ErasureRecord.objects.create(
+            organization_id=ctx.org_id,
+            reason=ErasureRecord.Reason.REQUEST,
+            customer_ids=outcome.customer_ids,
+            actor=actor,
+            actor_label=actor_label,
+            counts={**outcome.counts, "other_tables": outcome.other_tables},
+            leftovers=outcome.leftovers,
+        )
+        audit_record(
+            action="privacy.erase",
+            ctx=ctx,
+            target_type="customers.customer",
+            target_id=pk,
+            target_label=subject_label(pk),
+            detail={"erasure_record": record.pk, "counts": outcome.counts},
+            request=request,
+        )
+        files = outcome.files_to_delete
+        transaction.on_commit(lambda: erasure.delete_files(files))
+    if outcome.leftovers:
+        logger.warning("erasure %s left identifiers in %s", record.pk, sorted(outcome.leftovers))
+    return record
+
+
+# --- retention -----------------------------------------------------------------------------------------------------
+
+
+def retention_policy_save(
+    *, ctx: OrgContext, request: HttpRequest | None = None, **months: int | None
+) -> RetentionPolicy:
+    selectors.require_privacy_access(ctx, write=True)
+    unknown = set(months) - set(RetentionPolicy.MONTH_FIELDS)
+    if unknown:
+        raise TypeError(f"not a retention field: {sorted(unknown)}")
+    with transaction.atomic():
+        policy, _created = RetentionPolicy.objects.select_for_update().get_or_create(organization_id=ctx.org_id)
+        old = policy.as_dict()
+        for name, value in months.items():
+            setattr(policy, name, value)
+        policy.updated_by = ctx.user if ctx.user is not None and ctx.user.is_authenticated else None
+        policy.save()
+        new = policy.as_dict()
+        if new != old:
+            audit_record(
+                action="privacy.retention_change",
+                ctx=ctx,
+                target=policy,
+                target_label="retention policy",
+                detail={"old": old, "new": new},
+                request=request,
+            )
+    return policy
+
+
+def _cutoff(now: dt.datetime, months: int) -> dt.datetime:
+    return now - relativedelta(months=months)
+
+
+def retention_run(
+    *,
+    organization_id: int,
+    trigger: str = RetentionRun.Trigger.SCHEDULE,
+    ctx: OrgContext | None = None,
+    request: HttpRequest | None = None,
+    now: dt.datetime | None = None,
+) -> RetentionRun:
+    """Apply the organization's policy now and store the report (counts per kind of data)."""
+    now = now or timezone.now()
+    policy = selectors.retention_policy_get(organization_id=organization_id)
+    _actor_user, actor_label = _actor(ctx)
+    run = RetentionRun.objects.create(
+        organization_id=organization_id,
+        trigger=trigger,
+        started_at=now,
+        policy=policy.as_dict(),
+        actor_label=actor_label,
+    )
+    counts: dict[str, int] = {}
+    try:
+        if policy.comments_months is not None:
+            counts.update(_retain_comments(organization_id, _cutoff(now, policy.comments_months)))
+        if policy.identities_months is not None:
+            counts.update(_retain_identities(organization_id, _cutoff(now, policy.identities_months)))
+        if policy.import_files_months is not None:
+            counts["import_files_deleted"] = _retain_import_files(
+                organization_id, _cutoff(now, policy.import_files_months)
+            )
+        if policy.audit_log_months is not None:
+            counts["audit_events_deleted"] = audit_purge(
+                organization_id=organization_id, before=_cutoff(now, policy.audit_log_months)
+            )
+    except Exception as exc:
+        logger.exception("retention run %s of organization %s failed", run.pk, organization_id)
+        run.error = f"{type(exc).__name__}: {exc}"[:2000]
+    run.counts = counts
+    run.finished_at = timezone.now()
+    run.save(update_fields=["counts", "finished_at", "error"])
+    audit_record(
+        action="privacy.retention_run",
+        ctx=ctx,
+        organization=organization_id,
+        target=run,
+        target_label=f"retention run {run.pk}",
+        detail={"counts": counts, "error": bool(run.error)},
+        request=request,
+    )
+    return run
+
+
+def _retain_comments(organization_id: int, cutoff: dt.datetime) -> dict[str, int]:
+    day = timezone.localdate(cutoff)
+    with transaction.atomic():
+        masked = (
+            Answer.objects.filter(organization_id=organization_id, submitted_on__lt=day)
+            .exclude(text="")
+            .exclude(text=MASK)
+            .update(text=MASK)
+        )
+        reports = erasure.reports_mask(organization_id=organization_id, pattern=None, before=day.replace(day=1))
+    return {"comments_masked": masked, "reports_rewritten": len(reports)}
+
+
+def _retain_identities(organization_id: int, cutoff: dt.datetime) -> dict[str, int]:
+    batch = settings.PRIVACY_RETENTION_BATCH
+    limit = settings.PRIVACY_RETENTION_MAX_PER_RUN
+    erased = leftover_rows = 0
+    while erased < limit:
+        ids = list(
+            selectors.customers_inactive_since(organization_id=organization_id, cutoff=cutoff).values_list(
+                "pk", flat=True
+            )[: min(batch, limit - erased)]
+        )
+        if not ids:
+            break
+        with transaction.atomic():
+            outcome = erasure.customers_erase(organization_id=organization_id, customer_ids=ids)
+            ErasureRecord.objects.create(
+                organization_id=organization_id,
+                reason=ErasureRecord.Reason.RETENTION,
+                customer_ids=outcome.customer_ids,
+                actor_label=SYSTEM,
+                counts={**outcome.counts, "other_tables": outcome.other_tables},
+                leftovers=outcome.leftovers,
+            )
+            files = outcome.files_to_delete
+            transaction.on_commit(lambda files=files: erasure.delete_files(files))
+        erased += len(outcome.customer_ids)
+        leftover_rows += sum(outcome.leftovers.values())
+        if not outcome.customer_ids:
+            break
+    return {"customers_erased": erased, "leftover_rows": leftover_rows}
+
+
+def _retain_import_files(organization_id: int, cutoff: dt.datetime) -> int:
+    jobs = (
+        ImportJob.objects.filter(organization_id=organization_id, created_at__lt=cutoff)
+        .exclude(status__in=(ImportJob.Status.PENDING, ImportJob.Status.RUNNING))
+        .exclude(file="", error_report="")
+    )
+    names = []
+    for job in jobs.only("pk", "file", "error_report"):
+        names += [f.name for f in (job.file, job.error_report) if f]
+        ImportJob.objects.filter(pk=job.pk).update(file="", error_report="")
+    transaction.on_commit(lambda: erasure.delete_files(names))
+    return len(names)
+
+
+def retention_run_all(*, now: dt.datetime | None = None) -> list[int]:
+    """Nightly: every organization with a policy; returns the run ids."""
+    runs = []
+    org_ids = RetentionPolicy.objects.values_list("organization_id", flat=True)
+    for org_id in Organization.objects.filter(pk__in=org_ids).values_list("pk", flat=True):
+        if selectors.retention_policy_get(organization_id=org_id).is_empty:
+            continue
+        runs.append(retention_run(organization_id=org_id, now=now).pk)
+    return runs

@@ -1,0 +1,13 @@
+"""Celery tasks of the privacy app: thin, named, ids only."""
+
+from __future__ import annotations
+
+from cxplatform.celery import app
+
+
+@app.task(name="privacy.run_retention")
+def run_retention() -> list[int]:
+    """Nightly (beat): apply every organization's retention policy; returns the ids of the runs stored."""
+    from privacy.services import retention_run_all
+
+    return retention_run_all()

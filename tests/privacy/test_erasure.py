@@ -1,0 +1,148 @@
+"""Erasing one person end to end: after it, no column of any table holds their identifiers; statistics stay."""
+
+from __future__ import annotations
+
+import pytest
+from django.apps import apps
+from django.core.files.storage import default_storage
+from django.urls import reverse
+
+from actions.models import CaseEvent, ContactAttempt, FeedbackCase
+from audit.models import AuditEvent
+from customers.models import Customer
+from privacy.models import ConsentEvent, ErasureRecord
+from reports.masking import MASK
+from reports.models import MonthlyReport
+from surveys.models import Answer, ContactDecision, Invitation, Response
+from tests.privacy.conftest import IDENTIFIERS, person_world, scan_database
+
+ROLLUP_MODELS = ["kpis.Rollup", "kpis.JourneyRollup", "kpis.RelationshipRollup", "kpis.SegmentRollup"]
+
+
+def rollup_rows() -> dict[str, list[tuple]]:
+    return {label: list(apps.get_model(label).objects.order_by("pk").values_list()) for label in ROLLUP_MODELS}
+
+
+def test_after_erasure_no_table_holds_the_persons_identifiers(world_a, client_for, django_capture_on_commit_callbacks):
+    before = scan_database(IDENTIFIERS)
+    # The test can fail: the person is everywhere before the erasure.
+    for column in (
+        "customers_customer.name",
+        "surveys_answer.text",
+        "surveys_contactdecision.customer_external_id",
+        "actions_caseevent.note",
+        "actions_contactattempt.note",
+        "actions_feedbackcase.resolution",
+        "value_churnevent.reason",
+        "imports_importjob.errors",
+        "reports_monthlyreport.figures",
+        "reports_monthlyreport.html",
+        "django_admin_log.object_repr",
+    ):
+        assert column in before, f"{column} does not hold the person before the erasure: {sorted(before)}"
+    customer = world_a.customer
+    url = reverse("privacy:subject_erase", args=[customer.pk])
+    client = client_for(world_a.cast.admin)
+
+    refused = client.post(url, {"confirm": "not the id"})
+    assert refused.status_code == 400
+    assert Customer.objects.filter(pk=customer.pk).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"confirm": customer.external_id})
+    assert response.status_code == 302
+
+    assert scan_database(IDENTIFIERS) == {}
+    for name in world_a.stored_files:
+        assert not default_storage.exists(name), f"{name} is still stored"
+    record = ErasureRecord.objects.get(organization=world_a.org)
+    assert record.customer_ids == [customer.pk]
+    assert record.leftovers == {}
+    assert record.actor == world_a.cast.admin.user
+
+
+def test_erasure_keeps_responses_and_cases_without_the_person(world_a, client_for):
+    customer, response, case = world_a.customer, world_a.response, world_a.case
+    scores_before = sorted(Answer.objects.filter(response=response).exclude(value=None).values_list("metric", "value"))
+    client_for(world_a.cast.admin).post(
+        reverse("privacy:subject_erase", args=[customer.pk]), {"confirm": customer.external_id}
+    )
+    response.refresh_from_db()
+    assert response.customer_id is None
+    assert response.touchpoint_id is not None and response.submitted_at is not None
+    answers = Answer.objects.filter(response=response)
+    assert sorted(answers.exclude(value=None).values_list("metric", "value")) == scores_before
+    assert list(answers.exclude(text="").values_list("text", flat=True)) == [MASK]
+    assert not answers.exclude(customer=None).exists()
+    case.refresh_from_db()
+    assert case.customer_id is None and case.response_id == response.pk and case.nps == 2
+    assert case.resolution == f"Refund sent to {MASK}"
+    notes = list(CaseEvent.objects.filter(case=case, kind="note").values_list("note", flat=True))
+    assert notes == [f"Spoke to {MASK}, wants a call on {MASK}"]
+    assert ContactAttempt.objects.get(case=case).note == f"Called {MASK}"
+    assert not Invitation.objects.filter(organization=world_a.org).exists()
+    decision = ContactDecision.objects.get(organization=world_a.org)
+    assert (decision.customer_id, decision.customer_external_id, decision.decision) == (None, "", "invited")
+    assert not ConsentEvent.objects.filter(organization=world_a.org).exists()
+    report = MonthlyReport.objects.get(organization=world_a.org)
+    assert report.pdf is None
+    assert [v["text"] for v in report.figures["voices"]] == [MASK]
+
+
+def test_erasure_leaves_every_rollup_byte_for_byte_unchanged(world_a, client_for, django_capture_on_commit_callbacks):
+    from kpis.models import DirtyRollup
+    from kpis.rollups import aggregate_dirty
+
+    before = rollup_rows()
+    assert before["kpis.Rollup"] and before["kpis.SegmentRollup"], "no rollups to compare"
+    customer = world_a.customer
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(world_a.cast.admin).post(
+            reverse("privacy:subject_erase", args=[customer.pk]), {"confirm": customer.external_id}
+        )
+    assert not DirtyRollup.objects.exists()
+    aggregate_dirty()
+    assert rollup_rows() == before
+
+
+def test_erasure_is_recorded_in_the_audit_log_without_the_identity(world_a, client_for):
+    customer = world_a.customer
+    client_for(world_a.cast.admin).post(
+        reverse("privacy:subject_erase", args=[customer.pk]), {"confirm": customer.external_id}
+    )
+    event = AuditEvent.objects.get(action="privacy.erase")
+    assert (event.organization_id, event.target_id, event.target_label) == (
+        world_a.org.pk,
+        str(customer.pk),
+        f"customer #{customer.pk}",
+    )
+    assert event.actor == world_a.cast.admin.user
+    assert event.detail["counts"]["responses_unlinked"] == 1
+
+
+def test_erasure_in_one_organization_leaves_the_same_person_in_another_untouched(
+    cast_a, cast_b, client_for, django_capture_on_commit_callbacks, settings
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    world_a = person_world(cast_a, django_capture_on_commit_callbacks)
+    world_b = person_world(cast_b, django_capture_on_commit_callbacks)
+    client_for(cast_a.admin).post(
+        reverse("privacy:subject_erase", args=[world_a.customer.pk]), {"confirm": world_a.customer.external_id}
+    )
+    other = Customer.objects.get(pk=world_b.customer.pk)
+    assert (other.name, other.email) == (world_b.customer.name, world_b.customer.email)
+    assert Response.objects.get(pk=world_b.response.pk).customer_id == other.pk
+    assert FeedbackCase.objects.get(pk=world_b.case.pk).resolution == f"Refund sent to {other.email}"
+    assert ConsentEvent.objects.filter(customer=other).count() == 3
+    for name in world_b.stored_files:
+        assert default_storage.exists(name)
+
+
+@pytest.mark.parametrize("role", ["cx_manager", "frontline", "executive"])
+def test_only_administrators_may_erase(world_a, client_for, role):
+    customer = world_a.customer
+    response = client_for(world_a.cast.member(role)).post(
+        reverse("privacy:subject_erase", args=[customer.pk]), {"confirm": customer.external_id}
+    )
+    assert response.status_code == 403
+    assert Customer.objects.filter(pk=customer.pk).exists()
