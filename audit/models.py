@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organization
+from accounts.models import Organization, OrgQuerySet
 
 
 class AuditEvent(models.Model):
@@ -34,6 +34,8 @@ class AuditEvent(models.Model):
     # What changed (old/new values, filters of an export, row counts), never personal data beyond the target label.
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+
+    objects = OrgQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-pk"]

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from django.apps import apps
 from django.db import connection, transaction
+from django.db.models import CharField, Subquery, Value
+from django.db.models.expressions import Combinable
+from django.db.models.functions import Cast, Coalesce, Left, NullIf
 from django.utils import timezone
 
+from audit.context import current_request, request_context
 from audit.models import AuditEvent
 
 if TYPE_CHECKING:
@@ -15,13 +21,16 @@ if TYPE_CHECKING:
 
     from accounts.models import Organization
     from accounts.scoping import OrgContext
+    from audit.registry import AuditedRead
 
 SYSTEM = "system"
+# A list's or export's query string is kept in the event, within reason: a crafted URL must not bloat the log.
+MAX_QUERY_KEYS, MAX_QUERY_VALUE = 30, 200
 
 
 def _actor(ctx: OrgContext | None, user) -> tuple[Any, str]:
     if ctx is not None and ctx.api_key is not None:
-        return None, f"API key {ctx.api_key.name} ({ctx.api_key.prefix})"
+        return None, f"API key {ctx.api_key.name} ({ctx.api_key.prefix})"[:200]
     user = user if user is not None else (ctx.user if ctx is not None else None)
     if user is None or not user.is_authenticated:
         return None, SYSTEM
@@ -36,6 +45,13 @@ def _client_ip(request: HttpRequest | None) -> str | None:
     return client_ip(request) or None
 
 
+def _text(value: Any, length: int) -> Any:
+    """Cut a value to its column; an expression (a subquery) is cut by the database."""
+    if isinstance(value, Combinable):
+        return Left(Coalesce(value, Value("")), length)
+    return str(value)[:length]
+
+
 def audit_record(
     *,
     action: str,
@@ -44,17 +60,23 @@ def audit_record(
     user=None,
     target=None,
     target_type: str = "",
-    target_id: str | int = "",
-    target_label: str = "",
+    target_id: Any = "",
+    target_label: Any = "",
     detail: dict[str, Any] | None = None,
     request: HttpRequest | None = None,
     at: dt.datetime | None = None,
 ) -> AuditEvent:
     """Append one event. `target` (a model instance) fills type, id and label unless they are given.
 
-    The organization is the context's unless given; the actor is the context's user or API key, else `user`, else
-    "system".
+    The organization is the context's unless given; the actor is the context's user or API key, else `user`.
+    Without `request`, the request being served (audit.context) gives the client address and, when neither `ctx`
+    nor `user` is given, the actor and organization; outside any request the actor is "system".
+    `target_id` and `target_label` may be expressions (a subquery), evaluated inside the one INSERT; the returned
+    event then holds the expressions, not their values.
     """
+    request = request if request is not None else current_request()
+    if ctx is None and user is None and request is not None:
+        ctx = request_context(request)
     if organization is None and ctx is not None:
         organization = ctx.organization
     org_id = organization if isinstance(organization, int) or organization is None else organization.pk
@@ -70,10 +92,83 @@ def audit_record(
         actor_label=actor_label,
         action=action,
         target_type=target_type[:60],
-        target_id=str(target_id)[:64],
-        target_label=str(target_label)[:200],
+        target_id=_text(target_id, 64),
+        target_label=_text(target_label, 200),
         detail=detail or {},
         ip=_client_ip(request),
+    )
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (dt.date, dt.time)):  # datetimes too
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_json_value(v) for v in value]
+    return str(value)  # Decimal, model instances, lazy strings
+
+
+def audit_snapshot(instance: Any, fields: Iterable[str]) -> dict[str, Any]:
+    """The values of `fields` of a row, JSON-ready; a foreign key gives its id (no query)."""
+    values = {}
+    for name in fields:
+        field = instance._meta.get_field(name)
+        values[name] = _json_value(getattr(instance, field.attname))
+    return values
+
+
+def audit_changes(old: dict[str, Any] | None, new: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """{"field": {"old": ..., "new": ...}} for every field whose value differs (a creation: old None; a deletion:
+    new None). Goes into an event's detail as "changes"."""
+    old, new = old or {}, new or {}
+    return {
+        name: {"old": old.get(name), "new": new.get(name)}
+        for name in dict.fromkeys([*old, *new])
+        if old.get(name) != new.get(name)
+    }
+
+
+def _query_detail(request: HttpRequest) -> dict[str, Any]:
+    query: dict[str, Any] = {}
+    for key in list(request.GET)[:MAX_QUERY_KEYS]:
+        values = [v[:MAX_QUERY_VALUE] for v in request.GET.getlist(key)[:MAX_QUERY_KEYS]]
+        query[key[:MAX_QUERY_VALUE]] = values[0] if len(values) == 1 else values
+    return query
+
+
+def audit_record_read(*, request: HttpRequest, read: AuditedRead, url_kwargs: dict[str, Any]) -> AuditEvent | None:
+    """Record that this request read the personal data `read` describes: one INSERT, no query before it.
+
+    The object's id and label come from a subquery of the same statement (scoped to the organization), so a detail
+    page costs no extra round trip; a list or export keeps its query string (the filters) instead.
+    """
+    ctx = request_context(request)
+    if ctx is None:
+        return None
+    model = apps.get_model(read.model)
+    detail: dict[str, Any] = {}
+    if read.part:
+        detail["part"] = read.part
+    target_id: Any = ""
+    target_label: Any = ""
+    if read.kwarg is None:
+        detail["query"] = _query_detail(request)
+    else:
+        value = url_kwargs.get(read.kwarg)
+        rows = model._base_manager.filter(organization_id=ctx.org_id, **{read.lookup: value})
+        target_id = value if read.lookup == "pk" else Subquery(rows.values(text=Cast("pk", CharField()))[:1])
+        if read.label:
+            label = Coalesce(*(NullIf(name, Value("")) for name in read.label), Value(""))
+            target_label = Subquery(rows.values(text=label)[:1])
+    return audit_record(
+        action=read.action,
+        ctx=ctx,
+        target_type=model._meta.label_lower,
+        target_id=target_id,
+        target_label=target_label,
+        detail=detail,
+        request=request,
     )
 
 

@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.scoping import OrgContext
+from audit import actions as audit_actions
+from audit.services import audit_changes, audit_record, audit_snapshot
 from kpis.models import Benchmark, Kpi, KpiValue, Target, TargetChange
 
 KPI_FIELDS = ("code", "name", "kind", "metric", "measure", "unit", "direction", "aggregation", "owner", "description")
@@ -30,6 +32,8 @@ TARGET_FIELDS = (
     "linked_to_compensation",
     "note",
 )
+# What the audit log keeps of a target (the KPI never changes; the scope's journey is derived).
+TARGET_AUDIT_FIELDS = tuple(f for f in TARGET_FIELDS if f not in ("kpi", "note"))
 BENCHMARK_FIELDS = (
     "kpi",
     "kind",
@@ -134,13 +138,22 @@ def target_create(*, ctx: OrgContext, reason: str = "", **fields: Any) -> Target
     target.full_clean()
     target.save()
     _record(target, TargetChange.Field.CREATED, None, target.value, ctx=ctx, reason=reason, at=timezone.now()).save()
+    _audit_target(ctx, audit_actions.TARGET_CREATE, target, None, audit_snapshot(target, TARGET_AUDIT_FIELDS), reason)
     return target
+
+
+def _audit_target(ctx: OrgContext, action: str, target: Target, old: dict | None, new: dict | None, reason: str):
+    detail: dict[str, Any] = {"kpi": target.kpi_id, "changes": audit_changes(old, new)}
+    if reason:
+        detail["reason"] = reason[:300]
+    audit_record(action=action, ctx=ctx, target=target, detail=detail)
 
 
 @transaction.atomic
 def target_update(*, ctx: OrgContext, target: Target, reason: str = "", **fields: Any) -> Target:
     """Change a target; every changed value, period or compensation flag gets a TargetChange (who, when, old, new)."""
     _check_same_org(ctx, target)
+    before = audit_snapshot(target, TARGET_AUDIT_FIELDS)
     old_value, old_period = target.value, (target.period_start, target.period_end)
     old_linked = target.linked_to_compensation
     for name, value in fields.items():
@@ -182,11 +195,16 @@ def target_update(*, ctx: OrgContext, target: Target, reason: str = "", **fields
             )
         )
     TargetChange.objects.bulk_create(changes)
+    after = audit_snapshot(target, TARGET_AUDIT_FIELDS)
+    if after != before:
+        _audit_target(ctx, audit_actions.TARGET_CHANGE, target, before, after, reason)
     return target
 
 
+@transaction.atomic
 def target_delete(*, ctx: OrgContext, target: Target) -> None:
     _check_same_org(ctx, target)
+    _audit_target(ctx, audit_actions.TARGET_DELETE, target, audit_snapshot(target, TARGET_AUDIT_FIELDS), None, "")
     target.delete()
 
 

@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from accounts.scoping import OrgContext
 from actions.models import AlertRule, BusinessCalendar, Holiday, RootCause
 from actions.policies import actor
+from audit import actions as audit_actions
+from audit.services import audit_changes, audit_record, audit_snapshot
 
 RULE_FIELDS = frozenset(
     {
@@ -47,23 +49,32 @@ def _check_same_org(ctx: OrgContext, values: dict[str, Any]) -> None:
             raise ValidationError(_("Unknown related row."))
 
 
+@transaction.atomic
 def alert_rule_save(*, ctx: OrgContext, rule: AlertRule | None, fields: dict[str, Any]) -> AlertRule:
     _require_edit(ctx)
     if set(fields) - RULE_FIELDS:
         raise ValueError(f"not editable: {sorted(set(fields) - RULE_FIELDS)}")
     _check_same_org(ctx, fields)
+    before = None if rule is None else audit_snapshot(rule, sorted(RULE_FIELDS))
     if rule is None:
         rule = AlertRule(organization=ctx.organization, created_by=actor(ctx))
     for name, value in fields.items():
         setattr(rule, name, value)
     rule.full_clean(exclude=["organization", "created_by", "touchpoint", "journey", "survey", "default_team"])
     rule.save()
+    changes = audit_changes(before, audit_snapshot(rule, sorted(RULE_FIELDS)))
+    if before is None or changes:
+        action = audit_actions.ALERT_RULE_CREATE if before is None else audit_actions.ALERT_RULE_CHANGE
+        audit_record(action=action, ctx=ctx, target=rule, detail={"changes": changes})
     return rule
 
 
+@transaction.atomic
 def alert_rule_delete(*, ctx: OrgContext, rule: AlertRule) -> None:
     """Delete a rule; its cases stay (they keep their team and SLA, and lose the link to the rule)."""
     _require_edit(ctx)
+    changes = audit_changes(audit_snapshot(rule, sorted(RULE_FIELDS)), None)
+    audit_record(action=audit_actions.ALERT_RULE_DELETE, ctx=ctx, target=rule, detail={"changes": changes})
     rule.delete()
 
 
@@ -112,20 +123,32 @@ def business_calendar_save(
         raise ValidationError(_("Choose at least one working day."))
     if day_end <= day_start:
         raise ValidationError(_("The working day must end after it starts."))
+    calendar_fields = ("working_days", "day_start", "day_end")
+    old = BusinessCalendar.objects.filter(organization=ctx.organization).select_for_update().first()
+    before = audit_snapshot(old, calendar_fields) if old is not None else None
     calendar, _created = BusinessCalendar.objects.update_or_create(
         organization=ctx.organization, defaults={"working_days": days, "day_start": day_start, "day_end": day_end}
     )
+    changes = audit_changes(before, audit_snapshot(calendar, calendar_fields))
+    if changes:
+        audit_record(action=audit_actions.CALENDAR_CHANGE, ctx=ctx, target=calendar, detail={"changes": changes})
     return calendar
 
 
+@transaction.atomic
 def holiday_add(*, ctx: OrgContext, date: dt.date, name: str) -> Holiday:
     _require_edit(ctx)
     holiday, _created = Holiday.objects.update_or_create(
         organization=ctx.organization, date=date, defaults={"name": name.strip() or str(date)}
     )
+    detail = {"date": date.isoformat(), "name": holiday.name}
+    audit_record(action=audit_actions.HOLIDAY_ADD, ctx=ctx, target=holiday, detail=detail)
     return holiday
 
 
+@transaction.atomic
 def holiday_delete(*, ctx: OrgContext, holiday: Holiday) -> None:
     _require_edit(ctx)
+    detail = {"date": holiday.date.isoformat(), "name": holiday.name}
+    audit_record(action=audit_actions.HOLIDAY_DELETE, ctx=ctx, target=holiday, detail=detail)
     holiday.delete()
