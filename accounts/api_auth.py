@@ -7,6 +7,7 @@ from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
+from accounts.api_scopes import scope_for_view
 from accounts.models import ApiKey, Organization, hash_api_key
 from accounts.scoping import OrgContext, context_for_api_key
 from cxplatform.rawrows import RowReader, execute_prepared
@@ -75,8 +76,20 @@ def api_context(request) -> OrgContext | None:
     return getattr(request._request, "org", None)
 
 
+def key_allows(api_key: ApiKey, *, method: str, view) -> bool:
+    """A read-only key only reads; a key with scopes only reaches views of those areas (none given: every area)."""
+    if api_key.read_only and method not in permissions.SAFE_METHODS:
+        return False
+    return not api_key.scopes or scope_for_view(view) in api_key.scopes
+
+
 class HasOrganization(permissions.BasePermission):
-    """Authenticated by API key or session, with a current organization; writes need program-edit rights."""
+    """Authenticated by API key or session, with a current organization; writes need program-edit rights.
+
+    The default permission of every endpoint (REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"]), so it also applies an
+    API key's own limits: read-only and scopes (accounts.api_scopes)."""
+
+    message = "This API key may not do this (it is read-only or limited to other areas)."
 
     def has_permission(self, request, view):
         ctx = api_context(request)
@@ -85,6 +98,8 @@ class HasOrganization(permissions.BasePermission):
                 raise exceptions.NotAuthenticated()
             return False
         request.org_ctx = ctx
+        if isinstance(request.auth, ApiKey) and not key_allows(request.auth, method=request.method, view=view):
+            raise exceptions.PermissionDenied(self.message)
         if request.method in permissions.SAFE_METHODS:
             return True
         allowed = getattr(view, "write_roles", None)

@@ -1,10 +1,12 @@
 from django import forms
 from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import MEASURE_CHOICES, Organization, Role, Team
+from accounts.api_scopes import scope_choices
+from accounts.models import MEASURE_CHOICES, Membership, Organization, Role, SsoProvider, Team
 from accounts.scoping import OrgContext
 from accounts.selectors import measure_choices, metric_choices, survey_language_choices, timezone_choices
 from accounts.services import primary_measure_for
@@ -50,6 +52,114 @@ class MemberForm(BootstrapFormMixin, forms.Form):
 
 class ApiKeyForm(BootstrapFormMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120, help_text=_("What the key is used for, e.g. 'CRM sync'."))
+    read_only = forms.BooleanField(
+        label=_("Read only"), required=False, help_text=_("The key may read but never create, change or delete.")
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("Areas"),
+        choices=scope_choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        help_text=_("The API areas the key may use; none ticked: every area."),
+    )
+
+
+class SignInForm(AuthenticationForm):
+    """The password sign-in; refused (after the password is right) for members of an organization that requires
+    single sign-on."""
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        required = (
+            SsoProvider.objects.filter(
+                organization_id__in=Membership.objects.filter(user=user).values("organization_id"),
+                enabled=True,
+                sso_required=True,
+            )
+            .select_related("organization")
+            .first()
+        )
+        if required is not None:
+            raise forms.ValidationError(
+                _("%(org)s signs in with single sign-on only: use 'Sign in with your organization's SSO' below."),
+                code="sso_required",
+                params={"org": required.organization.name},
+            )
+
+
+class SsoLookupForm(BootstrapFormMixin, forms.Form):
+    organization = forms.CharField(
+        label=_("Organization or work e-mail"),
+        max_length=254,
+        help_text=_("Your organization's short name (e.g. acme) or your work e-mail address."),
+    )
+
+
+class TwoFactorCodeForm(BootstrapFormMixin, forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+        help_text=_("The 6-digit code of your authenticator app, or one of your recovery codes."),
+    )
+
+
+class SsoProviderForm(BootstrapFormMixin, forms.ModelForm):
+    """An organization's OpenID Connect provider; the client secret is never shown back (empty keeps it)."""
+
+    client_secret = forms.CharField(
+        label=_("Client secret"),
+        required=False,
+        max_length=500,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Leave empty to keep the stored secret."),
+    )
+    allowed_domains = forms.CharField(
+        label=_("Allowed e-mail domains"),
+        required=False,
+        help_text=_("Comma-separated, e.g. example.com, example.se. Required to add members on first sign-in."),
+    )
+
+    class Meta:
+        model = SsoProvider
+        fields = ["issuer", "client_id", "allowed_domains", "create_members", "default_role", "enabled", "sso_required"]
+
+    def __init__(self, *args, signed_in_through_it: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._signed_in_through_it = signed_in_through_it
+        if self.instance.pk:
+            self.initial["allowed_domains"] = ", ".join(self.instance.allowed_domains)
+        self.fields["sso_required"].help_text = _(
+            "Members may then sign in only through this provider. Turn it on after you have signed in with it once."
+        )
+
+    def clean_allowed_domains(self):
+        raw = self.cleaned_data.get("allowed_domains") or ""
+        domains = sorted({d.strip().lower().lstrip("@") for d in raw.replace(";", ",").split(",") if d.strip()})
+        bad = [d for d in domains if "." not in d or " " in d or "@" in d]
+        if bad:
+            raise forms.ValidationError(_("Not a domain: %(bad)s") % {"bad": ", ".join(bad)})
+        return domains
+
+    def clean(self):
+        data = super().clean()
+        if not self.instance.pk and not data.get("client_secret"):
+            self.add_error("client_secret", _("Enter the client secret."))
+        if data.get("create_members") and not data.get("allowed_domains"):
+            self.add_error("allowed_domains", _("Name the e-mail domains whose people may be added on first sign-in."))
+        newly_required = data.get("sso_required") and not (self.instance.pk and self.instance.sso_required)
+        if newly_required and not self._signed_in_through_it:
+            self.add_error(
+                "sso_required",
+                _("Sign in once with this provider first (so that a wrong setting cannot lock everyone out)."),
+            )
+        return data
+
+    def _post_clean(self):
+        pass  # the service validates the provider (accounts.services.sso_provider_save)
+
+    def service_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields if name in self.cleaned_data}
 
 
 class MeasureField(forms.ChoiceField):
@@ -97,6 +207,7 @@ class OrganizationForm(BootstrapFormMixin, forms.ModelForm):
             "primary_measure",
             "min_n",
             "survey_quarantine_days",
+            "require_two_factor_for_admins",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -109,6 +220,7 @@ class OrganizationForm(BootstrapFormMixin, forms.ModelForm):
         )
         if org is None:
             del self.fields["survey_quarantine_days"]
+            del self.fields["require_two_factor_for_admins"]
             self.initial.setdefault("timezone", "Europe/Stockholm")
             self.initial.setdefault("currency", "SEK")
             self.initial.setdefault("languages", list(settings.SURVEY_LANGUAGES))

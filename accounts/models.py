@@ -60,6 +60,11 @@ class Organization(models.Model):
     min_n = models.PositiveIntegerField(
         _("minimum n"), default=30, help_text=_("Figures based on fewer responses are shown as insufficient.")
     )
+    require_two_factor_for_admins = models.BooleanField(
+        _("two-factor sign-in required for administrators"),
+        default=False,
+        help_text=_("Administrators who sign in with a password must set up an authenticator app first."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -169,3 +174,67 @@ class ApiKey(OrgOwned):
     def revoke(self) -> None:
         self.revoked_at = timezone.now()
         self.save(update_fields=["revoked_at"])
+
+
+class SsoProvider(models.Model):
+    """An organization's OpenID Connect identity provider (accounts.sso): at most one per organization."""
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="sso_provider")
+    # The issuer URL; its /.well-known/openid-configuration names the endpoints and the signing keys.
+    issuer = models.URLField(_("issuer URL"), max_length=300)
+    client_id = models.CharField(_("client ID"), max_length=200)
+    client_secret = models.CharField(_("client secret"), max_length=500)
+    # Lower-case e-mail domains the provider may vouch for (empty: any domain, for existing members only).
+    allowed_domains = models.JSONField(_("allowed e-mail domains"), default=list, blank=True)
+    create_members = models.BooleanField(_("add new members on first sign-in"), default=False)
+    default_role = models.CharField(
+        _("role of new members"), max_length=20, choices=Role.choices, default=Role.FRONTLINE
+    )
+    enabled = models.BooleanField(_("enabled"), default=True)
+    sso_required = models.BooleanField(_("single sign-on required"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OrgQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"SSO {self.issuer}"
+
+    def allows_domain(self, email: str) -> bool:
+        domain = email.rsplit("@", 1)[-1].strip().lower()
+        return not self.allowed_domains or domain in self.allowed_domains
+
+
+class TwoFactorDevice(models.Model):
+    """A user's authenticator app (TOTP, RFC 6238). Unconfirmed until the first right code.
+
+    The secret is stored as it is (as django-otp does): it must be readable to check codes, and encrypting it with
+    a key from the same settings would protect nothing a database-and-settings leak would not reveal."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="two_factor")
+    secret = models.CharField(max_length=64)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The time step of the last accepted code: a code is accepted once (no replay within its 30 seconds).
+    last_step = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"two-factor device of {self.user_id}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class RecoveryCode(models.Model):
+    """A one-time code for when the authenticator is lost: only its SHA-256 is kept (80 random bits, as API keys
+    rely on their randomness rather than on a slow hash)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes")
+    hashed_code = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "hashed_code"], name="recovery_code_unique")]
+
+    def __str__(self) -> str:
+        return f"recovery code of {self.user_id}"

@@ -24,6 +24,11 @@ if TYPE_CHECKING:
     from accounts.models import ApiKey
 
 SESSION_KEY = "current_organization_id"
+# Set when the session was signed in through an organization's SSO provider: it then works in that organization
+# only (another organization's provider must never vouch for access to this one).
+SSO_SESSION_KEY = "sso_organization_id"
+# How the session was signed in: "password", "password+totp" or "sso" (accounts.views_auth).
+AUTH_METHOD_KEY = "auth_method"
 
 # What each role may do. Executives read everything in their organization; frontline read the program
 # and act on their own teams' cases; CX managers shape the program; admins also manage members and keys.
@@ -85,6 +90,9 @@ def context_for_session(request: HttpRequest) -> OrgContext | None:
         return None
     wanted = request.session.get(SESSION_KEY)
     qs = Membership.objects.filter(user=user).select_related("organization")
+    sso_org = request.session.get(SSO_SESSION_KEY)
+    if sso_org is not None:
+        qs = qs.filter(organization_id=sso_org)
     membership = None
     if wanted is not None:
         membership = qs.filter(organization_id=wanted).first()

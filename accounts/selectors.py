@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils.text import Truncator
 from django.utils.translation import get_language
 
-from accounts.models import ApiKey, Membership, Organization, Role, Team
+from accounts.models import ApiKey, Membership, Organization, Role, SsoProvider, Team
 from accounts.scoping import OrgContext, get_in_org
 from core.scales import (
     CES,
@@ -51,6 +51,10 @@ def api_key_list(*, ctx: OrgContext) -> QuerySet[ApiKey]:
 
 def api_key_get(*, ctx: OrgContext, pk: int) -> ApiKey:
     return get_in_org(ApiKey.objects.all(), ctx, pk=pk)
+
+
+def sso_provider_get(*, ctx: OrgContext) -> SsoProvider | None:
+    return SsoProvider.objects.for_org(ctx.organization).first()
 
 
 # -- organizations ---------------------------------------------------------------------------------------------

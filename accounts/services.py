@@ -1,4 +1,7 @@
-"""Writes for organizations, memberships, teams and API keys."""
+"""Writes for organizations, memberships, teams, API keys and single sign-on settings.
+
+Changes to who may do what (members, roles, keys, sign-in settings) are written to the audit log in the same
+transaction (audit.services.audit_record)."""
 
 from __future__ import annotations
 
@@ -12,8 +15,10 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from accounts.models import ApiKey, Membership, Organization, Role, Team, hash_api_key
+from accounts.api_scopes import clean_scopes
+from accounts.models import ApiKey, Membership, Organization, Role, SsoProvider, Team, hash_api_key
 from accounts.scoping import MANAGE_ORG_ROLES, OrgContext
+from audit.services import audit_record
 from core.currencies import is_currency
 from core.scales import metric_label, scale_for_metric
 
@@ -31,6 +36,7 @@ ORGANIZATION_FIELDS = (
     "primary_measure",
     "min_n",
     "survey_quarantine_days",
+    "require_two_factor_for_admins",
 )
 
 
@@ -181,32 +187,83 @@ def organization_update(
         scale = scale_for_metric(fields["primary_metric"] or "")
         if scale is None or org.primary_measure not in scale.measures:
             fields = {**fields, "primary_measure": ""}
+    before_2fa = org.require_two_factor_for_admins
     for name, value in fields.items():
         setattr(org, name, value)
     _clean_organization(org, languages_given="languages" in fields)
     org.save()
+    if org.require_two_factor_for_admins != before_2fa:
+        audit_record(
+            action="organization.two_factor_policy",
+            ctx=ctx,
+            organization=org,
+            target=org,
+            detail={"require_two_factor_for_admins": {"old": before_2fa, "new": org.require_two_factor_for_admins}},
+        )
     return org
 
 
 @transaction.atomic
-def membership_add(*, organization: Organization, user, role: str, teams: list[Team] | None = None) -> Membership:
+def membership_add(
+    *,
+    organization: Organization,
+    user,
+    role: str,
+    teams: list[Team] | None = None,
+    ctx: OrgContext | None = None,
+    request=None,
+    via: str = "",
+) -> Membership:
+    """Add a member, or give an existing member this role. Audited as member.add or member.role_change."""
+    old_role = Membership.objects.filter(organization=organization, user=user).values_list("role", flat=True).first()
     membership, _ = Membership.objects.update_or_create(organization=organization, user=user, defaults={"role": role})
     if teams is not None:
         membership.teams.set([t for t in teams if t.organization_id == organization.pk])
+    if old_role is None:
+        detail = {"role": role, **({"via": via} if via else {})}
+        audit_record(
+            action="member.add", ctx=ctx, organization=organization, target=membership, detail=detail, request=request
+        )
+    elif old_role != role:
+        audit_record(
+            action="member.role_change",
+            ctx=ctx,
+            organization=organization,
+            target=membership,
+            detail={"role": {"old": old_role, "new": role}},
+            request=request,
+        )
     return membership
 
 
+def user_for_new_member(email: str):
+    """A new user for this e-mail, without a usable password (they set one via password reset, or use SSO)."""
+    email = email.strip().lower()
+    username = email[:150]
+    if User.objects.filter(username=username).exists():
+        from django.utils.crypto import get_random_string
+
+        username = f"{email[:140]}-{get_random_string(6).lower()}"
+    user = User(username=username, email=email)
+    user.set_unusable_password()
+    user.save()
+    return user
+
+
 @transaction.atomic
-def member_invite(*, ctx: OrgContext, email: str, role: str, teams: list[Team]) -> tuple[Membership, bool]:
+def member_invite(
+    *, ctx: OrgContext, email: str, role: str, teams: list[Team], request=None
+) -> tuple[Membership, bool]:
     """Add a user (created without a usable password if new; they set one via password reset)."""
     email = email.strip().lower()
     user = User.objects.filter(email__iexact=email).first()
     created = user is None
     if created:
-        user = User(username=email[:150], email=email)
-        user.set_unusable_password()
-        user.save()
-    return membership_add(organization=ctx.organization, user=user, role=role, teams=teams), created
+        user = user_for_new_member(email)
+    membership = membership_add(
+        organization=ctx.organization, user=user, role=role, teams=teams, ctx=ctx, request=request
+    )
+    return membership, created
 
 
 def _require_another_admin(membership: Membership) -> None:
@@ -222,32 +279,133 @@ def _require_another_admin(membership: Membership) -> None:
 
 
 @transaction.atomic
-def membership_update(*, membership: Membership, role: str, teams: list[Team]) -> Membership:
+def membership_update(
+    *, membership: Membership, role: str, teams: list[Team], ctx: OrgContext | None = None, request=None
+) -> Membership:
     """Change a member's role and teams; ValueError when that would leave the organization without an admin."""
     if membership.role == Role.ADMIN and role != Role.ADMIN:
         _require_another_admin(membership)
+    old_role = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
     membership.teams.set([t for t in teams if t.organization_id == membership.organization_id])
+    if old_role != role:
+        audit_record(
+            action="member.role_change",
+            ctx=ctx,
+            organization=membership.organization_id,
+            target=membership,
+            detail={"role": {"old": old_role, "new": role}},
+            request=request,
+        )
     return membership
 
 
 @transaction.atomic
-def membership_remove(*, ctx: OrgContext, membership: Membership) -> None:
+def membership_remove(*, ctx: OrgContext, membership: Membership, request=None) -> None:
     if membership.role == Role.ADMIN:
         _require_another_admin(membership)
+    audit_record(
+        action="member.remove",
+        ctx=ctx,
+        organization=membership.organization_id,
+        target=membership,
+        detail={"role": membership.role, "user": membership.user.get_username()},
+        request=request,
+    )
     membership.delete()
 
 
-def api_key_create(*, ctx: OrgContext, name: str) -> tuple[ApiKey, str]:
-    """Create a key; return it with the raw secret, which is shown once and stored only as a hash."""
+@transaction.atomic
+def api_key_create(
+    *, ctx: OrgContext, name: str, read_only: bool = False, scopes: list[str] | None = None, request=None
+) -> tuple[ApiKey, str]:
+    """Create a key; return it with the raw secret, which is shown once and stored only as a hash.
+
+    `read_only` keys may only read; `scopes` (accounts.api_scopes) limit a key to those API areas (none: all)."""
     prefix, raw = ApiKey.generate()
     key = ApiKey.objects.create(
-        organization=ctx.organization, name=name, prefix=prefix, hashed_key=hash_api_key(raw), created_by=ctx.user
+        organization=ctx.organization,
+        name=name,
+        prefix=prefix,
+        hashed_key=hash_api_key(raw),
+        created_by=ctx.user,
+        read_only=read_only,
+        scopes=clean_scopes(scopes),
+    )
+    audit_record(
+        action="api_key.create",
+        ctx=ctx,
+        target=key,
+        detail={"read_only": key.read_only, "scopes": key.scopes},
+        request=request,
     )
     return key, raw
 
 
-def api_key_revoke(*, api_key: ApiKey) -> None:
+@transaction.atomic
+def api_key_revoke(*, api_key: ApiKey, ctx: OrgContext | None = None, request=None) -> None:
     if api_key.revoked_at is None:
         api_key.revoke()
+        audit_record(
+            action="api_key.revoke",
+            ctx=ctx,
+            organization=api_key.organization_id,
+            target=api_key,
+            detail={"read_only": api_key.read_only, "scopes": api_key.scopes},
+            request=request,
+        )
+
+
+# -- single sign-on --------------------------------------------------------------------------------------------
+
+SSO_FIELDS = (
+    "issuer",
+    "client_id",
+    "allowed_domains",
+    "create_members",
+    "default_role",
+    "enabled",
+    "sso_required",
+)
+
+
+@transaction.atomic
+def sso_provider_save(*, ctx: OrgContext, fields: dict[str, Any], client_secret: str = "", request=None) -> SsoProvider:
+    """Create or change the organization's OpenID Connect provider (an empty secret keeps the stored one).
+
+    Audited as sso.config_change with the old and new values (never the secret, only whether it changed)."""
+    ctx.require(MANAGE_ORG_ROLES)
+    unknown = set(fields) - set(SSO_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    provider = SsoProvider.objects.select_for_update().filter(organization=ctx.organization).first()
+    created = provider is None
+    if created:
+        provider = SsoProvider(organization=ctx.organization)
+    before = {name: getattr(provider, name) for name in SSO_FIELDS}
+    for name, value in fields.items():
+        setattr(provider, name, value)
+    provider.issuer = provider.issuer.strip().rstrip("/")
+    provider.allowed_domains = sorted({d.strip().lower().lstrip("@") for d in provider.allowed_domains if d.strip()})
+    if client_secret:
+        provider.client_secret = client_secret
+    if not provider.client_secret:
+        raise ValidationError({"client_secret": _("Enter the client secret.")})
+    provider.full_clean(exclude=["organization"])
+    provider.save()
+    changes = {
+        name: {"old": before[name], "new": getattr(provider, name)}
+        for name in SSO_FIELDS
+        if created or before[name] != getattr(provider, name)
+    }
+    if client_secret:
+        changes["client_secret_changed"] = True
+    audit_record(action="sso.config_change", ctx=ctx, target=provider, detail=changes, request=request)
+    return provider
+
+
+def sso_signed_in(*, provider: SsoProvider, user, request=None) -> None:
+    audit_record(
+        action="login.sso", organization=provider.organization, user=user, target=user, detail={}, request=request
+    )

@@ -1,17 +1,21 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts import views
-from accounts.throttle import ThrottledLoginView, ThrottledPasswordResetView
+from accounts import signin, sso, views, views_access
+from accounts.throttle import ThrottledPasswordResetView
 
 app_name = "accounts"
 
 urlpatterns = [
-    path(
-        "login/",
-        ThrottledLoginView.as_view(template_name="accounts/login.html", redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("login/", signin.SignInView.as_view(), name="login"),
+    path("login/code/", signin.login_two_factor, name="login_two_factor"),
+    path("sso/", signin.sso_lookup, name="sso_lookup"),
+    path("sso/<slug:slug>/start/", sso.SsoStartView.as_view(), name="sso_start"),
+    path("sso/<slug:slug>/callback/", sso.SsoCallbackView.as_view(), name="sso_callback"),
+    path("single-sign-on/", views_access.sso_settings, name="sso_settings"),
+    path("two-factor/", views_access.two_factor_settings, name="two_factor"),
+    path("two-factor/off/", views_access.two_factor_disable, name="two_factor_disable"),
+    path("two-factor/recovery-codes/", views_access.two_factor_recovery_codes, name="two_factor_recovery_codes"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password-reset/",
@@ -49,6 +53,7 @@ urlpatterns = [
     path("members/", views.member_list, name="member_list"),
     path("members/<int:pk>/", views.member_edit, name="member_edit"),
     path("members/<int:pk>/remove/", views.member_remove, name="member_remove"),
+    path("members/<int:pk>/two-factor-reset/", views_access.member_two_factor_reset, name="member_two_factor_reset"),
     path("teams/", views.team_list, name="team_list"),
     path("teams/new/", views.team_edit, name="team_create"),
     path("teams/<int:pk>/", views.team_edit, name="team_edit"),

@@ -8,8 +8,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts import selectors, services
 from accounts.forms import ApiKeyForm, MemberForm, OrganizationForm, TeamForm
-from accounts.models import Membership
-from accounts.scoping import MANAGE_ORG_ROLES, SESSION_KEY, org_required
+from accounts.models import Membership, TwoFactorDevice
+from accounts.scoping import MANAGE_ORG_ROLES, SESSION_KEY, SSO_SESSION_KEY, org_required
 from core.scales import measure_label
 
 
@@ -24,8 +24,15 @@ def no_organization(request: HttpRequest) -> HttpResponse:
 @require_POST
 def switch_organization(request: HttpRequest) -> HttpResponse:
     membership = Membership.objects.filter(user=request.user, organization_id=request.POST.get("organization")).first()
+    sso_org = request.session.get(SSO_SESSION_KEY)
     if membership is None:
         messages.error(request, _("You are not a member of that organization."))
+    elif sso_org is not None and membership.organization_id != sso_org:
+        messages.error(
+            request,
+            _("You signed in with your organization's single sign-on: sign out and in again to work in %(org)s.")
+            % {"org": membership.organization.name},
+        )
     else:
         request.session[SESSION_KEY] = membership.organization_id
         messages.success(request, _("Switched to %(org)s.") % {"org": membership.organization.name})
@@ -120,6 +127,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
             email=form.cleaned_data["email"],
             role=form.cleaned_data["role"],
             teams=list(form.cleaned_data["teams"]),
+            request=request,
         )
         if created:
             messages.success(
@@ -143,14 +151,23 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_update(
-                membership=membership, role=form.cleaned_data["role"], teams=list(form.cleaned_data["teams"])
+                membership=membership,
+                role=form.cleaned_data["role"],
+                teams=list(form.cleaned_data["teams"]),
+                ctx=request.org,
+                request=request,
             )
         except ValueError:
             form.add_error("role", _("An organization needs at least one administrator."))
         else:
             messages.success(request, _("Membership updated."))
             return redirect("accounts:member_list")
-    return render(request, "accounts/member_edit.html", {"membership": membership, "form": form})
+    two_factor_on = TwoFactorDevice.objects.filter(user=membership.user, confirmed_at__isnull=False).exists()
+    return render(
+        request,
+        "accounts/member_edit.html",
+        {"membership": membership, "form": form, "two_factor_on": two_factor_on},
+    )
 
 
 @org_required(MANAGE_ORG_ROLES)
@@ -158,7 +175,7 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
     membership = selectors.membership_get(ctx=request.org, pk=pk)
     try:
-        services.membership_remove(ctx=request.org, membership=membership)
+        services.membership_remove(ctx=request.org, membership=membership, request=request)
         messages.success(request, _("Member removed."))
     except ValueError:
         messages.error(request, _("An organization needs at least one administrator."))
@@ -194,7 +211,13 @@ def api_key_list(request: HttpRequest) -> HttpResponse:
     form = ApiKeyForm(request.POST or None)
     new_key = None
     if request.method == "POST" and form.is_valid():
-        _key, new_key = services.api_key_create(ctx=request.org, name=form.cleaned_data["name"])
+        _key, new_key = services.api_key_create(
+            ctx=request.org,
+            name=form.cleaned_data["name"],
+            read_only=form.cleaned_data["read_only"],
+            scopes=form.cleaned_data["scopes"],
+            request=request,
+        )
         form = ApiKeyForm()
     return render(
         request,
@@ -206,6 +229,6 @@ def api_key_list(request: HttpRequest) -> HttpResponse:
 @org_required(MANAGE_ORG_ROLES)
 @require_POST
 def api_key_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    services.api_key_revoke(api_key=selectors.api_key_get(ctx=request.org, pk=pk))
+    services.api_key_revoke(api_key=selectors.api_key_get(ctx=request.org, pk=pk), ctx=request.org, request=request)
     messages.success(request, _("API key revoked."))
     return redirect("accounts:api_key_list")
