@@ -1,8 +1,25 @@
-"""Shared DRF building blocks: every endpoint is scoped through its app's selectors and `request.org_ctx`."""
+"""Shared DRF building blocks: every endpoint is scoped through its app's selectors and `request.org_ctx`.
+
+The API's common contract lives here, set once in settings (REST_FRAMEWORK) rather than on every view:
+- `exception_handler`: every error is a JSON object (`detail`, or field name -> messages); a Django ValidationError
+  raised by a service is a 400.
+- `cxplatform.api_params` (a module of its own: DRF imports it while its generic views are being defined):
+  pagination and filters validate query parameters instead of ignoring them.
+- `AutoSchema`: every operation documents the errors it can answer with (400, 401, 403, 404, 415, 429), so the
+  published schema tells the truth (tests/api/test_schemathesis.py holds the API to it).
+"""
 
 from __future__ import annotations
 
-from rest_framework import serializers, viewsets
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
+from django.views import defaults
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.plumbing import ResolvedComponent
+from rest_framework import exceptions, serializers, viewsets
+from rest_framework.fields import get_error_detail
+from rest_framework.views import exception_handler as drf_exception_handler
 
 
 class OrgRelatedField(serializers.PrimaryKeyRelatedField):
@@ -23,3 +40,88 @@ class OrgScopedViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer):
         serializer.save(organization=self.request.org_ctx.organization)
+
+
+# -- errors ------------------------------------------------------------------------------------------------------
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus: a service's Django ValidationError is a 400, and an error body is always an object."""
+    if isinstance(exc, DjangoValidationError):
+        detail = get_error_detail(exc)
+        exc = exceptions.ValidationError(detail if isinstance(detail, dict) else {"detail": detail})
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(response.data, list):
+        response.data = {"non_field_errors": response.data}
+    return response
+
+
+def not_found(request, exception=None):
+    """The site's 404 handler: a JSON error under /api/ (a URL that matches no route, e.g. `/api/v1/kpis/1.5/`),
+    Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+# -- schema ------------------------------------------------------------------------------------------------------
+
+ERROR_COMPONENT = ResolvedComponent(
+    name="Error",
+    type=ResolvedComponent.SCHEMA,
+    object="Error",
+    schema={
+        "type": "object",
+        "description": "`detail` for the request as a whole; otherwise each field's name with its messages.",
+        "properties": {"detail": {"type": "string"}},
+        "additionalProperties": True,
+    },
+)
+ERROR_DESCRIPTIONS = {
+    "400": "Invalid input: each field's name with its messages, or `detail`.",
+    "401": "No API key, or an invalid or revoked one.",
+    "403": "The key's organization or role may not do this.",
+    "404": "No such object in the caller's organization.",
+    "409": "Conflict with the current state (see the operation's description).",
+    "413": "The request body is too large.",
+    "415": "Unsupported content type of the request body.",
+    "429": "Too many requests: wait as long as the Retry-After header says.",
+}
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """drf-spectacular's schema, with the errors every operation can answer with added where the view did not
+    document them itself."""
+
+    def _error_codes(self) -> list[str]:
+        codes = ["401", "403"]
+        has_body = self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None
+        has_query = any(p.get("in") == "query" for p in self._get_parameters())
+        if has_body or has_query:
+            codes.append("400")
+        if has_body:
+            codes.append("415")
+        if "{" in self.path:
+            codes.append("404")
+        if self.view.get_throttles():
+            codes.append("429")
+        return codes
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        self.registry.register_on_missing(ERROR_COMPONENT)
+        for code in self._error_codes():
+            responses.setdefault(
+                code,
+                {
+                    "description": ERROR_DESCRIPTIONS[code],
+                    "content": {"application/json": {"schema": ERROR_COMPONENT.ref}},
+                },
+            )
+        # An error documented by a view without a body (OpenApiResponse(description=...)) gets the error body.
+        for code, response in responses.items():
+            if code.startswith(("4", "5")) and not response.get("content"):
+                response["content"] = {"application/json": {"schema": ERROR_COMPONENT.ref}}
+        return responses
