@@ -131,6 +131,39 @@ def _update_row(model, pk, update: dict) -> None:
         )
 
 
+def sweep_rows_addressed_to(
+    *, organization_id: int, emails: set[str], pattern, exclude: frozenset[str] = frozenset()
+) -> dict[str, int]:
+    """Rows of tables with an e-mail column (e-mails queued to the person, ...) addressed to one of `emails`:
+    every text column masked with `pattern`, which may hold weak identifiers such as a first name ("Dear Anna")."""
+    changed: dict[str, int] = {}
+    emails = {e for e in emails if e}
+    if not emails or pattern is None:
+        return changed
+    for model, org_lookup, email_field in email_tables():
+        label = model._meta.label_lower
+        if label in exclude or label in SKIP_MODELS:
+            continue
+        table = next(t for t in org_tables(include_skipped=True) if t.model is model)
+        match = Q()
+        for email in emails:
+            match |= Q(**{f"{email_field.name}__iexact": email})
+        qs = model._default_manager.filter(match, **{f"{org_lookup}_id": organization_id})
+        names = [f.name for f in table.fields]
+        for row in qs.values("pk", *names).iterator():
+            update = {}
+            for f in table.fields:
+                old = row[f.name]
+                new = scrub_value(old, pattern) if isinstance(f, models.JSONField) else scrub_text(old, pattern)
+                if new != old:
+                    max_length = getattr(f, "max_length", None)
+                    update[f.name] = new[:max_length] if max_length and isinstance(new, str) else new
+            if update:
+                _update_row(model, row["pk"], update)
+                changed[label] = changed.get(label, 0) + 1
+    return changed
+
+
 def leftovers(*, organization_id: int, values: set[str], include_skipped: bool = False) -> dict[str, int]:
     """Rows of the organization still containing any of `values`, per table (never which values)."""
     found: dict[str, int] = {}

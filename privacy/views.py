@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.scoping import MANAGE_ORG_ROLES, org_required
+from audit.actions import CUSTOMER_VIEW
+from audit.services import audit_record
 from privacy import selectors, services
 from privacy.forms import ConsentForm, EraseForm, FindForm, RetentionPolicyForm
 from privacy.models import RetentionRun
@@ -47,6 +49,16 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_safe
 def subject(request: HttpRequest, customer_pk: int) -> HttpResponse:
     customer = selectors.subject_get(ctx=request.org, pk=customer_pk)
+    # The page shows the person's data: its reading is logged like a customer page's, labelled without the identity.
+    audit_record(
+        action=CUSTOMER_VIEW,
+        ctx=request.org,
+        target_type="customers.customer",
+        target_id=customer.pk,
+        target_label=services.subject_label(customer.pk),
+        detail={"part": "privacy"},
+        request=request,
+    )
     return render(
         request,
         "privacy/subject.html",
