@@ -30,11 +30,13 @@ def scope_choices() -> list[tuple[str, object]]:
 
 
 def scope_for_view(view) -> str | None:
-    """The API area of a DRF view: its `api_scope`, else its module's app label (None when in no app)."""
+    """The API area of a DRF view (instance or class): its `api_scope`, else its module's app label (None when in no
+    app)."""
     explicit = getattr(view, "api_scope", None)
     if explicit:
         return explicit
-    config = apps.get_containing_app_config(type(view).__module__)
+    cls = view if isinstance(view, type) else type(view)
+    config = apps.get_containing_app_config(cls.__module__)
     return config.label if config is not None else None
 
 
