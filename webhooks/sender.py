@@ -48,7 +48,9 @@ def backoff_seconds(attempt: int, *, rng: random.Random | None = None) -> float:
 
 def _sendable() -> Q:
     # A disabled endpoint keeps its pending deliveries (they go once it is enabled again), test events excepted.
-    return Q(endpoint__active=True) | Q(event_type=TEST_EVENT)
+    # A subquery, not a join: an UPDATE with a join would become "id IN (SELECT ...)", and PostgreSQL would not
+    # re-check the status of a row that a concurrent claim changed while this one waited for its lock.
+    return Q(endpoint__in=WebhookEndpoint.objects.filter(active=True).values("pk")) | Q(event_type=TEST_EVENT)
 
 
 def claim_next(*, now: dt.datetime | None = None) -> int | None:
