@@ -1,4 +1,4 @@
-"""The sender: retries with backoff and recovery, failure and auto-disable, exactly once, the sweep, set-based events."""
+"""The sender: retries with backoff, failure and auto-disable, exactly once, the sweep, set-based events."""
 
 from __future__ import annotations
 
@@ -116,9 +116,12 @@ def test_after_the_last_attempt_a_delivery_fails_and_repeated_failures_disable_t
     assert AuditEvent.objects.filter(action="webhook.disable", target_id=str(endpoint.pk)).count() == 1
 
     # A disabled endpoint gets no new events, and what is pending waits.
-    assert services.event_record(
-        organization_id=cast_a.org.pk, event_type=EventType.CASE_OPENED, event_id=events.event_id("x", "y"), data={}
-    ) == 0
+    assert (
+        services.event_record(
+            organization_id=cast_a.org.pk, event_type=EventType.CASE_OPENED, event_id=events.event_id("x", "y"), data={}
+        )
+        == 0
+    )
 
 
 def test_a_success_resets_the_failure_count(cast_a, receiver):
