@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
 from actions.selectors.analytics import ParetoRow
+from core.charts import figure_dict
 
 
 def pareto_figure(rows: list[ParetoRow]) -> dict:
@@ -39,5 +38,4 @@ def pareto_figure(rows: list[ParetoRow]) -> dict:
         yaxis2={"overlaying": "y", "side": "right", "range": [0, 105], "ticksuffix": "%", "showgrid": False},
         xaxis={"automargin": True, "tickangle": -35, "tickmode": "array", "tickvals": labels, "ticktext": short},
     )
-    # Through JSON so numpy types become plain numbers for json_script.
-    return json.loads(fig.to_json())
+    return figure_dict(fig)

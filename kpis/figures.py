@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
+from core.charts import figure_dict
 from core.scales import scale_for_metric
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ def _layout(**extra) -> dict:
 
 
 def _figure(data: list[dict], layout: dict) -> dict:
-    return go.Figure(data=data, layout=layout).to_plotly_json()
+    return figure_dict(go.Figure(data=data, layout=layout))
 
 
 def gap_chart(cards: list[TouchpointCard], *, filters: Filters, journey: Assessment) -> dict:

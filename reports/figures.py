@@ -9,10 +9,8 @@ language-neutral (numbers, ids, names, codes): sentences are made from it at ren
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import plotly.graph_objects as go
-import plotly.io
 from django.db.models import Q
 from django.utils import translation
 
@@ -21,6 +19,7 @@ from accounts.scoping import OrgContext
 from actions.models import Horizon, ImprovementAction, ImprovementStatus
 from actions.selectors.analytics import loop_analytics
 from actions.valuation import action_value_estimates, basis
+from core.charts import figure_dict
 from core.scales import measure_label
 from journeys.models import Journey, Touchpoint
 from kpis import dashboards
@@ -786,4 +785,4 @@ def trend_chart(trend: list[dict], *, label: str) -> dict:
         xaxis={"type": "date", "tickformat": "%b %Y"},
         yaxis={"title": {"text": label}},
     )
-    return json.loads(plotly.io.to_json(fig))
+    return figure_dict(fig)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import plotly.graph_objects as go
 from django.utils.translation import gettext as _
+
+from core.charts import figure_dict
 
 GOOD, NEUTRAL, BAD = "#198754", "#adb5bd", "#dc3545"
 COLORS = {"good": GOOD, "neutral": NEUTRAL, "bad": BAD}
@@ -20,8 +20,7 @@ _LAYOUT = {
 
 
 def _as_json(fig: go.Figure) -> dict:
-    # plotly's own encoder turns numpy values into plain JSON.
-    return json.loads(fig.to_json())
+    return figure_dict(fig)
 
 
 def _category_bars(shown: list[dict], title: str, values: list[float], hover: str, error: dict | None) -> dict:

@@ -1,0 +1,52 @@
+"""Every plotly figure leaves Python through `figure_dict`: plain JSON, with user-entered text made inert.
+
+plotly.js renders a subset of HTML in chart text (`<a href>`, `<b>`, `<br>`, `<span style>`), in the browser and in
+the PDF's charts alike. Touchpoint, journey, team and root-cause names are typed by users, so a name such as
+`<a href="https://evil.example">Billing</a>` would become a link inside a chart. `figure_dict` escapes `&`, `<` and
+`>` in every place that carries data or labels (plotly turns the entities back into the characters when it draws, so
+the name reads exactly as typed). Templates the code writes itself (`hovertemplate`, `texttemplate`) are left alone:
+they hold the `<br>` and `<extra>` the charts use on purpose and only refer to the escaped values.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+# Trace and layout keys whose strings plotly draws as text (or substitutes into a hover template).
+TEXT_KEYS = frozenset(
+    {"x", "y", "z", "text", "name", "customdata", "labels", "parents", "hovertext", "ticktext", "title"}
+)
+
+
+def escape_text(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _escape_all(value: Any) -> Any:
+    if isinstance(value, str):
+        return escape_text(value)
+    if isinstance(value, list):
+        return [_escape_all(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _escape_all(item) for key, item in value.items()}
+    return value
+
+
+def _walk(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_walk(item) for item in value]
+    if isinstance(value, dict):
+        return {key: (_escape_all(item) if key in TEXT_KEYS else _walk(item)) for key, item in value.items()}
+    return value
+
+
+def figure_dict(figure: Any) -> dict:
+    """A plotly Figure (or its dict) as JSON-ready data, numpy values as plain numbers, user text escaped."""
+    if not isinstance(figure, dict):
+        figure = json.loads(figure.to_json())
+    else:
+        from plotly.utils import PlotlyJSONEncoder
+
+        figure = json.loads(json.dumps(figure, cls=PlotlyJSONEncoder))
+    return _walk(figure)
