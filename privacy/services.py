@@ -268,14 +268,14 @@ def retention_run(
     )
     counts: dict[str, int] = {}
     try:
-        if policy.comments_months is not None:
-            counts.update(_retain_comments(organization_id, _cutoff(now, policy.comments_months)))
-        if policy.identities_months is not None:
-            counts.update(_retain_identities(organization_id, _cutoff(now, policy.identities_months)))
         if policy.import_files_months is not None:
             counts["import_files_deleted"] = _retain_import_files(
                 organization_id, _cutoff(now, policy.import_files_months)
             )
+        if policy.comments_months is not None:
+            counts.update(_retain_comments(organization_id, _cutoff(now, policy.comments_months)))
+        if policy.identities_months is not None:
+            counts.update(_retain_identities(organization_id, _cutoff(now, policy.identities_months)))
         if policy.audit_log_months is not None:
             counts["audit_events_deleted"] = audit_purge(
                 organization_id=organization_id, before=_cutoff(now, policy.audit_log_months)
