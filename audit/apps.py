@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import pre_delete
+from django.db.models.signals import post_delete, pre_delete
 
 
 class AuditConfig(AppConfig):
@@ -8,6 +8,7 @@ class AuditConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.models import Organization
-        from audit.receivers import allow_purge_with_organization
+        from audit.receivers import allow_purge_with_organization, end_purge_with_organization
 
         pre_delete.connect(allow_purge_with_organization, sender=Organization, dispatch_uid="audit.org_purge")
+        post_delete.connect(end_purge_with_organization, sender=Organization, dispatch_uid="audit.org_purge_end")

@@ -5,8 +5,17 @@ from __future__ import annotations
 from django.db import connection
 
 
-def allow_purge_with_organization(sender, instance, **kwargs) -> None:
-    """pre_delete of an Organization: its audit events go with it (the deletion's transaction may delete them)."""
+def _set_purge(value: str) -> None:
     if connection.vendor == "postgresql" and connection.in_atomic_block:
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL cx.audit_purge = 'on'")
+            cursor.execute("SELECT set_config('cx.audit_purge', %s, true)", [value])
+
+
+def allow_purge_with_organization(sender, instance, **kwargs) -> None:
+    """pre_delete of an Organization: its audit events go with it (the deletion's transaction may delete them)."""
+    _set_purge("on")
+
+
+def end_purge_with_organization(sender, instance, **kwargs) -> None:
+    """post_delete of an Organization: the rest of the transaction is append-only again."""
+    _set_purge("off")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.db import connection, transaction
-from django.db.models import CharField, Subquery, Value
+from django.db.models import CharField, Q, Subquery, Value
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast, Coalesce, Left, NullIf
 from django.utils import timezone
@@ -172,11 +174,57 @@ def audit_record_read(*, request: HttpRequest, read: AuditedRead, url_kwargs: di
     )
 
 
+@contextmanager
+def _trigger_allows(flag: str) -> Iterator[None]:
+    """Inside a transaction, let the append-only trigger (migrations 0001, 0002) allow what `flag` names, and only
+    for the block: switched off again after it, even when an outer transaction goes on (a nightly run, a test)."""
+    with transaction.atomic():
+        if connection.vendor != "postgresql":
+            yield
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config(%s, 'on', true)", [flag])
+        yield
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config(%s, 'off', true)", [flag])
+
+
 def audit_purge(*, organization_id: int, before: dt.datetime) -> int:
     """Delete one organization's events older than `before` (its retention policy): the only delete there is."""
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL cx.audit_purge = 'on'")
+    with _trigger_allows("cx.audit_purge"):
         deleted, _ = AuditEvent.objects.filter(organization_id=organization_id, at__lt=before).delete()
     return deleted
+
+
+def _redacted(value: Any, pattern: re.Pattern, replacement: str) -> Any:
+    if isinstance(value, str):
+        return pattern.sub(replacement, value)
+    if isinstance(value, list):
+        return [_redacted(v, pattern, replacement) for v in value]
+    if isinstance(value, dict):
+        return {k: _redacted(v, pattern, replacement) for k, v in value.items()}
+    return value
+
+
+def audit_redact(*, organization_id: int, values: Iterable[str], replacement: str) -> int:
+    """Mask `values` (an erased person's name, e-mail, ids) wherever the organization's events quote them: in the
+    object's label and in the detail (an export's or a search's filters). Who did what, when, to which object id
+    stays. Any case; the longest value first, so a full name is masked whole. Returns the number of events changed.
+    """
+    needles = sorted({v for v in values if v and v.strip()}, key=len, reverse=True)
+    if not needles:
+        return 0
+    pattern = re.compile("|".join(re.escape(v) for v in needles), re.IGNORECASE)
+    quoting = Q()
+    for needle in needles:
+        quoting |= Q(target_label__icontains=needle) | Q(detail__icontains=needle)
+    changed = []
+    with _trigger_allows("cx.audit_redact"):
+        events = AuditEvent.objects.filter(quoting, organization_id=organization_id).select_for_update()
+        for event in events.only("pk", "target_label", "detail"):
+            label, detail = pattern.sub(replacement, event.target_label), _redacted(event.detail, pattern, replacement)
+            if (label, detail) != (event.target_label, event.detail):
+                event.target_label, event.detail = label[:200], detail
+                changed.append(event)
+        AuditEvent.objects.bulk_update(changed, ["target_label", "detail"], batch_size=500)
+    return len(changed)
