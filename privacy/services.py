@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from dateutil.relativedelta import relativedelta
@@ -98,15 +98,25 @@ def consent_changes_record(
     return events
 
 
-def consent_changes_record_bulk(*, organization_id: int, before: Mapping[int, Mapping[str, bool]], source: str) -> int:
-    """After a bulk write of customers (an import): one event per flag that changed, or per flag of each customer
-    that is new (absent from `before`). `before` maps customer pk -> consent_flags() before the write; pass the pks
-    of the written customers as keys (new ones mapped to None) or read them after the write."""
+def consent_flags_by_external_id(*, organization_id: int, external_ids: Iterable[str]) -> dict[str, dict[str, bool]]:
+    """Consent flags of the customers that exist, by external id: read before a bulk write (an import batch)."""
+    rows = Customer.objects.filter(organization_id=organization_id, external_id__in=list(external_ids))
+    return {
+        ext: {ConsentEvent.Kind.SURVEY: survey, ConsentEvent.Kind.CONTACT: contact}
+        for ext, survey, contact in rows.values_list("external_id", "may_survey", "may_contact")
+    }
+
+
+def consent_changes_record_bulk(
+    *, organization_id: int, external_ids: Iterable[str], before: Mapping[str, Mapping[str, bool]], source: str
+) -> int:
+    """After a bulk write of customers (an import batch): one event per flag that changed, and one per flag of each
+    customer that did not exist before. `before` is `consent_flags_by_external_id(...)` read before the write."""
     at = timezone.now()
     rows = []
-    customers = Customer.objects.filter(organization_id=organization_id, pk__in=list(before))
-    for pk, may_survey, may_contact in customers.values_list("pk", "may_survey", "may_contact"):
-        old = before.get(pk)
+    customers = Customer.objects.filter(organization_id=organization_id, external_id__in=list(external_ids))
+    for pk, ext, may_survey, may_contact in customers.values_list("pk", "external_id", "may_survey", "may_contact"):
+        old = before.get(ext)
         for kind, now in ((ConsentEvent.Kind.SURVEY, may_survey), (ConsentEvent.Kind.CONTACT, may_contact)):
             if old is None or old.get(kind) != now:
                 rows.append(
@@ -136,10 +146,13 @@ def consent_set(
     full_source = consent_source(ctx) + (f" ({source})" if source else "")
     with transaction.atomic():
         flag = CUSTOMER_FLAGS.get(kind)
-        if flag is not None and getattr(customer, flag) != granted:
-            from customers.services import customer_update
-
-            customer_update(ctx=ctx, customer=customer, **{flag: granted})
+        if flag is not None:
+            # The flag is set here, not through customers.services.customer_update, so that the event is recorded
+            # once whether or not that function records consent changes itself.
+            now = timezone.now()
+            Customer.objects.filter(pk=customer.pk).update(**{flag: granted, "updated_at": now})
+            setattr(customer, flag, granted)
+            customer.updated_at = now
         event = consent_record(customer=customer, kind=kind, granted=granted, source=full_source)
         audit_record(
             action="privacy.consent_change",

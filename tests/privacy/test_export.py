@@ -35,11 +35,12 @@ def unzip(content: bytes) -> dict[str, str]:
 
 
 def api_client_with_key(membership, **key_fields) -> APIClient:
-    _key, raw = api_key_create(
+    key, raw = api_key_create(
         ctx=context_for_membership(membership, user=membership.user), name="privacy", **key_fields
     )
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    client.api_key = key
     return client
 
 
