@@ -158,7 +158,7 @@ class WebhookEndpointViewSet(viewsets.ModelViewSet):
 
     @extend_schema(request=None, responses={200: EndpointWithSecretSerializer})
     @action(detail=True, methods=["post"], url_path="rotate-secret")
-    def rotate_secret(self, request, pk=None):
+    def rotate_secret(self, request, pk=None, **kwargs):
         """A new secret (in this answer only); the previous one keeps signing during the grace period."""
         endpoint = services.endpoint_rotate_secret(
             ctx=request.org_ctx, endpoint=self.get_object(), request=request._request
@@ -167,7 +167,7 @@ class WebhookEndpointViewSet(viewsets.ModelViewSet):
 
     @extend_schema(request=None, responses={202: DeliverySerializer})
     @action(detail=True, methods=["post"])
-    def test(self, request, pk=None):
+    def test(self, request, pk=None, **kwargs):
         """Send a `webhook.test` event now; its outcome is in the delivery log."""
         delivery = services.test_event_send(ctx=request.org_ctx, endpoint=self.get_object())
         return Response(DeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
@@ -191,7 +191,7 @@ class WebhookDeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
 
     @extend_schema(request=None, responses={202: DeliverySerializer})
     @action(detail=True, methods=["post"])
-    def retry(self, request, pk=None):
+    def retry(self, request, pk=None, **kwargs):
         """Give a failed delivery one more attempt now (409 if it is not failed)."""
         delivery = self.get_object()
         if not services.delivery_retry(ctx=request.org_ctx, delivery=delivery):
