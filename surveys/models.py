@@ -276,6 +276,9 @@ class ContactDecision(OrgOwned):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     # The caller's key for a touchpoint event: a retried event gets this decision back instead of a second one.
     idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    # SHA-256 of the event's payload (surveys.idempotency): the same key with another payload is a 409, not a replay.
+    # Empty for decisions without a key and for those recorded before the column existed.
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -334,6 +337,8 @@ class Response(OrgOwned):
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.WEB)
     submitted_at = models.DateTimeField(db_index=True)
     idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    # SHA-256 of the submitted payload (surveys.idempotency): the same key with another payload is a 409.
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True, default="", db_default="")
     processed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,7 +16,8 @@ from rest_framework.views import APIView
 from cxplatform.api import OrgRelatedField
 from journeys.models import Touchpoint
 from surveys.distribution import services
-from surveys.ingestion.api import IDEMPOTENCY_HEADER, idempotency_header
+from surveys.idempotency import fingerprints_conflict, payload_fingerprint
+from surveys.ingestion.api import IDEMPOTENCY_HEADER, IdempotencyKeyReused, idempotency_header
 from surveys.ingestion.services import IDEMPOTENCY_KEY_MAX_LENGTH
 from surveys.models import ContactDecision
 
@@ -69,7 +71,7 @@ class TouchpointEventView(APIView):
             "touchpoint priority within the hold window) and answers with the decision. 201 when an invitation "
             "was created, 200 when not. Every decision is recorded. Retries are safe with an `Idempotency-Key` "
             "header (or `idempotency_key` field): a repeated event records nothing and returns the first decision "
-            "with `replayed: true` and status 200."
+            "with `replayed: true` and status 200; the same key with a different event is refused (409)."
         ),
         parameters=[
             OpenApiParameter(
@@ -81,7 +83,11 @@ class TouchpointEventView(APIView):
             )
         ],
         request=InputSerializer,
-        responses={201: OutputSerializer, 200: OutputSerializer},
+        responses={
+            201: OutputSerializer,
+            200: OutputSerializer,
+            409: OpenApiResponse(description="The idempotency key was used before for a different event."),
+        },
         examples=[
             OpenApiExample(
                 "Event",
@@ -95,16 +101,24 @@ class TouchpointEventView(APIView):
         data = self.InputSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         key = idempotency_header(request) or data.validated_data.get("idempotency_key", "")
+        fingerprint = payload_fingerprint(request.data)
         try:
-            decision = services.touchpoint_event_record(
-                organization=request.org_ctx.organization,
-                customer_external_id=data.validated_data["customer_external_id"],
-                touchpoint=data.validated_data["touchpoint"],
-                occurred_at=data.validated_data.get("occurred_at"),
-                language=data.validated_data.get("language", ""),
-                idempotency_key=key or None,
-            )
+            # One transaction: the decision and its key's fingerprint are committed together, so a concurrent
+            # request with the same key (held back by the unique key until then) always finds the fingerprint.
+            with transaction.atomic():
+                decision = services.touchpoint_event_record(
+                    organization=request.org_ctx.organization,
+                    customer_external_id=data.validated_data["customer_external_id"],
+                    touchpoint=data.validated_data["touchpoint"],
+                    occurred_at=data.validated_data.get("occurred_at"),
+                    language=data.validated_data.get("language", ""),
+                    idempotency_key=key or None,
+                )
+                if key:
+                    ContactDecision.objects.filter(pk=decision.pk).update(idempotency_fingerprint=fingerprint)
         except services.EventReplayed as replay:
+            if fingerprints_conflict(replay.decision.idempotency_fingerprint, fingerprint):
+                raise IdempotencyKeyReused() from None
             body = self.OutputSerializer(replay.decision).data
             return Response({**body, "replayed": True}, status=status.HTTP_200_OK)
         body = self.OutputSerializer(decision).data

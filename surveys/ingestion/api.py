@@ -1,7 +1,8 @@
 """Response ingestion API: submit one response, a batch of responses, and list/read them.
 
 Retries are safe: an `Idempotency-Key` header (or `idempotency_key` field) makes a repeated submission return the
-first response. Writes are throttled per API key (or user); bodies above DATA_UPLOAD_MAX_MEMORY_SIZE get 413.
+first response; the same key with a different payload is a 409 (surveys.idempotency). Writes are throttled per API
+key (or user); bodies above DATA_UPLOAD_MAX_MEMORY_SIZE get 413.
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from accounts.models import ApiKey
 from accounts.scoping import OrgContext
 from cxplatform import ratelimit
 from journeys.models import Channel
+from surveys.idempotency import fingerprints_conflict, payload_fingerprint
 from surveys.ingestion import selectors
 from surveys.ingestion.errors import (
     AnswerValidationError,
+    IdempotencyConflict,
     IngestionError,
     InvitationExpired,
     InvitationUsed,
@@ -52,6 +55,25 @@ def idempotency_header(request: Request, *, reserve: int = 0) -> str:
         message = _("The Idempotency-Key header may be at most %(n)s characters long.") % {"n": longest}
         raise exceptions.ValidationError({"idempotency_key": [message]})
     return key
+
+
+class IdempotencyKeyReused(exceptions.APIException):
+    """409: the Idempotency-Key was used before with a different payload (surveys.idempotency)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "idempotency_conflict"
+
+    def __init__(self):
+        super().__init__(
+            {
+                "idempotency_key": [
+                    _(
+                        "This Idempotency-Key was used before for a different request. A retry must send the same "
+                        "body; a new request needs a new key."
+                    )
+                ]
+            }
+        )
 
 
 def batch_max_items() -> int:
@@ -161,7 +183,14 @@ class ResponseInSerializer(serializers.Serializer):
 
 
 class BatchInSerializer(serializers.Serializer):
-    items = ResponseInSerializer(many=True, help_text="Up to 500 responses; each is accepted or refused on its own.")
+    # Each item is validated on its own (as the body of POST /responses/) and refused in `results`, not by a 400 of
+    # the whole batch: so the schema of an item is any object.
+    items = serializers.ListField(
+        child=serializers.DictField(),
+        min_length=1,
+        max_length=500,
+        help_text="1 to 500 responses, each as the body of POST /responses/; each is accepted or refused on its own.",
+    )
 
 
 class AnswerOutSerializer(serializers.Serializer):
@@ -349,9 +378,13 @@ def ingest_items(*, ctx: OrgContext, items: list[tuple[int, dict]]) -> list[Item
                 source=Response.Source.API,
                 submitted_at=d.get("submitted_at"),
                 idempotency_key=d.get("idempotency_key") or None,
+                idempotency_fingerprint=d.get("idempotency_fingerprint", ""),
             )
         except AnswerValidationError as exc:
             results.append(_error(index, {"answers": exc.errors}))
+            continue
+        except IdempotencyConflict:
+            results.append(_error(index, IdempotencyKeyReused().detail, status.HTTP_409_CONFLICT))
             continue
         except InvitationUsed as exc:
             results.append(_error(index, {"invitation_token": [exc.message]}, status.HTTP_409_CONFLICT))
@@ -388,7 +421,8 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     IDEMPOTENCY_HEADER,
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
-    description="Makes retries safe: the same key returns the first response (status 200) instead of a new one.",
+    description="Makes retries safe: the same key with the same body returns the first response (status 200) "
+    "instead of a new one; the same key with a different body is refused (409).",
 )
 
 
@@ -454,7 +488,10 @@ class ResponseViewSet(viewsets.GenericViewSet):
             201: ResponseOutSerializer,
             200: OpenApiResponse(ResponseOutSerializer, description="Replay of an earlier submission (same key)."),
             400: OpenApiResponse(description="Invalid input; `answers` maps question codes to messages."),
-            409: OpenApiResponse(description="The invitation was already used."),
+            409: OpenApiResponse(
+                description="The invitation was already used, or the idempotency key was used before for a "
+                "different request."
+            ),
             410: OpenApiResponse(description="The invitation has expired."),
             413: OpenApiResponse(description="Body too large."),
         },
@@ -468,6 +505,7 @@ class ResponseViewSet(viewsets.GenericViewSet):
         header_key = idempotency_header(request)
         if header_key:
             data["idempotency_key"] = header_key
+        data["idempotency_fingerprint"] = payload_fingerprint(request.data)
         (result,) = ingest_items(ctx=request.org_ctx, items=[(0, data)])
         if result.status == "error":
             return ApiResponse(result.errors, status=result.http_status)
@@ -480,12 +518,15 @@ class ResponseViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="Submit a batch of responses",
         description="Each item is stored or refused on its own. With an `Idempotency-Key` header, items without "
-        "their own key get `<header>#<index>`, so the whole batch can be retried.",
+        "their own key get `<header>#<index>`, so the whole batch can be retried; the same header with different "
+        "items is refused whole (409) and stores nothing. An item whose own key was used for a different response "
+        "is refused in `results`.",
         request=BatchInSerializer,
         parameters=[IDEMPOTENCY_PARAMETER],
         responses={
             200: BatchOutSerializer,
             400: OpenApiResponse(description="Not a list of items, or too many."),
+            409: OpenApiResponse(description="The Idempotency-Key was used before for a different batch."),
             413: OpenApiResponse(description="Body too large."),
         },
     )
@@ -501,6 +542,7 @@ class ResponseViewSet(viewsets.GenericViewSet):
         # Items without their own key get "<header>#<index>": the header leaves room for the longest suffix.
         header_key = idempotency_header(request, reserve=len(f"#{batch_max_items() - 1}"))
         valid: list[tuple[int, dict]] = []
+        header_keyed: dict[str, str] = {}
         results: dict[int, ItemResult] = {}
         for index, item in enumerate(items):
             serializer = ResponseInSerializer(data=item) if isinstance(item, dict) else None
@@ -511,9 +553,15 @@ class ResponseViewSet(viewsets.GenericViewSet):
                 results[index] = _error(index, serializer.errors)
                 continue
             data = dict(serializer.validated_data)
+            data["idempotency_fingerprint"] = payload_fingerprint(item)
             if header_key and not data.get("idempotency_key"):
                 data["idempotency_key"] = f"{header_key}#{index}"
+                header_keyed[data["idempotency_key"]] = data["idempotency_fingerprint"]
             valid.append((index, data))
+        # The header names the whole batch: sent again with other items, nothing is stored and the answer is 409.
+        stored = selectors.fingerprints_by_idempotency_key(ctx=request.org_ctx, keys=header_keyed)
+        if any(fingerprints_conflict(fp, header_keyed[key]) for key, fp in stored.items()):
+            raise IdempotencyKeyReused()
         for result in ingest_items(ctx=request.org_ctx, items=valid) if valid else []:
             results[result.index] = result
         ordered = [results[i] for i in range(len(items))]

@@ -36,6 +36,12 @@ class InvitationExpired(IngestionError):
     code = "invitation_expired"
 
 
+class IdempotencyConflict(IngestionError):
+    """This idempotency key was used before for a different request; use a new key for a new request."""
+
+    code = "idempotency_conflict"
+
+
 class SubmissionMismatch(IngestionError):
     """The survey, version, touchpoint, customer or invitation do not belong together."""
 

@@ -252,3 +252,12 @@ def held_import_get(*, ctx: OrgContext, pk: int) -> ImportJob:
 def import_version(*, ctx: OrgContext, job: ImportJob) -> SurveyVersion:
     qs = SurveyVersion.objects.select_related("survey").prefetch_related("questions")
     return get_in_org(qs, ctx, pk=job.options.get("version_id"))
+
+
+def fingerprints_by_idempotency_key(*, ctx: OrgContext, keys: Iterable[str]) -> dict[str, str]:
+    """{idempotency key: payload fingerprint} of the organization's responses stored under these keys."""
+    keys = list(keys)
+    if not keys:
+        return {}
+    rows = Response.objects.for_org(ctx.organization).filter(idempotency_key__in=keys)
+    return dict(rows.values_list("idempotency_key", "idempotency_fingerprint"))

@@ -22,7 +22,8 @@ from accounts.models import Organization
 from customers.models import Customer
 from cxplatform.rawrows import execute_prepared
 from journeys.models import Touchpoint
-from surveys.ingestion.errors import InvitationExpired, InvitationUsed, SubmissionMismatch
+from surveys.idempotency import fingerprints_conflict
+from surveys.ingestion.errors import IdempotencyConflict, InvitationExpired, InvitationUsed, SubmissionMismatch
 from surveys.ingestion.validation import clean_answers
 from surveys.models import Answer, Invitation, Response, Survey, SurveyVersion
 from surveys.public.selectors import published_questions
@@ -123,12 +124,14 @@ def response_submit(
     source: str = Response.Source.WEB,
     submitted_at: dt.datetime | None = None,
     idempotency_key: str | None = None,
+    idempotency_fingerprint: str = "",
 ) -> tuple[Response, bool]:
     """Validate and store one response with its answers; return (response, created).
 
     A repeated `idempotency_key` returns the stored response with created=False: the unique constraint decides,
-    also when two requests race. Raises AnswerValidationError, InvitationUsed, InvitationExpired,
-    SubmissionMismatch; nothing is written then.
+    also when two requests race. The key's `idempotency_fingerprint` (surveys.idempotency.payload_fingerprint) is
+    stored with it: the same key with another payload raises IdempotencyConflict. Raises AnswerValidationError,
+    InvitationUsed, InvitationExpired, SubmissionMismatch; nothing is written then.
     """
     idempotency_key = (idempotency_key or "").strip()[:IDEMPOTENCY_KEY_MAX_LENGTH] or None
     # No look-up of the key first: a retry is the rare case, and the unique constraint answers it anyway (below).
@@ -166,6 +169,7 @@ def response_submit(
         source=source,
         submitted_at=submitted_at,
         idempotency_key=idempotency_key,
+        idempotency_fingerprint=idempotency_fingerprint if idempotency_key else "",
         processed_at=None,
         created_at=now,
     )
@@ -190,6 +194,8 @@ def response_submit(
         )
         if existing is None:
             raise InvitationUsed() if invitation is not None else IntegrityError("response not stored")
+        if fingerprints_conflict(existing.idempotency_fingerprint, idempotency_fingerprint):
+            raise IdempotencyConflict()
         return existing, False
     related = {"organization": organization, "response": response, "touchpoint": touchpoint, "customer": customer}
     answers_created = [
@@ -217,8 +223,9 @@ def response_submit(
 _INSERT_RESPONSE = f"""
 WITH r AS (
     INSERT INTO {Response._meta.db_table} (organization_id, survey_id, version_id, touchpoint_id, journey_id,
-        customer_id, invitation_id, language, channel, source, submitted_at, idempotency_key, created_at)
-    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+        customer_id, invitation_id, language, channel, source, submitted_at, idempotency_key,
+        idempotency_fingerprint, created_at)
+    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
     ON CONFLICT (organization_id, idempotency_key) DO NOTHING
     RETURNING id
 ), a AS (
@@ -246,7 +253,8 @@ def _insert_response(response: Response, cleaned: list, submitted_on: dt.date) -
         return _insert_response_orm(response, cleaned, submitted_on)
     params = [
         r.organization_id, r.survey_id, r.version_id, r.touchpoint_id, r.journey_id, r.customer_id,
-        r.invitation_id, r.language, r.channel, r.source, r.submitted_at, r.idempotency_key, r.created_at,
+        r.invitation_id, r.language, r.channel, r.source, r.submitted_at, r.idempotency_key,
+        r.idempotency_fingerprint, r.created_at,
         r.organization_id, r.touchpoint_id, submitted_on, r.customer_id,
         [a.question.pk for a in cleaned],
         [a.metric for a in cleaned],
