@@ -34,6 +34,7 @@ USER app
 EXPOSE 8000
 ENTRYPOINT ["/app/scripts/docker-entrypoint.sh"]
 # One worker per CPU core (2 on the reference machine: 3 workers on 2 cores served 20 % less, see README).
+# Behind nginx (deploy/nginx/): the timeouts match docker-compose.yml's web service.
 CMD ["gunicorn", "cxplatform.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2", "--worker-class", "gthread", \
-     "--threads", "3", "--no-control-socket", \
+     "--threads", "3", "--timeout", "60", "--graceful-timeout", "30", "--keep-alive", "5", "--no-control-socket", \
      "--worker-tmp-dir", "/dev/shm", "--access-logfile", "-"]

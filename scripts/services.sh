@@ -34,6 +34,10 @@ if ! redis_up; then
   redis_up || { echo "ERROR: Redis did not start on 127.0.0.1:6379" >&2; exit 1; }
 fi
 
+# nginx: the proxy tests (tests/ops/test_proxy.py) run the repository's deploy/nginx configuration.
+if ! command -v nginx >/dev/null; then
+  apt_install nginx-light || apt_install nginx || echo "WARNING: nginx missing: the proxy tests will fail." >&2
+fi
 if [ ! -x /usr/bin/chromium ]; then
   apt_install chromium || echo "WARNING: /usr/bin/chromium missing: browser tests will fail." >&2
 fi
