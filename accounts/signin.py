@@ -8,6 +8,7 @@ brute-force limits as wrong passwords (accounts.throttle).
 from __future__ import annotations
 
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -151,7 +152,11 @@ def login_two_factor(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def sso_lookup(request: HttpRequest) -> HttpResponse:
-    """The login page's "Sign in with your organization's SSO": find the provider by slug or e-mail domain."""
+    """The login page's "Sign in with your organization's SSO": find the provider by slug or e-mail domain.
+
+    Answers with a page that continues to the provider (a link, followed at once by a meta refresh) rather than a
+    redirect: the Content-Security-Policy's form-action 'self' also covers the redirects after a form is sent, and
+    the provider is another origin."""
     form = SsoLookupForm(request.POST, prefix="sso")
     # Looking up names costs nothing to guess: the same per-address limit as failed sign-ins.
     allowed, _wait = ratelimit.hit(
@@ -166,7 +171,5 @@ def sso_lookup(request: HttpRequest) -> HttpResponse:
     url = reverse("accounts:sso_start", args=[provider.organization.slug])
     next_url = request.POST.get("next", "")
     if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        from urllib.parse import urlencode
-
         url = f"{url}?{urlencode({'next': next_url})}"
-    return redirect(url)
+    return render(request, "accounts/sso_continue.html", {"url": url, "organization": provider.organization})

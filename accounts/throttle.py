@@ -11,7 +11,10 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponse, HttpResponseRedirect
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import ngettext
 
 from cxplatform import ratelimit
@@ -83,24 +86,18 @@ class ThrottledPasswordResetView(auth_views.PasswordResetView):
 
 
 def throttle_admin_login(login):
-    """The Django admin's own sign-in page under the same limits (wraps AdminSite.login)."""
+    """The Django admin signs in through our own sign-in page (wraps AdminSite.login): the same brute-force limits,
+    the two-factor step and the single sign-on rules, with no second door that skips them.
 
-    def throttled(request, extra_context=None):
-        if request.method != "POST":
+    A signed-in user still gets the admin's own page (staff: the index; others: "not authorized"), but no password
+    is ever checked there."""
+
+    def through_our_sign_in(request, extra_context=None):
+        if request.method == "GET" and request.user.is_authenticated:
             return login(request, extra_context)
-        username = request.POST.get("username", "")
-        minutes = login_locked(request, username)
-        if minutes:
-            logger.warning("admin sign-in refused (too many failures): user=%r", username)
-            message = ngettext(
-                "Too many failed sign-ins. Try again in %(minutes)s minute.",
-                "Too many failed sign-ins. Try again in %(minutes)s minutes.",
-                minutes,
-            ) % {"minutes": minutes}
-            return HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
-        response = login(request, extra_context)
-        if response.status_code == 200:  # the form again: the sign-in failed
-            login_failed(request, username)
-        return response
+        next_url = request.GET.get("next") or reverse("admin:index")
+        if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+            next_url = reverse("admin:index")
+        return redirect_to_login(next_url, login_url=reverse("accounts:login"))
 
-    return throttled
+    return through_our_sign_in

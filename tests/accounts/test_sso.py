@@ -103,9 +103,10 @@ def test_the_login_page_finds_the_provider_by_email_domain_or_slug(client, cast_
     page = client.get(reverse("accounts:login")).content.decode()
     assert "Sign in with your organization's SSO" in page
     by_mail = client.post(reverse("accounts:sso_lookup"), {"sso-organization": "Someone@Alpha.example"})
-    assert by_mail["Location"] == reverse("accounts:sso_start", args=[cast_a.org.slug])
+    assert by_mail.context["url"] == reverse("accounts:sso_start", args=[cast_a.org.slug])
     by_slug = client.post(reverse("accounts:sso_lookup"), {"sso-organization": cast_a.org.slug, "next": "/kpis/"})
-    assert by_slug["Location"] == reverse("accounts:sso_start", args=[cast_a.org.slug]) + "?next=%2Fkpis%2F"
+    assert by_slug.context["url"] == reverse("accounts:sso_start", args=[cast_a.org.slug]) + "?next=%2Fkpis%2F"
+    assert 'http-equiv="refresh"' in by_slug.content.decode()
     # An organization without SSO, or an unknown domain: back to the login page with a message.
     for value in (cast_b.org.slug, "x@nowhere.example"):
         response = client.post(reverse("accounts:sso_lookup"), {"sso-organization": value})

@@ -57,10 +57,21 @@ def test_password_reset_mails_are_limited_per_address_without_telling(client, ca
     assert len(mail.outbox) == 3
 
 
-def test_the_django_admin_sign_in_is_limited_too(client, django_user_model):
+def test_the_django_admin_signs_in_through_our_limited_sign_in_page(client, django_user_model):
     django_user_model.objects.create_superuser("root-admin", "root@example.com", "right-password-1")
     url = reverse("admin:login")
-    codes = [client.post(url, {"username": "root-admin", "password": f"no-{i}"}).status_code for i in range(5)]
+    ours = f"{reverse('accounts:login')}?next=/admin/"
+    assert client.get(url, {"next": "/admin/"})["Location"] == ours
+    # No password is checked on the admin's own page any more.
+    response = client.post(url, {"username": "root-admin", "password": "right-password-1"})
+    assert response.status_code == 302 and "_auth_user_id" not in client.session
+    codes = [sign_in(client, "root-admin", f"no-{i}").status_code for i in range(5)]
     assert codes == [200] * 5
-    assert client.post(url, {"username": "root-admin", "password": "right-password-1"}).status_code == 429
+    assert sign_in(client, "root-admin", "right-password-1").status_code == 429
     assert "_auth_user_id" not in client.session
+    cache.clear()
+    response = client.post(
+        reverse("accounts:login"), {"username": "root-admin", "password": "right-password-1", "next": "/admin/"}
+    )
+    assert response["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
