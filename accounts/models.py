@@ -226,8 +226,8 @@ class TwoFactorDevice(models.Model):
 
 
 class RecoveryCode(models.Model):
-    """A one-time code for when the authenticator is lost: only its SHA-256 is kept (80 random bits, as API keys
-    rely on their randomness rather than on a slow hash)."""
+    """A one-time code for when the authenticator is lost: only its SHA-256 is kept (80 random bits: like API keys,
+    it relies on its randomness rather than on a slow hash)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes")
     hashed_code = models.CharField(max_length=64)

@@ -89,7 +89,9 @@ def discover(issuer: str, *, fresh: bool = False) -> dict:
             response.raise_for_status()
             document = response.json()
         except (requests.RequestException, ValueError) as exc:
-            raise SsoError(_("The provider's discovery document could not be read (%(error)s).") % {"error": exc})
+            # The reason is logged, not shown: an administrator must not map the servers our network reaches.
+            logger.warning("OIDC discovery failed for %s: %s", issuer, exc)
+            raise SsoError(_("The provider's discovery document could not be read.")) from None
         if not isinstance(document, dict) or document.get("issuer", "").rstrip("/") != issuer:
             raise SsoError(_("The provider's discovery document names another issuer."))
         missing = [name for name in ("authorization_endpoint", "token_endpoint", "jwks_uri") if not document.get(name)]

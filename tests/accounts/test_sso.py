@@ -281,7 +281,7 @@ def test_an_admin_configures_sso_and_the_change_is_audited_without_the_secret(cl
 
     # A provider whose discovery cannot be read is refused.
     bad = c.post(url, {**data, "issuer": "http://127.0.0.1:9/nothing"})
-    assert bad.status_code == 200 and "discovery document could not be read" in bad.content.decode()
+    assert bad.status_code == 200 and "discovery document could not be read." in bad.content.decode()
 
 
 @pytest.mark.parametrize("role", [Role.CX_MANAGER, Role.FRONTLINE, Role.EXECUTIVE])

@@ -33,6 +33,12 @@ def clock():
         yield traveller
 
 
+def codes_on(page: str) -> list[str]:
+    """The recovery codes a page shows."""
+    listed = page.split('data-testid="recovery-codes"', 1)[1].split("</ul>", 1)[0]
+    return [item.split("</li>", 1)[0] for item in listed.split("<li>")[1:]]
+
+
 def enrol(client_for, membership, clock) -> tuple[str, list[str]]:
     """Set up the authenticator through the pages; return (secret, recovery codes)."""
     c = client_for(membership)
@@ -40,8 +46,7 @@ def enrol(client_for, membership, clock) -> tuple[str, list[str]]:
     secret = page.split('data-testid="two-factor-secret" class="user-select-all">', 1)[1].split("<", 1)[0]
     assert "<svg" in page.split('data-testid="two-factor-qr"', 1)[1][:400]
     response = c.post(reverse("accounts:two_factor"), {"code": pyotp.TOTP(secret).now()})
-    codes_html = response.content.decode().split('data-testid="recovery-codes"', 1)[1].split("</ul>", 1)[0]
-    codes = [item.split("</li>", 1)[0] for item in codes_html.split("<li>")[1:]]
+    codes = codes_on(response.content.decode())
     clock.shift(dt.timedelta(seconds=30))  # the next code is a new one
     return secret, codes
 
@@ -181,3 +186,19 @@ def test_an_organization_can_require_two_factor_of_its_admins(client, client_for
     secret = page.split('data-testid="two-factor-secret" class="user-select-all">', 1)[1].split("<", 1)[0]
     client.post(reverse("accounts:two_factor"), {"code": pyotp.TOTP(secret).now()})
     assert client.get(HOME).status_code == 200
+
+
+def test_new_recovery_codes_replace_the_old_ones(client_for, cast_a, clock):
+    secret, old_codes = enrol(client_for, cast_a.cx_manager, clock)
+    c = client_for(cast_a.cx_manager)
+    refused = c.post(reverse("accounts:two_factor_recovery_codes"), {"code": "999999"})
+    assert refused.status_code == 302
+    page = c.post(reverse("accounts:two_factor_recovery_codes"), {"code": pyotp.TOTP(secret).now()}).content.decode()
+    new_codes = codes_on(page)
+    assert len(new_codes) == 10 and not set(new_codes) & set(old_codes)
+    assert all(len(code) == 23 for code in new_codes)  # 20 hex digits in groups of five
+    assert AuditEvent.objects.filter(action="two_factor.recovery_codes").count() == 1
+    from accounts import two_factor
+
+    assert two_factor.verify(user=cast_a.cx_manager.user, code=old_codes[0]) is None
+    assert two_factor.verify(user=cast_a.cx_manager.user, code=new_codes[0]) == "recovery"
