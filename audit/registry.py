@@ -7,7 +7,7 @@ endpoint, add its URL name below:
 - `action`: a verb from audit.actions;
 - `model`: the app label and model the page is about (the event's object type);
 - `kwarg`: the URL keyword naming the object (a detail page), or None for lists and exports, whose query string
-  (the filters) is kept in the event's detail instead;
+  (the filters) and URL keywords (the survey of an invitation list) are kept in the event's detail instead;
 - `lookup`: the model field the URL keyword matches ("pk" unless the URL names the object otherwise);
 - `label`: fields whose first non-empty value labels the object (read by a subquery inside the one INSERT);
 - `part`: which part of the object a fragment or sub-endpoint shows (kept in the detail).
@@ -62,6 +62,8 @@ READS: dict[str, AuditedRead] = {
     "customers:customer_detail": _customer(),
     "actions:customer_cases": _customer("customer_pk", part="cases"),
     "surveys:customer_contact_decisions": _customer("customer_pk", part="contact_decisions"),
+    "surveys:contact_decision_list": AuditedRead(actions.CUSTOMER_LIST, "customers.Customer", part="contact_decisions"),
+    "surveys:invitation_list": AuditedRead(actions.CUSTOMER_LIST, "customers.Customer", part="invitations"),
     "surveys:response_list": RESPONSE_LIST,
     "surveys:response_detail": _response(),
     "surveys:response_export_csv": AuditedRead(actions.RESPONSES_EXPORT, "surveys.Response", part="csv"),

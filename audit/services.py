@@ -156,6 +156,8 @@ def audit_record_read(*, request: HttpRequest, read: AuditedRead, url_kwargs: di
     target_label: Any = ""
     if read.kwarg is None:
         detail["query"] = _query_detail(request)
+        if url_kwargs:
+            detail["url"] = {k: str(v)[:MAX_QUERY_VALUE] for k, v in url_kwargs.items() if k != "format"}
     else:
         value = url_kwargs.get(read.kwarg)
         rows = model._base_manager.filter(organization_id=ctx.org_id, **{read.lookup: value})

@@ -171,3 +171,12 @@ def test_an_audited_api_read_costs_exactly_one_insert(loop_a, settings, api_key_
     assert len(measured) == len(baseline) + 1
     [insert] = _audit_inserts(measured)
     assert insert.startswith('INSERT INTO "audit_auditevent"') and _audit_inserts(baseline) == []
+
+
+def test_lists_naming_customers_keep_their_filters_and_the_survey(loop_a, client_for):
+    c = client_for(loop_a.cast.admin)
+    assert c.get(reverse("surveys:invitation_list", args=[loop_a.survey.pk])).status_code == 200
+    assert c.get(reverse("surveys:contact_decision_list"), {"page": 2}).status_code == 200
+    invitations, decisions = reads(loop_a.org, "customer.list")
+    assert invitations.detail == {"part": "invitations", "query": {}, "url": {"pk": str(loop_a.survey.pk)}}
+    assert decisions.detail == {"part": "contact_decisions", "query": {"page": "2"}}
