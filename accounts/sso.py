@@ -38,6 +38,7 @@ from mozilla_django_oidc.views import (
 
 from accounts.models import SsoProvider
 from accounts.scoping import AUTH_METHOD_KEY, SESSION_KEY, SSO_SESSION_KEY
+from cxplatform import ratelimit
 
 logger = logging.getLogger(__name__)
 
@@ -198,13 +199,21 @@ class SsoCallbackView(OIDCAuthenticationCallbackView):
 
         reason = reason or getattr(self.request, "sso_failure", "") or self.request.GET.get("error", "") or "refused"
         logger.warning("SSO sign-in failed for %s: %s", self.provider.organization.slug, reason)
-        audit_record(
-            action="login.sso_failed",
-            organization=self.provider.organization,
-            target=self.provider,
-            detail={"reason": reason[:200]},
-            request=self.request,
+        # Anyone can call the callback: a client's failures are audited up to the sign-in limit per window, so a
+        # flood of forged callbacks cannot fill the organization's log.
+        audit_it, _wait = ratelimit.hit(
+            f"sso-failed:ip:{ratelimit.client_ip(self.request)}",
+            limit=settings.ACCOUNTS_LOGIN_MAX_FAILURES_PER_IP,
+            period=settings.ACCOUNTS_LOGIN_WINDOW_SECONDS,
         )
+        if audit_it:
+            audit_record(
+                action="login.sso_failed",
+                organization=self.provider.organization,
+                target=self.provider,
+                detail={"reason": reason[:200]},
+                request=self.request,
+            )
         messages.error(
             self.request,
             _("Sign-in with %(org)s's single sign-on did not succeed. Ask your administrator if this persists.")

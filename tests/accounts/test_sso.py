@@ -310,3 +310,12 @@ def test_a_disabled_provider_cannot_be_used(client, cast_a, idp):
     assert client.get(reverse("accounts:sso_start", args=[cast_a.org.slug])).status_code == 404
     callback = reverse("accounts:sso_callback", args=[cast_a.org.slug])
     assert client.get(callback, {"code": "x", "state": "y"}).status_code == 404
+
+
+def test_a_flood_of_forged_callbacks_does_not_fill_the_audit_log(client, cast_a, idp, settings):
+    settings.ACCOUNTS_LOGIN_MAX_FAILURES_PER_IP = 3
+    configure(cast_a.org, idp)
+    callback = reverse("accounts:sso_callback", args=[cast_a.org.slug])
+    for i in range(8):
+        assert client.get(callback, {"code": f"c{i}", "state": f"s{i}"})["Location"] == reverse("accounts:login")
+    assert AuditEvent.objects.filter(action="login.sso_failed").count() == 3
