@@ -55,15 +55,33 @@ LABELS: dict[str, str] = {
     TOUCHPOINT_WEIGHT_CHANGE: _("Changed a touchpoint's score weight"),
     JOURNEY_SCORE_METHOD_CHANGE: _("Changed a journey's score method"),
     AUDIT_EXPORT: _("Exported the audit log"),
-    # Recorded by the accounts and privacy apps.
+    # Recorded by the accounts, privacy and webhooks apps.
     "member.add": _("Added a member"),
     "member.role_change": _("Changed a member's role"),
     "member.remove": _("Removed a member"),
     "api_key.create": _("Created an API key"),
     "api_key.revoke": _("Revoked an API key"),
+    "login.failed": _("Failed sign-in"),
+    "login.locked": _("Sign-in locked"),
+    "login.sso": _("Signed in with single sign-on"),
+    "login.sso_failed": _("Failed single sign-on"),
+    "sso.config_change": _("Changed single sign-on"),
+    "organization.two_factor_policy": _("Changed the two-factor policy"),
+    "two_factor.enroll": _("Set up two-factor sign-in"),
+    "two_factor.recovery_codes": _("Made new recovery codes"),
+    "two_factor.reset": _("Reset a member's two-factor sign-in"),
+    "two_factor.disable": _("Turned off two-factor sign-in"),
+    "privacy.consent_change": _("Changed a customer's consent"),
     "privacy.export": _("Exported a customer's personal data"),
     "privacy.erase": _("Erased a customer"),
     "privacy.retention_change": _("Changed the retention policy"),
+    "privacy.retention_run": _("Applied the retention policy"),
+    "webhook.create": _("Created a webhook"),
+    "webhook.update": _("Changed a webhook"),
+    "webhook.delete": _("Deleted a webhook"),
+    "webhook.disable": _("Disabled a webhook"),
+    "webhook.rotate_secret": _("Rotated a webhook's secret"),
+    "webhook.secret_view": _("Viewed a webhook's secret"),
 }
 
 
@@ -86,6 +104,9 @@ OBJECT_TYPES = (
     "accounts.membership",
     "accounts.apikey",
     "accounts.organization",
+    "auth.user",
+    "privacy.retentionpolicy",
+    "webhooks.webhookendpoint",
     "audit.auditevent",
 )
 

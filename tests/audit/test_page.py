@@ -217,3 +217,13 @@ def test_an_event_recorded_now_is_listed_today(cast_a):
     today = timezone.localdate(timezone=dt.timezone(dt.timedelta(hours=1))).isoformat()
     response = admin_client(cast_a).get(reverse("audit:event_list"), {"date_from": today, "date_to": today})
     assert "Today" in response.content.decode()
+
+
+def test_an_api_key_limited_to_other_areas_is_refused_and_one_with_the_audit_scope_reads(cast_a, history):
+    _key, customers_only = api_key_for(cast_a.org, scopes=["customers"])
+    assert customers_only.get("/api/v1/audit-events/").status_code == 403
+    _key, audit_only = api_key_for(cast_a.org, scopes=["audit"], read_only=True)
+    listed = audit_only.get("/api/v1/audit-events/", {"action": "alert_rule.change"})
+    assert listed.status_code == 200 and [e["target_label"] for e in listed.json()["results"]] == ["Detractors"]
+    assert audit_only.delete(f"/api/v1/audit-events/{history['rule'].pk}/").status_code in (403, 405)
+    assert AuditEvent.objects.filter(pk=history["rule"].pk).exists()
