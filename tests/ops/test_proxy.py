@@ -69,6 +69,7 @@ def proxy_values(*, upstream_port: int, port: int, tls_port: int | None = None, 
         "NGINX_LISTEN": f"127.0.0.1:{port}",
         "NGINX_SERVER_NAME": "_",
         "NGINX_MAX_BODY_SIZE": "201m",
+        "NGINX_RESOLVER": "127.0.0.1",  # never asked: the upstream is an address
     }
     if tls_port is not None:
         values.update({"NGINX_TLS_LISTEN": f"127.0.0.1:{tls_port}", "NGINX_CERT_DIR": str(certs)})
