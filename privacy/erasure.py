@@ -31,6 +31,7 @@ from django.db import models, transaction
 
 from actions.models import CaseEvent, ContactAttempt, FeedbackCase
 from audit.models import AuditEvent
+from audit.services import audit_redact
 from customers.models import Customer
 from imports.models import ImportJob
 from privacy import generic
@@ -258,15 +259,11 @@ def _contains_any(field_name: str, values: set[str]) -> models.Q:
 
 
 def _audit_redact(organization_id: int, values: set[str]) -> int:
-    """The audit log is append-only (a trigger refuses updates): its labels naming the person are masked by the
-    audit app's own redaction, once it offers one (`audit.services.audit_redact`); until then they are counted as
-    left over in the erasure record."""
-    from audit import services as audit_services
-
-    redact = getattr(audit_services, "audit_redact", None)
-    if redact is None or not values:
+    """The audit log is append-only; its own redaction masks the labels and filters that quote the person (who did
+    what, when, to which object id stays)."""
+    if not values:
         return 0
-    return redact(organization_id=organization_id, values=sorted(values), replacement=MASK)
+    return audit_redact(organization_id=organization_id, values=sorted(values), replacement=MASK)
 
 
 def _admin_log_anonymise(ids: list[int]) -> int:
