@@ -121,14 +121,18 @@ def audit_snapshot(instance: Any, fields: Iterable[str]) -> dict[str, Any]:
 
 
 def audit_changes(old: dict[str, Any] | None, new: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
-    """{"field": {"old": ..., "new": ...}} for every field whose value differs (a creation: old None; a deletion:
-    new None). Goes into an event's detail as "changes"."""
-    old, new = old or {}, new or {}
-    return {
-        name: {"old": old.get(name), "new": new.get(name)}
-        for name in dict.fromkeys([*old, *new])
-        if old.get(name) != new.get(name)
-    }
+    """{"field": {"old": ..., "new": ...}} for every field whose value differs. A creation (old None) lists the
+    fields that were set, a deletion (new None) the fields that had a value. Goes into an event's detail as "changes".
+    """
+    empty = (None, "", [])
+    old_values, new_values = old or {}, new or {}
+    changes = {}
+    for name in dict.fromkeys([*old_values, *new_values]):
+        before, after = old_values.get(name), new_values.get(name)
+        if before == after or (old is None and after in empty) or (new is None and before in empty):
+            continue
+        changes[name] = {"old": before, "new": after}
+    return changes
 
 
 def _query_detail(request: HttpRequest) -> dict[str, Any]:

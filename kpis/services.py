@@ -32,8 +32,8 @@ TARGET_FIELDS = (
     "linked_to_compensation",
     "note",
 )
-# What the audit log keeps of a target (the KPI never changes; the scope's journey is derived).
-TARGET_AUDIT_FIELDS = tuple(f for f in TARGET_FIELDS if f not in ("kpi", "note"))
+# What the audit log compares of a target before and after a change (its KPI never changes: it goes in the detail).
+TARGET_AUDIT_FIELDS = tuple(f for f in TARGET_FIELDS if f != "kpi")
 BENCHMARK_FIELDS = (
     "kpi",
     "kind",
@@ -128,6 +128,13 @@ def _record(
     )
 
 
+def _audit_target(ctx: OrgContext, action: str, target: Target, old: dict | None, new: dict | None, reason: str):
+    detail: dict[str, Any] = {"kpi": target.kpi_id, "changes": audit_changes(old, new)}
+    if reason:
+        detail["reason"] = reason[:300]
+    audit_record(action=action, ctx=ctx, target=target, detail=detail)
+
+
 @transaction.atomic
 def target_create(*, ctx: OrgContext, reason: str = "", **fields: Any) -> Target:
     target = Target(
@@ -140,13 +147,6 @@ def target_create(*, ctx: OrgContext, reason: str = "", **fields: Any) -> Target
     _record(target, TargetChange.Field.CREATED, None, target.value, ctx=ctx, reason=reason, at=timezone.now()).save()
     _audit_target(ctx, audit_actions.TARGET_CREATE, target, None, audit_snapshot(target, TARGET_AUDIT_FIELDS), reason)
     return target
-
-
-def _audit_target(ctx: OrgContext, action: str, target: Target, old: dict | None, new: dict | None, reason: str):
-    detail: dict[str, Any] = {"kpi": target.kpi_id, "changes": audit_changes(old, new)}
-    if reason:
-        detail["reason"] = reason[:300]
-    audit_record(action=action, ctx=ctx, target=target, detail=detail)
 
 
 @transaction.atomic

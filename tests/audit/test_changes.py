@@ -49,6 +49,7 @@ def test_a_target_change_through_the_api_records_old_and_new_values_and_the_key(
     assert {e.target_id for e in (created, changed, deleted)} == {str(target_id)}
     assert created.detail["changes"]["value"] == {"old": None, "new": 20.0}
     assert created.detail["changes"]["period_end"] == {"old": None, "new": "2026-12-31"}
+    assert "note" not in created.detail["changes"] and "stage" not in created.detail["changes"]  # left empty
     assert created.ip == "10.9.8.7"
     assert changed.detail == {"kpi": nps.pk, "reason": "Stretch", "changes": {"value": {"old": 20.0, "new": 28.0}}}
     assert deleted.detail["changes"]["value"] == {"old": 28.0, "new": None}
