@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -129,6 +130,15 @@ class CustomerViewSet(OrgScopedViewSet):
         except services.DuplicateExternalId:
             raise _duplicate()
 
+    def get_object(self):
+        # The by-external-id route has no pk: its object (for OPTIONS, too) is found by the external id.
+        if "external_id" not in self.kwargs:
+            return super().get_object()
+        external_id = self.kwargs["external_id"]
+        if "\x00" in external_id:
+            raise Http404
+        return selectors.customer_get_by_external_id(ctx=self.request.org_ctx, external_id=external_id)
+
     @extend_schema(
         methods=["GET"],
         summary="Find a customer by external id",
@@ -152,6 +162,8 @@ class CustomerViewSet(OrgScopedViewSet):
     )
     def by_external_id(self, request, external_id: str):
         ctx = request.org_ctx
+        if "\x00" in external_id:
+            raise Http404
         if request.method == "GET":
             customer = selectors.customer_get_by_external_id(ctx=ctx, external_id=external_id)
             return Response(CustomerSerializer(customer, context=self.get_serializer_context()).data)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views import defaults
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
-from rest_framework import exceptions, serializers, viewsets
+from rest_framework import exceptions, pagination, serializers, viewsets
 from rest_framework.fields import get_error_detail
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -101,7 +101,9 @@ class AutoSchema(SpectacularAutoSchema):
             codes.append("400")
         if has_body:
             codes.append("415")
-        if "{" in self.path:
+        # DRF answers a cursor it cannot decode with 404 ("Invalid cursor").
+        paginator = self._get_paginator() if self.method == "GET" and self._is_list_view() else None
+        if "{" in self.path or isinstance(paginator, pagination.CursorPagination):
             codes.append("404")
         if self.view.get_throttles():
             codes.append("429")

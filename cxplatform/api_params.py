@@ -8,10 +8,14 @@ them.
 
 from __future__ import annotations
 
+import datetime as dt
 import decimal
 
+from django import forms
+from django.db import models
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import get_model_field
 from rest_framework import exceptions, pagination
 
 # PostgreSQL's bigint: every id column. A larger number cannot name a row and must not reach the database.
@@ -71,16 +75,44 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
         return parameters
 
 
-def _out_of_range(value) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int | decimal.Decimal | float):
-        return not -BIGINT_MAX <= value <= BIGINT_MAX
-    return False
+BOOLEAN_VALUES = {"true", "false", "True", "False", "1", "0"}
+# PostgreSQL keeps time zone offsets within ±15:59; a larger one (Python allows up to 23:59) is a database error.
+MAX_UTC_OFFSET = dt.timedelta(hours=15, minutes=59)
+
+
+def _is_integer_field(model, field_name: str) -> bool:
+    field = get_model_field(model, field_name) if model is not None else None
+    field = getattr(field, "target_field", None) or field
+    return isinstance(field, models.IntegerField | models.AutoField)
+
+
+def _filter_errors(filterset, params) -> dict[str, list[str]]:
+    """What django-filter lets through but the schema (or the database) does not: an empty value of a non-text
+    filter, a boolean that is not one, a fraction for an id, a number beyond bigint, a time zone offset past 15:59."""
+    errors = {}
+    model = filterset._meta.model
+    for name, flt in filterset.filters.items():
+        field = filterset.form.fields.get(name)
+        if name not in params or field is None:
+            continue
+        raw = params.get(name)
+        value = filterset.form.cleaned_data.get(name)
+        if raw == "" and not isinstance(field, forms.CharField):
+            errors[name] = [_("Give a value or leave the parameter out.")]
+        elif isinstance(field, forms.NullBooleanField) and raw not in BOOLEAN_VALUES:
+            errors[name] = [_("Use true or false.")]
+        elif isinstance(value, int | decimal.Decimal) and not isinstance(value, bool):
+            if not -BIGINT_MAX <= value <= BIGINT_MAX:
+                errors[name] = [_("The number is out of range.")]
+            elif value != int(value) and _is_integer_field(model, flt.field_name):
+                errors[name] = [_("Give a whole number.")]
+        elif isinstance(value, dt.datetime) and value.utcoffset() and abs(value.utcoffset()) > MAX_UTC_OFFSET:
+            errors[name] = [_("The time zone offset is out of range (at most ±15:59).")]
+    return errors
 
 
 class FilterBackend(DjangoFilterBackend):
-    """django-filter, plus: no NUL characters, numbers within bigint, single-valued filters given once."""
+    """django-filter, plus: no NUL characters, single-valued filters given once, and the checks of _filter_errors."""
 
     def filter_queryset(self, request, queryset, view):
         filterset = self.get_filterset(request, queryset, view)
@@ -94,11 +126,28 @@ class FilterBackend(DjangoFilterBackend):
         check_query_params(request, single=single)
         if not filterset.is_valid() and self.raise_exception:
             raise exceptions.ValidationError(filterset.errors)
-        errors = {
-            name: [_("The number is out of range.")]
-            for name, value in filterset.form.cleaned_data.items()
-            if _out_of_range(value)
-        }
+        errors = _filter_errors(filterset, request.query_params)
         if errors:
             raise exceptions.ValidationError(errors)
         return filterset.qs
+
+
+def int_param(request, name: str, *, minimum: int = 1, maximum: int = BIGINT_MAX) -> int | None:
+    """An optional whole-number query parameter (an id by default): None when absent, a 400 when not a number in
+    range. For views that read their parameters by hand instead of through a FilterSet."""
+    check_query_params(request, single={name})
+    if not request.query_params.get(name):
+        return None
+    return _bounded_int(request, name, default=0, minimum=minimum, maximum=maximum)
+
+
+def choice_param(request, name: str, choices) -> str | None:
+    """An optional query parameter that must be one of `choices` (None when absent or empty)."""
+    check_query_params(request, single={name})
+    value = request.query_params.get(name)
+    if not value:
+        return None
+    if value not in choices:
+        message = _("Use one of: %(choices)s.") % {"choices": ", ".join(choices)}
+        raise exceptions.ValidationError({name: [message]})
+    return value

@@ -10,14 +10,14 @@ import datetime as dt
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Max, Q, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,6 +25,7 @@ from rest_framework.views import APIView
 from accounts.scoping import get_in_org
 from core.scales import MEASURE_TOP_BOX
 from cxplatform.api import OrgRelatedField, OrgScopedViewSet
+from cxplatform.api_params import check_query_params, choice_param, int_param
 from journeys.models import Journey, Persona, Stage, Touchpoint
 from kpis import selectors, services
 from kpis.metrics import MeanSummary, NpsSummary
@@ -161,9 +162,9 @@ class TargetViewSet(OrgScopedViewSet):
     def get_queryset(self):
         ctx = self.request.org_ctx
         qs = selectors.target_list_with_history(ctx=ctx)
-        kpi = self.request.query_params.get("kpi")
-        if kpi:
-            qs = qs.filter(kpi_id=kpi) if kpi.isdigit() else qs.none()
+        kpi = int_param(self.request, "kpi")
+        if kpi is not None:
+            qs = qs.filter(kpi_id=kpi)
         return qs
 
     def perform_create(self, serializer):
@@ -229,9 +230,9 @@ class BenchmarkViewSet(OrgScopedViewSet):
 
     def get_queryset(self):
         qs = selectors.benchmark_list(ctx=self.request.org_ctx)
-        kpi = self.request.query_params.get("kpi")
-        if kpi:
-            qs = qs.filter(kpi_id=kpi) if kpi.isdigit() else qs.none()
+        kpi = int_param(self.request, "kpi")
+        if kpi is not None:
+            qs = qs.filter(kpi_id=kpi)
         return qs
 
     def perform_create(self, serializer):
@@ -337,9 +338,9 @@ class KpiValueSummarySerializer(serializers.Serializer):
 
 
 def _date_param(params, name: str) -> dt.date | None:
-    text = params.get(name)
-    if not text:
+    if name not in params:
         return None
+    text = params.get(name)
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
@@ -357,17 +358,20 @@ _VALUE_FILTERS = [
 class KpiValueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Operational KPI values per touchpoint and day (first-contact resolution, delivery delay, complaints...)."""
 
+    parser_classes = [JSONParser]  # a list of rows has no form encoding
     serializer_class = KpiValueOutSerializer
     queryset = KpiValue.objects.none()
 
     def get_queryset(self):
         params = self.request.query_params
         qs = selectors.kpi_value_list(ctx=self.request.org_ctx)
+        check_query_params(self.request, single={"kpi", "touchpoint", "from", "to"})
         if params.get("kpi"):
             kpi = params["kpi"]
-            qs = qs.filter(kpi_id=kpi) if kpi.isdigit() else qs.filter(kpi__code=kpi)
-        if params.get("touchpoint"):
-            qs = qs.filter(touchpoint_id=params["touchpoint"]) if params["touchpoint"].isdigit() else qs.none()
+            qs = qs.filter(kpi_id=int(kpi)) if kpi.isascii() and kpi.isdigit() else qs.filter(kpi__code=kpi)
+        touchpoint = int_param(self.request, "touchpoint")
+        if touchpoint is not None:
+            qs = qs.filter(touchpoint_id=touchpoint)
         start, end = _date_param(params, "from"), _date_param(params, "to")
         if start:
             qs = qs.filter(day__gte=start)
@@ -386,7 +390,7 @@ class KpiValueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         parameters=_VALUE_FILTERS,
         responses={200: KpiValueSummarySerializer(many=True)},
     )
-    @action(detail=False, methods=["get"], url_path="summary", url_name="summary")
+    @action(detail=False, methods=["get"], url_path="summary", url_name="summary", pagination_class=None)
     def summary(self, request: Request) -> Response:
         rows = (
             self.get_queryset()
@@ -509,11 +513,15 @@ class RollupView(APIView):
             OpenApiParameter("to", OpenApiTypes.DATE, description="Last day (default: today)."),
             OpenApiParameter("group", OpenApiTypes.STR, enum=["day", "month", "total"], description="Default: day."),
         ],
-        responses={200: RollupRowSerializer(many=True)},
+        responses={
+            200: RollupRowSerializer(many=True),
+            404: OpenApiResponse(description="No such touchpoint or journey in the caller's organization."),
+        },
     )
     def get(self, request: Request) -> Response:
         ctx = request.org_ctx
         params = request.query_params
+        check_query_params(request, single={"touchpoint", "journey", "source", "metric", "from", "to", "group"})
         end = _date_param(params, "to") or timezone.localdate()
         start = _date_param(params, "from") or end - dt.timedelta(days=89)
         if end < start or (end - start).days > 3660:
@@ -539,20 +547,21 @@ class RollupView(APIView):
         return Response([self._figures(r, metric, min_n) for r in rows])
 
     def _rows(self, ctx, params, metric: str, start: dt.date, end: dt.date):
-        touchpoint, journey = params.get("touchpoint"), params.get("journey")
+        touchpoint, journey = int_param(self.request, "touchpoint"), int_param(self.request, "journey")
+        source = choice_param(self.request, "source", ["touchpoints", "survey"])
         if touchpoint:
             tp = get_in_org(Touchpoint.objects.all(), ctx, pk=touchpoint)
             return selectors.rollup_rows(ctx=ctx, metric=metric, start=start, end=end, touchpoint_ids=[tp.pk])
         if journey:
             j = get_in_org(Journey.objects.all(), ctx, pk=journey)
-            if params.get("source") == "survey":
+            if source == "survey":
                 return JourneyRollup.objects.for_org(ctx.organization).filter(
                     journey=j, metric=metric, day__gte=start, day__lte=end
                 )
             tp_ids = Touchpoint.objects.for_org(ctx.organization).filter(journey=j).values_list("pk", flat=True)
             return selectors.rollup_rows(ctx=ctx, metric=metric, start=start, end=end, touchpoint_ids=tp_ids)
-        if params.get("source") == "survey":
-            raise Http404
+        if source == "survey":
+            raise ValidationError({"source": _("The journey survey's own answers need a journey.")})
         return selectors.rollup_rows(ctx=ctx, metric=metric, start=start, end=end)
 
     @staticmethod

@@ -11,6 +11,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
 
+from cxplatform.api_params import choice_param, int_param
 from reports import selectors
 from reports.figures import parse_month
 from reports.models import MonthlyReport
@@ -72,13 +73,12 @@ class MonthlyReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
             if month is None:
                 raise ValidationError({"month": "Use YYYY-MM."})
             qs = qs.filter(month=month)
-        if params.get("journey"):
-            try:
-                qs = qs.filter(journey_id=int(params["journey"]))
-            except ValueError:
-                raise ValidationError({"journey": "An id."}) from None
-        if params.get("status"):
-            qs = qs.filter(status=params["status"])
+        journey = int_param(self.request, "journey")
+        if journey is not None:
+            qs = qs.filter(journey_id=journey)
+        report_status = choice_param(self.request, "status", MonthlyReport.Status.values)
+        if report_status:
+            qs = qs.filter(status=report_status)
         return qs
 
     def get_object(self):

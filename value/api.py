@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -36,7 +37,9 @@ class RowErrorSerializer(serializers.Serializer):
 
 class UpsertErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
-    errors = RowErrorSerializer(many=True)
+    errors = RowErrorSerializer(
+        many=True, required=False, help_text="Every invalid row (absent for a body that is not JSON)."
+    )
 
 
 class RevenueInSerializer(serializers.Serializer):
@@ -115,6 +118,7 @@ _RANGE_PARAMS = [
 class RevenueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Monthly revenue per customer, in the organization's currency."""
 
+    parser_classes = [JSONParser]  # a list of rows has no form encoding
     serializer_class = RevenueOutSerializer
     queryset = CustomerRevenue.objects.none()
 
@@ -153,6 +157,7 @@ class RevenueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 class ChurnEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Churn events: the day a customer left, and why."""
 
+    parser_classes = [JSONParser]  # a list of rows has no form encoding
     serializer_class = ChurnOutSerializer
     queryset = ChurnEvent.objects.none()
 
@@ -188,9 +193,9 @@ class ChurnEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 
 def _date_param(params, name: str):
-    value = params.get(name)
-    if not value:
+    if name not in params:
         return None
+    value = params.get(name)
     field = serializers.DateField()
     try:
         return field.to_internal_value(value)

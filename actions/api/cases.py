@@ -136,6 +136,8 @@ class ContactAttemptSerializer(serializers.ModelSerializer):
         model = ContactAttempt
         fields = ["id", "channel", "outcome", "note", "at"]
         read_only_fields = ["id", "at"]
+        # The model has a default channel for old rows; a new attempt must say how the customer was reached.
+        extra_kwargs = {"channel": {"required": True}}
 
 
 class CaseEventSerializer(serializers.ModelSerializer):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -11,8 +12,11 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from cxplatform.api_params import choice_param
 from reports.delivery import selectors
 from reports.delivery.views import pdf_response
+
+PDF_LANGUAGES = [code for code, _name in settings.LANGUAGES]
 
 
 class PDFRenderer(BaseRenderer):
@@ -38,7 +42,7 @@ class ReportPdfView(APIView):
             OpenApiParameter(
                 "lang",
                 OpenApiTypes.STR,
-                enum=["sv", "nb", "da", "en"],
+                enum=PDF_LANGUAGES,
                 description="Language of the PDF; by default the one the report was generated in.",
             )
         ],
@@ -48,5 +52,12 @@ class ReportPdfView(APIView):
         },
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
+        language = choice_param(request, "lang", PDF_LANGUAGES)
         report = selectors.report_get_for_pdf(ctx=request.org_ctx, pk=pk)
-        return pdf_response(report, language=request.query_params.get("lang"))
+        return pdf_response(report, language=language)
+
+    def handle_exception(self, exc):
+        # An error is JSON, also for a client that asked for the PDF (`Accept: application/pdf`, `?format=pdf`).
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer, self.request.accepted_media_type = JSONRenderer(), "application/json"
+        return response

@@ -44,7 +44,11 @@ CHECKS = [
     negative_data_rejection,
 ]
 # Operations of apps that other work owns and that do not pass yet: listed here, each with its reason.
-SKIPPED_OPERATIONS: dict[str, str] = {}
+SKIPPED_OPERATIONS: dict[str, str] = {
+    "GET /api/v1/audit-events/": "an empty date_to (`?date_to=`) is accepted although the schema says a date",
+    "GET /api/v1/privacy/retention-policy/": "the response does not match its documented schema",
+    "GET /api/v1/privacy/subjects/{customer_pk}/export/": "answers application/zip, documents application/json",
+}
 
 
 def _wsgi_app():
@@ -99,7 +103,7 @@ def _run_operation(operation, headers: dict, failures: list[str]) -> None:
     def run(case):
         try:
             with transaction.atomic():
-                response = case.call(headers=headers)
+                response = case.call(headers=headers, environ_base={"REMOTE_ADDR": "127.0.0.1"})
                 raise _Undo
         except _Undo:
             pass
