@@ -135,11 +135,16 @@ def audit_changes(old: dict[str, Any] | None, new: dict[str, Any] | None) -> dic
     return changes
 
 
+def _query_text(value: str) -> str:
+    # PostgreSQL's jsonb cannot hold NUL: a crafted "?q=%00" must not turn a page into a 500.
+    return value[:MAX_QUERY_VALUE].replace("\x00", "")
+
+
 def _query_detail(request: HttpRequest) -> dict[str, Any]:
     query: dict[str, Any] = {}
     for key in list(request.GET)[:MAX_QUERY_KEYS]:
-        values = [v[:MAX_QUERY_VALUE] for v in request.GET.getlist(key)[:MAX_QUERY_KEYS]]
-        query[key[:MAX_QUERY_VALUE]] = values[0] if len(values) == 1 else values
+        values = [_query_text(v) for v in request.GET.getlist(key)[:MAX_QUERY_KEYS]]
+        query[_query_text(key)] = values[0] if len(values) == 1 else values
     return query
 
 
@@ -161,7 +166,7 @@ def audit_record_read(*, request: HttpRequest, read: AuditedRead, url_kwargs: di
     if read.kwarg is None:
         detail["query"] = _query_detail(request)
         if url_kwargs:
-            detail["url"] = {k: str(v)[:MAX_QUERY_VALUE] for k, v in url_kwargs.items() if k != "format"}
+            detail["url"] = {k: _query_text(str(v)) for k, v in url_kwargs.items() if k != "format"}
     else:
         value = url_kwargs.get(read.kwarg)
         rows = model._base_manager.filter(organization_id=ctx.org_id, **{read.lookup: value})

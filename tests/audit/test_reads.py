@@ -180,3 +180,10 @@ def test_lists_naming_customers_keep_their_filters_and_the_survey(loop_a, client
     invitations, decisions = reads(loop_a.org, "customer.list")
     assert invitations.detail == {"part": "invitations", "query": {}, "url": {"pk": str(loop_a.survey.pk)}}
     assert decisions.detail == {"part": "contact_decisions", "query": {"page": "2"}}
+
+
+def test_a_query_string_with_nul_characters_is_recorded_without_them(loop_a, client_for):
+    response = client_for(loop_a.cast.admin).get(reverse("customers:customer_list") + "?q=an%00na&x%00=1")
+    assert response.status_code == 200
+    [listing] = reads(loop_a.org, "customer.list")
+    assert listing.detail == {"query": {"q": "anna", "x": "1"}}
