@@ -36,6 +36,7 @@ from tests.actions.conftest import make_survey
 from tests.conftest import OrgCast
 from tests.factories import StageFactory, TouchpointFactory
 from value.models import ChurnEvent, CustomerRevenue
+from webhooks.models import EventType, WebhookEndpoint
 
 NAME = "Zebulon Quartermaine"
 EMAIL = "zebulon.quartermaine@privacy-test.example"
@@ -73,6 +74,14 @@ def person_world(cast: OrgCast, capture, *, identity: dict | None = None, commen
     survey.touchpoints.add(touchpoint)
     AlertRule.objects.create(organization=org, name="Detractors", nps_max=6, sla_hours=48, reply_to_customer=True)
 
+    # An integration receiving personal data: its deliveries quote the comment and the external id. (Its address
+    # is refused by the sender's address check, so nothing leaves the machine.)
+    WebhookEndpoint.objects.create(
+        organization=org,
+        url="https://127.0.0.1:9/cx-hook",
+        events=[EventType.RESPONSE_RECEIVED, EventType.CASE_OPENED],
+        include_personal_data=True,
+    )
     customer = customer_create(ctx=admin, may_survey=True, may_contact=True, language="en", segment="Gold", **identity)
     services.consent_changes_record(customer=customer, before=None, source="import")
     services.consent_set(ctx=admin, customer=customer, kind="marketing", granted=True, source="phone call")
