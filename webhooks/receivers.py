@@ -45,15 +45,5 @@ def on_impact_measured(sender, action, **kwargs) -> None:
 
 
 def on_report_ready(sender, report_id: int, **kwargs) -> None:
-    from reports.models import MonthlyReport
-
     with transaction.atomic():
-        report = MonthlyReport.objects.filter(pk=report_id, status=MonthlyReport.Status.READY).first()
-        if report is None or report.trigger not in MonthlyReport.Trigger.values:
-            return
-        services.event_record(
-            organization_id=report.organization_id,
-            event_type=EventType.REPORT_PUBLISHED,
-            event_id=events.event_id(EventType.REPORT_PUBLISHED, str(report.pk)),
-            data=lambda personal: events.report_data(report),
-        )
+        services.report_published_record(report_id=report_id)

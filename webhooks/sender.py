@@ -35,6 +35,8 @@ logger = logging.getLogger(__name__)
 
 Status = WebhookDelivery.Status
 USER_AGENT = "CX-Platform-Webhooks/1"
+# Reports this recent get their report.published event from the sweep if the after-commit signal was lost.
+REPORT_CATCH_UP = dt.timedelta(days=1)
 
 
 def backoff_seconds(attempt: int, *, rng: random.Random | None = None) -> float:
@@ -204,7 +206,8 @@ def deliveries_send_due(*, max_seconds: float = 50, max_count: int = 1000) -> in
 
 
 def deliveries_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
-    """Re-open deliveries whose worker died mid-send, purge the old log, and say how many are due."""
+    """Re-open deliveries whose worker died mid-send, purge the old log, record report events a crash lost, and say
+    whether deliveries are due."""
     now = now or timezone.now()
     stuck = WebhookDelivery.objects.filter(
         status=Status.SENDING, claimed_at__lt=now - dt.timedelta(seconds=settings.WEBHOOKS_STALE_SECONDS)
@@ -217,5 +220,10 @@ def deliveries_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
         status__in=[Status.DELIVERED, Status.FAILED],
         created_at__lt=now - dt.timedelta(days=settings.WEBHOOKS_LOG_RETENTION_DAYS),
     ).delete()
-    due = WebhookDelivery.objects.filter(_sendable(), status=Status.PENDING, next_attempt_at__lte=now).exists()
+    from webhooks.services import reports_published_catch_up
+
+    reports_published_catch_up(now=now, within=REPORT_CATCH_UP)
+    due = WebhookDelivery.objects.filter(
+        _sendable(), status=Status.PENDING, next_attempt_at__lte=max(now, timezone.now())
+    ).exists()
     return {"reopened": reopened, "failed": given_up, "purged": purged, "due": int(due)}

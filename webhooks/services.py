@@ -178,11 +178,17 @@ def delivery_retry(*, ctx: OrgContext, delivery: WebhookDelivery) -> bool:
 # --- events ------------------------------------------------------------------------------------------------------
 
 
-def subscribed_endpoints(*, organization_ids: list[int], event_type: str) -> list[WebhookEndpoint]:
-    """Active endpoints of these organizations that subscribe to the event (one indexed query)."""
-    candidates = WebhookEndpoint.objects.filter(organization_id__in=organization_ids, active=True).only(
-        "pk", "organization_id", "events", "include_personal_data"
-    )
+def subscribed_endpoints(
+    *, organization_ids: list[int] | None, event_type: str, created_before: dt.datetime | None = None
+) -> list[WebhookEndpoint]:
+    """Active endpoints of these organizations (None: all) that subscribe to the event (one indexed query)."""
+    candidates = WebhookEndpoint.objects.filter(active=True)
+    if organization_ids is not None:
+        candidates = candidates.filter(organization_id__in=organization_ids)
+    if created_before is not None:
+        candidates = candidates.filter(created_at__lte=created_before)
+    # The events list is filtered here: JSON containment is not portable to SQLite, and the rows are few.
+    candidates = candidates.only("pk", "organization_id", "events", "include_personal_data")
     return [endpoint for endpoint in candidates if endpoint.subscribes(event_type)]
 
 
@@ -193,12 +199,16 @@ def event_record(
     event_id: uuid.UUID,
     data: Any,
     now: dt.datetime | None = None,
+    subscribed_before: dt.datetime | None = None,
 ) -> int:
     """One delivery per subscribed endpoint (none twice for the same event id); queue the sender after commit.
 
-    `data` is the event's data, or a function (personal: bool) -> data, called once per flavour needed.
+    `data` is the event's data, or a function (personal: bool) -> data, called once per flavour needed. Returns the
+    number of subscribed endpoints (a row that already existed is left as it is).
     """
-    endpoints = subscribed_endpoints(organization_ids=[organization_id], event_type=event_type)
+    endpoints = subscribed_endpoints(
+        organization_ids=[organization_id], event_type=event_type, created_before=subscribed_before
+    )
     if not endpoints:
         return 0
     now = now or timezone.now()
@@ -222,9 +232,9 @@ def event_record(
                 created_at=now,
             )
         )
-    created = WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
+    WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
     kick_after_commit()
-    return len(created)
+    return len(rows)
 
 
 def responses_record(*, response_ids: list[int], organization_ids: list[int]) -> int:
@@ -238,6 +248,45 @@ def responses_record(*, response_ids: list[int], organization_ids: list[int]) ->
     if inserted:
         kick_after_commit()
     return inserted
+
+
+def report_published_record(*, report_id: int) -> int:
+    """report.published for a READY version (scheduled or on demand), to endpoints that existed when it was ready."""
+    from reports.models import MonthlyReport
+
+    report = MonthlyReport.objects.filter(pk=report_id, status=MonthlyReport.Status.READY).first()
+    if report is None or report.trigger not in MonthlyReport.Trigger.values:
+        return 0
+    return event_record(
+        organization_id=report.organization_id,
+        event_type=EventType.REPORT_PUBLISHED,
+        event_id=events.event_id(EventType.REPORT_PUBLISHED, str(report.pk)),
+        data=lambda personal: events.report_data(report),
+        subscribed_before=report.generated_at,
+    )
+
+
+def reports_published_catch_up(*, now: dt.datetime, within: dt.timedelta) -> int:
+    """The sweep's safety net: `report_ready` is sent after commit, so a crash in between loses the signal.
+
+    Records report.published for READY versions generated within `within` (idempotent: the unique key keeps out
+    what was recorded already). Costs one query when no endpoint subscribes to the event.
+    """
+    from reports.models import MonthlyReport
+
+    endpoints = subscribed_endpoints(organization_ids=None, event_type=EventType.REPORT_PUBLISHED)
+    if not endpoints:
+        return 0
+    recent = MonthlyReport.objects.filter(
+        organization_id__in={e.organization_id for e in endpoints},
+        status=MonthlyReport.Status.READY,
+        generated_at__gte=now - within,
+    ).values_list("pk", flat=True)
+    count = 0
+    for report_id in recent:
+        with transaction.atomic():
+            count += report_published_record(report_id=report_id)
+    return count
 
 
 # --- queueing the sender -----------------------------------------------------------------------------------------

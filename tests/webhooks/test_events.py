@@ -224,3 +224,20 @@ def test_events_of_one_organization_never_go_to_anothers_endpoint(
     make_endpoint(cast_b, receiver)
     submit(prog, django_capture_on_commit_callbacks)
     assert receiver.events() == [] and not WebhookDelivery.objects.exists()
+
+
+def test_the_sweep_records_a_report_event_whose_signal_was_lost(cast_a, receiver):
+    from webhooks.sender import deliveries_sweep
+
+    endpoint = make_endpoint(cast_a, receiver, events=[EventType.REPORT_PUBLISHED])
+    month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    # Inside the test's transaction the after-commit signal never fires: as if the process died after the commit.
+    report = report_generate(organization=cast_a.org, month=month, trigger=MonthlyReport.Trigger.ON_DEMAND)
+    assert not WebhookDelivery.objects.exists()
+    late = make_endpoint(cast_a, receiver, events=[EventType.REPORT_PUBLISHED])
+    type(late).objects.filter(pk=late.pk).update(created_at=report.generated_at + dt.timedelta(seconds=1))
+
+    assert deliveries_sweep()["due"] == 1
+    deliveries_sweep()  # twice: still one event
+    [delivery] = WebhookDelivery.objects.all()
+    assert (delivery.endpoint_id, delivery.payload["report_id"]) == (endpoint.pk, report.pk)
