@@ -2,8 +2,10 @@
 
 A `Needles` holds what identifies the people being erased: names, e-mail addresses, phone numbers, external ids
 and the text of their comments. Two strengths:
-- `strong`: specific enough to search the whole organization for (at least MIN_STRONG characters; comments at least
-  MIN_COMMENT), so a short external id such as "17" never masks an unrelated "17" in a journey description;
+- `strong`: specific enough to search the whole organization for: e-mail addresses, phone numbers, names of two
+  words or more, external ids of at least MIN_STRONG characters (MIN_DIGITS if only digits), comments of at least
+  MIN_COMMENT; so an external id such as "17" or a one-word name such as "Telia" never masks an unrelated word in a
+  journey description;
 - `weak`: also the parts of a name ("Anna" of "Anna Berg"), used only in rows known to be about the person (their
   cases' notes), where a first name alone still identifies them.
 """
@@ -20,6 +22,7 @@ from typing import Any
 from reports.masking import MASK, mask_personal_data
 
 MIN_STRONG = 4
+MIN_DIGITS = 6
 MIN_COMMENT = 16
 MIN_NAME_PART = 2
 
@@ -49,9 +52,15 @@ class Needles:
 
     def add_person(self, *, name: str = "", email: str = "", phone: str = "", external_id: str = "") -> None:
         name, email, phone, external_id = (v.strip() for v in (name, email, phone, external_id))
-        for value in (name, email, external_id):
+        # A one-word name ("Telia", a B2B customer) or a short number is too common a word to mask organization-wide.
+        strong = {
+            name: len(name) >= MIN_STRONG and len(name.split()) > 1,
+            email: "@" in email,
+            external_id: len(external_id) >= (MIN_DIGITS if external_id.isdigit() else MIN_STRONG),
+        }
+        for value, is_strong in strong.items():
             if value:
-                (self.strong if len(value) >= MIN_STRONG else self.weak).update(_variants(value))
+                (self.strong if is_strong else self.weak).update(_variants(value))
         if phone:
             for value in _phone_variants(phone):
                 (self.strong if len(value) >= MIN_STRONG else self.weak).add(value)

@@ -195,3 +195,16 @@ def test_a_later_reconciliation_moves_the_persons_answers_to_the_anonymous_slice
         assert [row[1:] for row in after[label]] == [row[1:] for row in before[label]]
     assert slice_totals() == totals
     assert not SegmentRollup.objects.filter(segment="Gold").exists()
+
+
+def test_erasing_a_customer_with_a_one_word_name_leaves_that_word_elsewhere_in_the_organization(cast_a):
+    from journeys.models import Journey
+    from privacy import services
+    from tests.factories import CustomerFactory, JourneyFactory
+    from tests.privacy.conftest import ctx_of
+
+    journey = JourneyFactory(organization=cast_a.org, description="Business customers such as Telia and Tele2")
+    customer = CustomerFactory(organization=cast_a.org, name="Telia", external_id="B2B-TELIA", email="cx@telia.example")
+    record = services.subject_erase(ctx=ctx_of(cast_a.admin), customer=customer)
+    assert Journey.objects.get(pk=journey.pk).description == "Business customers such as Telia and Tele2"
+    assert record.counts["customers_deleted"] == 1
