@@ -7,11 +7,6 @@ import pytest
 from tests.ops.servers import RedisServer
 
 
-def pytest_configure(config):
-    # Also declared here so that `-m fault` works before pyproject.toml lists the marker.
-    config.addinivalue_line("markers", "fault: crashes real services (Redis) under real processes; part of the suite")
-
-
 @pytest.fixture
 def own_redis(tmp_path):
     """A redis-server on a free port, for this test alone; stopped in teardown whatever happened."""

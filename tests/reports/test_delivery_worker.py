@@ -22,11 +22,10 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from cxplatform.celery import app
 from reports.delivery.tasks import process_ready_report, sweep_report_deliveries
 from reports.models import MonthlyReport, ReportDelivery
 from tests.factories import MembershipFactory, UserFactory
-from tests.live_worker import redis_or_fail, start_worker, stop_worker, wait_for
+from tests.live_worker import broker_key, publishing_to, redis_or_fail, start_worker, stop_worker, wait_for
 from tests.reports.test_pdf import last_month, make_org
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -35,27 +34,18 @@ LIVE_BROKER = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/7")
 ROOT = Path(settings.BASE_DIR)
 
 
-@contextlib.contextmanager
 def live_broker():
-    """Publish this process's tasks to the live broker instead of running them eagerly."""
-    saved = (app.conf.broker_url, app.conf.task_always_eager)
-    app.conf.broker_url, app.conf.task_always_eager = LIVE_BROKER, False
-    app._pool = None
-    app.amqp._producer_pool = None
-    try:
-        yield
-    finally:
-        app.conf.broker_url, app.conf.task_always_eager = saved
-        app._pool = None
-        app.amqp._producer_pool = None
+    """Publish this process's tasks to the live broker (under the run's key prefix) instead of running them eagerly."""
+    return publishing_to(LIVE_BROKER)
 
 
 @pytest.fixture
 def redis_client():
     client = redis_or_fail(LIVE_BROKER)
-    client.delete("celery", "unacked", "unacked_index")
+    keys = [broker_key(name) for name in ("celery", "unacked", "unacked_index")]
+    client.delete(*keys)
     yield client
-    client.delete("celery", "unacked", "unacked_index", *client.scan_iter("_kombu.*"))
+    client.delete(*keys)
 
 
 @pytest.fixture
@@ -148,7 +138,7 @@ def test_a_worker_killed_mid_send_still_means_one_email_per_subscriber(redis_cli
             process_ready_report.delay(report.pk)
             process_ready_report.delay(report.pk)
             sweep_report_deliveries.delay()
-            wait_for(lambda: redis_client.llen("celery") == 0, 60, "the queue to drain")
+            wait_for(lambda: redis_client.llen(broker_key("celery")) == 0, 60, "the queue to drain")
             time.sleep(3)
     finally:
         stop_worker(second)

@@ -17,11 +17,10 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from cxplatform.celery import app
 from surveys.ingestion import services
 from surveys.ingestion.tasks import process_response, sweep_unprocessed
 from surveys.models import Response
-from tests.live_worker import redis_or_fail, start_worker, stop_worker, wait_for
+from tests.live_worker import broker_key, publishing_to, redis_or_fail, start_worker, stop_worker, wait_for
 from tests.surveys.ingestion.conftest import make_program
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -32,33 +31,23 @@ DEAD_BROKER = "redis://127.0.0.1:6390/0"  # nothing listens there
 ROOT = Path(settings.BASE_DIR)
 
 
-def _reset_publisher_pools() -> None:
-    # The producer pool is bound to the broker URL it was created with.
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
 @contextlib.contextmanager
 def broker(url: str):
-    """Make this process (and the live server thread in it) publish to `url` instead of running tasks eagerly."""
-    saved = (app.conf.broker_url, app.conf.task_always_eager)
-    app.conf.broker_url, app.conf.task_always_eager = url, False
-    _reset_publisher_pools()
+    """Make this process (and the live server thread in it) publish to `url` (under the run's key prefix)."""
     services._broker_down_until = 0.0
     try:
-        yield
+        with publishing_to(url):
+            yield
     finally:
-        app.conf.broker_url, app.conf.task_always_eager = saved
-        _reset_publisher_pools()
         services._broker_down_until = 0.0
 
 
 @pytest.fixture
 def redis_client():
     client = redis_or_fail(LIVE_BROKER)
-    client.delete("celery")
+    client.delete(broker_key("celery"))
     yield client
-    client.delete("celery", *client.scan_iter("_kombu.*"))
+    client.delete(broker_key("celery"))
 
 
 @pytest.fixture
@@ -137,7 +126,7 @@ def test_an_outage_delays_follow_up_work_and_the_sweep_recovers_it(cast_a, live_
         # Redelivery of the same task (a retry after a lost ack) does nothing more.
         process_response.delay(reply["id"])
         sweep_unprocessed.delay()
-        wait_for(lambda: redis_client.llen("celery") == 0, 30, "the queue to drain")
+        wait_for(lambda: redis_client.llen(broker_key("celery")) == 0, 30, "the queue to drain")
         time.sleep(1)
     processed = [int(x) for x in redis_client.lrange(worker.probe_key, 0, -1)]
     assert sorted(processed) == sorted(ids | {reply["id"]}), worker.log.read_text()[-3000:]
@@ -151,9 +140,9 @@ def test_a_burst_of_submissions_publishes_one_drain_not_one_task_each(cast_a, re
         services._kick_scheduled_for = 0.0
         for nps in range(8):
             submit_service(prog, nps)
-        queued = [json.loads(m) for m in redis_client.lrange("celery", 0, -1)]
+        queued = [json.loads(m) for m in redis_client.lrange(broker_key("celery"), 0, -1)]
         assert [m["headers"]["task"] for m in queued] == ["surveys.process_pending"]
         time.sleep(services.KICK_DELAY_SECONDS + 0.05)
         submit_service(prog, 10)  # after the scheduled drain started: a new one
-        assert redis_client.llen("celery") == 2
+        assert redis_client.llen(broker_key("celery")) == 2
     assert Response.objects.filter(processed_at__isnull=True).count() == 9
