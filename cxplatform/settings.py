@@ -71,7 +71,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
+    "accounts.middleware.SessionIdleTimeoutMiddleware",
     "accounts.middleware.CurrentOrganizationMiddleware",
+    "accounts.middleware.TwoFactorRequiredMiddleware",
+    "audit.middleware.AuditMiddleware",
     "cxplatform.middleware.NoStoreDownloadsMiddleware",
 ]
 
@@ -194,8 +197,33 @@ CELERY_TASK_TIME_LIMIT = 60 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 55 * 60
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Broker outages: the worker (and beat) reconnect for as long as it takes (Celery's default gives up after 100
+# attempts and exits); a task running when the connection drops runs to its end (cancelling it could stop an
+# e-mail between its claim and its send). Its late ack may then be lost: the message comes back after the
+# visibility timeout, and every task is idempotent.
+CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# Every broker key starts with this (empty: none); two deployments, or two test runs, can share one Redis database.
+_celery_key_prefix = env.str("CELERY_BROKER_KEY_PREFIX", default="")
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    # A dead peer (Redis restarted elsewhere, a NAT dropping the flow) is noticed by TCP or by the ping before a
+    # command on a connection idle for this many seconds, not by the first publish that hangs.
+    "socket_keepalive": True,
+    "health_check_interval": 10,
+    # An unacknowledged message (acks_late) comes back after this many seconds: longer than any task may run.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 10 * 60),
+    **({"global_keyprefix": _celery_key_prefix} if _celery_key_prefix else {}),
+}
+if CELERY_BROKER_URL.startswith("redis://"):
+    # Kombu's Redis transport with the fix that keeps the worker alive when the broker goes away (see the class).
+    CELERY_BROKER_TRANSPORT = "cxplatform.celery:RedisTransport"
+# A worker touches this file every 10 s while it consumes (cxplatform.celery.LivenessFile); empty: no file. The
+# worker's health check in docker-compose.yml reads its age.
+WORKER_LIVENESS_FILE = env.str("WORKER_LIVENESS_FILE", default="")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 
@@ -341,16 +369,75 @@ IMPORT_INLINE_ERRORS = 50
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["ImportKindEnum"] = "imports.models.ImportJob.Kind"
 
 # --- outbox settings (owned by the outbox app) ---
+# Side-effect e-mails (new-case notifications, customer replies, escalations) are outbox rows written in the
+# transaction of the change, sent after commit, and swept every minute (outbox.sweep) if that send was missed.
+# A failed send is retried after BASE, 2x, 4x ... seconds (at most MAX apart), then marked failed after MAX_ATTEMPTS
+# (defaults: about four hours of retries).
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
+OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=60)
+OUTBOX_RETRY_MAX_SECONDS = env.int("OUTBOX_RETRY_MAX_SECONDS", default=3600)
+# A message claimed this long ago and still "sending" (its worker died) is claimed again by the sweep.
+OUTBOX_SENDING_TIMEOUT_SECONDS = env.int("OUTBOX_SENDING_TIMEOUT_SECONDS", default=600)
+# Messages claimed at once (held in "sending" by one sender), and sent by one run of the sweep at most.
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=50)
+OUTBOX_SWEEP_MAX_MESSAGES = env.int("OUTBOX_SWEEP_MAX_MESSAGES", default=1000)
+# Sent, failed and cancelled messages (addresses and texts) are deleted after this many days.
+OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=90)
+# "auto": claim with FOR UPDATE SKIP LOCKED where the database has it (PostgreSQL), else one conditional UPDATE per
+# row (SQLite); "portable" forces the second.
+OUTBOX_CLAIM = env.str("OUTBOX_CLAIM", default="auto")
 
 # --- audit settings (owned by the audit app) ---
+# No settings: reads of personal data are recorded by audit.middleware.AuditMiddleware for the URL names listed in
+# audit/registry.py; events are kept as long as each organization's retention policy says (privacy app; none: kept).
 
 # --- privacy settings (owned by the privacy app) ---
+# Nightly retention: customers erased per transaction, and at most this many per organization and night (the rest
+# the next night), so one run never holds locks or a transaction for long.
+PRIVACY_RETENTION_BATCH = env.int("PRIVACY_RETENTION_BATCH", default=50)
+PRIVACY_RETENTION_MAX_PER_RUN = env.int("PRIVACY_RETENTION_MAX_PER_RUN", default=5000)
 
 # --- webhooks settings (owned by the webhooks app) ---
+# Plain http:// endpoint URLs (tests, development); production endpoints must use https://.
+WEBHOOKS_ALLOW_HTTP = env.bool("WEBHOOKS_ALLOW_HTTP", default=DEBUG)
+# Deliver to loopback, private, link-local and other non-public addresses (tests, on-premise installs). Off: such
+# targets are refused on save and on every send, after DNS resolution.
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
+# Attempts per delivery; the delay after attempt n is WEBHOOKS_RETRY_BASE_SECONDS * 2^(n-1) (+-25 %), capped.
+WEBHOOKS_MAX_ATTEMPTS = env.int("WEBHOOKS_MAX_ATTEMPTS", default=10)
+WEBHOOKS_RETRY_BASE_SECONDS = env.int("WEBHOOKS_RETRY_BASE_SECONDS", default=30)
+WEBHOOKS_RETRY_MAX_SECONDS = env.int("WEBHOOKS_RETRY_MAX_SECONDS", default=6 * 3600)
+# An endpoint is disabled after this many deliveries in a row failed for good (0: never).
+WEBHOOKS_DISABLE_AFTER_FAILURES = env.int("WEBHOOKS_DISABLE_AFTER_FAILURES", default=10)
+# After a secret rotation the previous secret also signs for this many hours.
+WEBHOOKS_SECRET_GRACE_HOURS = env.int("WEBHOOKS_SECRET_GRACE_HOURS", default=24)
+# A delivery claimed this long ago and still "sending" (its worker died) is sent again by the sweep.
+WEBHOOKS_STALE_SECONDS = env.int("WEBHOOKS_STALE_SECONDS", default=120)
+# Delivered and failed deliveries are kept in the log this many days.
+WEBHOOKS_LOG_RETENTION_DAYS = env.int("WEBHOOKS_LOG_RETENTION_DAYS", default=30)
+# CA bundle for verifying endpoints' certificates ("" = certifi's).
+WEBHOOKS_CA_BUNDLE = env.str("WEBHOOKS_CA_BUNDLE", default="")
 
 # --- access settings: SSO, two-factor, sessions (owned by the accounts app) ---
+# Password sign-in, and single sign-on through each organization's own OpenID Connect provider (accounts.sso).
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend", "accounts.sso.SsoBackend"]
+# A signed-in session unused for this many minutes is signed out (0: never).
+SESSION_IDLE_TIMEOUT_MINUTES = env.int("SESSION_IDLE_TIMEOUT_MINUTES", default=60)
+# Seconds to wait for an identity provider (discovery, token, keys, userinfo), how long its discovery document is
+# cached, and the clock difference tolerated when checking an id_token's times.
+ACCOUNTS_SSO_TIMEOUT_SECONDS = env.int("ACCOUNTS_SSO_TIMEOUT_SECONDS", default=10)
+ACCOUNTS_SSO_DISCOVERY_CACHE_SECONDS = env.int("ACCOUNTS_SSO_DISCOVERY_CACHE_SECONDS", default=3600)
+ACCOUNTS_SSO_CLOCK_SKEW_SECONDS = env.int("ACCOUNTS_SSO_CLOCK_SKEW_SECONDS", default=60)
+# Identity providers must be reached over https; http:// issuers are allowed only for development and tests.
+ACCOUNTS_SSO_ALLOW_HTTP = env.bool("ACCOUNTS_SSO_ALLOW_HTTP", default=DEBUG)
 
 # --- api settings: keys, schema (owned by the API helper) ---
+# The API's common contract (cxplatform/api.py): errors always JSON objects, query parameters validated, and every
+# operation's possible errors in the schema.
+REST_FRAMEWORK["EXCEPTION_HANDLER"] = "cxplatform.api.exception_handler"
+REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "cxplatform.api.AutoSchema"
+REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"] = "cxplatform.api_params.LimitOffsetPagination"
+REST_FRAMEWORK["DEFAULT_FILTER_BACKENDS"] = ["cxplatform.api_params.FilterBackend"]
 
 # --- journeys settings (owned by the journeys app) ---
 # A stable schema name for the touchpoint channel enum (invitations and contact attempts have "channel" fields too).

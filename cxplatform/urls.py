@@ -22,6 +22,9 @@ api_v1 = [
     path("", include("webhooks.api_urls")),
 ]
 
+# A URL under /api/ that matches no route answers JSON like every other API error.
+handler404 = "cxplatform.api.not_found"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),

@@ -109,6 +109,17 @@ def seed_victim() -> World:
     from reports.services import report_generate
 
     report_generate(organization=victim, month=add_months(timezone.localdate().replace(day=1), -1), trigger="on_demand")
+    # Nor a webhook endpoint: add one with a failed delivery (stored directly: no DNS lookup of its URL here).
+    import uuid
+
+    from webhooks.models import WebhookDelivery, WebhookEndpoint
+
+    hook = WebhookEndpoint.objects.create(
+        organization=victim, url="https://hooks.example.com/cx", events=["case.opened"], description="victim hook"
+    )
+    WebhookDelivery.objects.create(
+        organization=victim, endpoint=hook, event_type="case.opened", event_id=uuid.uuid4(), status="failed"
+    )
     from customers.models import Customer
     from journeys.models import Journey, Touchpoint
 
@@ -123,6 +134,7 @@ def seed_victim() -> World:
 
 # Which victim model a URL's `pk` points at, by the first matching fragment of the URL name (order matters).
 PK_MODEL_BY_NAME_FRAGMENT: list[tuple[str, str]] = [
+    ("audit_event", "audit.AuditEvent"),
     ("member", "accounts.Membership"),
     ("team", "accounts.Team"),
     ("api_key", "accounts.ApiKey"),
@@ -147,6 +159,8 @@ PK_MODEL_BY_NAME_FRAGMENT: list[tuple[str, str]] = [
     ("holiday", "actions.Holiday"),
     ("improvement", "actions.ImprovementAction"),
     ("report", "reports.MonthlyReport"),
+    ("endpoint", "webhooks.WebhookEndpoint"),
+    ("delivery", "webhooks.WebhookDelivery"),
 ]
 PARAM_MODELS: dict[str, str] = {
     "journey_pk": "journeys.Journey",
@@ -164,6 +178,8 @@ def victim_value(param: str, name: str, org: Organization) -> object:
         return CONSTANT_PARAMS[param]
     if param == "code":
         return apps.get_model("surveys.Question").objects.filter(organization=org).values_list("code", flat=True)[0]
+    if param == "slug":  # an organization's own address (single sign-on)
+        return org.slug
     if param == "external_id":
         return (
             apps.get_model("customers.Customer")
