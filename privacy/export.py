@@ -22,6 +22,7 @@ from audit.models import AuditEvent
 from customers.models import Customer
 from privacy import generic
 from privacy.models import ConsentEvent
+from privacy.scrub import Needles
 from surveys.models import Answer, ContactDecision, Invitation, Response
 from value.models import ChurnEvent, CustomerRevenue
 
@@ -44,6 +45,8 @@ KNOWN_MODELS = frozenset(
     }
 )
 CUSTOMER_TARGET_TYPES = ("customers.customer", "customer")
+# Quoting the person only as a figure of the organization (a report's masked quotes), or secrets of the integration.
+SKIP_QUOTES = frozenset({"reports.monthlyreport", "accounts.apikey"})
 
 
 def _rows(qs, fields: dict[str, str]) -> list[dict[str, Any]]:
@@ -177,6 +180,28 @@ def subject_data(*, customer: Customer) -> dict[str, list[dict[str, Any]]]:
 
 
 def _add_other_tables(data: dict[str, list[dict[str, Any]]], customer: Customer) -> None:
+    """Rows of other tables that point at the customer, are addressed to their e-mail, or quote them (webhook
+    deliveries, import errors, ...): each table's own columns."""
+    _add_pointing_and_addressed(data, customer)
+    comments = Answer.objects.filter(organization_id=customer.organization_id, response__customer=customer).exclude(
+        text=""
+    )
+    needles = Needles()
+    needles.add_person(name=customer.name, email=customer.email, phone=customer.phone, external_id=customer.external_id)
+    for text in comments.values_list("text", flat=True):
+        needles.add_comment(text)
+    for table in generic.org_tables():
+        label = table.label
+        if label in KNOWN_MODELS or label in SKIP_QUOTES:
+            continue
+        seen = {row.get("id") for row in data.get(label, [])}
+        qs = generic.matching(table, customer.organization_id, needles.strong)
+        rows = [row for row in _plain_rows(table.model, qs) if row.get("id") not in seen]
+        if rows:
+            data.setdefault(label, []).extend(rows)
+
+
+def _add_pointing_and_addressed(data: dict[str, list[dict[str, Any]]], customer: Customer) -> None:
     for model, fk in generic.relations_to(Customer):
         label = model._meta.label_lower
         if label in KNOWN_MODELS:

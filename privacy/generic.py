@@ -86,7 +86,7 @@ def org_tables(*, include_skipped: bool = False) -> Iterator[Table]:
             yield Table(model=model, org_lookup=lookup, fields=fields)
 
 
-def _matching(table: Table, organization_id: int, values: Iterable[str]):
+def matching(table: Table, organization_id: int, values: Iterable[str]):
     """The organization's rows with any value in any text column: one case-insensitive regular expression per
     column (`~*` on PostgreSQL), not one LIKE per value, so a batch of many people costs one pass over the table."""
     values = sorted({v for v in values if v})
@@ -112,7 +112,7 @@ def sweep(*, organization_id: int, values: set[str]) -> dict[str, int]:
         return changed
     for table in org_tables():
         names = [f.name for f in table.fields]
-        for row in _matching(table, organization_id, values).values("pk", *names).iterator():
+        for row in matching(table, organization_id, values).values("pk", *names).iterator():
             update = {}
             for f in table.fields:
                 old = row[f.name]
@@ -176,7 +176,7 @@ def leftovers(*, organization_id: int, values: set[str], include_skipped: bool =
     for table in org_tables(include_skipped=include_skipped):
         if table.label in ("customers.customer", "audit.auditevent"):
             continue
-        n = _matching(table, organization_id, values).count()
+        n = matching(table, organization_id, values).count()
         if n:
             found[table.label] = n
     return found

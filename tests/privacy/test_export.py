@@ -7,6 +7,7 @@ import io
 import json
 import zipfile
 
+from django.apps import apps
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -55,7 +56,11 @@ def test_export_zip_holds_every_kind_of_data_as_json_and_csv(world_a, client_for
     document = json.loads(files["data.json"])
     data = document["data"]
     assert set(data) >= KINDS, sorted(set(data))
-    # Other tables pointing at the person are exported too (here: e-mails queued to them, if the outbox exists).
+    # Other tables pointing at, addressed to or quoting the person are exported with their own columns.
+    assert {"webhooks.webhookdelivery", "imports.importjob"} <= set(data), sorted(data)
+    if "outbox" in apps.app_configs and any(m._meta.model_name == "outboxmessage" for m in apps.get_models()):
+        assert EMAIL in [row["recipient"] for row in data["outbox.outboxmessage"]]
+    assert COMMENT in json.dumps(data["webhooks.webhookdelivery"], ensure_ascii=False)
     for kind in data:
         assert f"{kind.replace('.', '-')}.csv" in files
     [person] = data["customer"]
