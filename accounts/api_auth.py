@@ -76,6 +76,9 @@ def api_context(request) -> OrgContext | None:
     return getattr(request._request, "org", None)
 
 
+KEY_LIMIT_MESSAGE = "This API key may not do this (it is read-only or limited to other areas)."
+
+
 def key_allows(api_key: ApiKey, *, method: str, view) -> bool:
     """A read-only key only reads; a key with scopes only reaches views of those areas (none given: every area)."""
     if api_key.read_only and method not in permissions.SAFE_METHODS:
@@ -89,8 +92,6 @@ class HasOrganization(permissions.BasePermission):
     The default permission of every endpoint (REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"]), so it also applies an
     API key's own limits: read-only and scopes (accounts.api_scopes)."""
 
-    message = "This API key may not do this (it is read-only or limited to other areas)."
-
     def has_permission(self, request, view):
         ctx = api_context(request)
         if ctx is None:
@@ -99,7 +100,7 @@ class HasOrganization(permissions.BasePermission):
             return False
         request.org_ctx = ctx
         if isinstance(request.auth, ApiKey) and not key_allows(request.auth, method=request.method, view=view):
-            raise exceptions.PermissionDenied(self.message)
+            raise exceptions.PermissionDenied(KEY_LIMIT_MESSAGE)
         if request.method in permissions.SAFE_METHODS:
             return True
         allowed = getattr(view, "write_roles", None)
