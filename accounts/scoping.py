@@ -27,7 +27,7 @@ SESSION_KEY = "current_organization_id"
 # Set when the session was signed in through an organization's SSO provider: it then works in that organization
 # only (another organization's provider must never vouch for access to this one).
 SSO_SESSION_KEY = "sso_organization_id"
-# How the session was signed in: "password", "password+totp" or "sso" (accounts.views_auth).
+# How the session was signed in: "password", "password+totp" (accounts.signin) or "sso" (accounts.sso).
 AUTH_METHOD_KEY = "auth_method"
 
 # What each role may do. Executives read everything in their organization; frontline read the program
