@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cxplatform.forms import BootstrapFormMixin
-from webhooks.models import EventType, WebhookDelivery
+from webhooks.models import TEST_EVENT, EventType, WebhookDelivery
 
 
 class EndpointForm(BootstrapFormMixin, forms.Form):
@@ -16,7 +16,9 @@ class EndpointForm(BootstrapFormMixin, forms.Form):
     )
     description = forms.CharField(label=_("Description"), max_length=200, required=False)
     events = forms.MultipleChoiceField(
-        label=_("Events"), choices=EventType.choices, widget=forms.CheckboxSelectMultiple
+        label=_("Events"),
+        choices=EventType.choices,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
     include_personal_data = forms.BooleanField(
         label=_("Include personal data"),
@@ -26,12 +28,19 @@ class EndpointForm(BootstrapFormMixin, forms.Form):
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
 
-class DeliveryFilterForm(BootstrapFormMixin, forms.Form):
+SMALL_SELECT = forms.Select(attrs={"class": "form-select form-select-sm"})
+
+
+class DeliveryFilterForm(forms.Form):
     status = forms.ChoiceField(
-        label=_("Status"), choices=[("", _("Any status")), *WebhookDelivery.Status.choices], required=False
+        label=_("Status"),
+        choices=[("", _("Any status")), *WebhookDelivery.Status.choices],
+        required=False,
+        widget=SMALL_SELECT,
     )
     event = forms.ChoiceField(
         label=_("Event"),
-        choices=[("", _("Any event")), *EventType.choices, ("webhook.test", _("Test event"))],
+        choices=[("", _("Any event")), *EventType.choices, (TEST_EVENT, _("Test event"))],
         required=False,
+        widget=SMALL_SELECT,
     )

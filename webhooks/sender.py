@@ -173,6 +173,7 @@ def _count_failure(endpoint_id: int, error: str) -> None:
             action="webhook.disable",
             organization=endpoint.organization_id,
             target=endpoint,
+            target_label=endpoint.description or f"webhook endpoint {endpoint.pk}",
             detail={"reason": endpoint.disabled_reason},
         )
     endpoint.save(update_fields=[*fields, "updated_at"])

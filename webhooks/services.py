@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 import uuid
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -30,6 +31,17 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 EDITABLE = ("url", "description", "events", "include_personal_data", "active")
+
+
+def _redacted(url: str) -> str:
+    """The URL's scheme, host and port only: many receivers (chat tools) put a secret token in the path or query,
+    and the audit log keeps what it is given for good."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/..." if parts.path.strip("/") or parts.query else url
+
+
+def _label(endpoint: WebhookEndpoint) -> str:
+    return endpoint.description or _redacted(endpoint.url)
 
 
 # --- endpoints ---------------------------------------------------------------------------------------------------
@@ -73,7 +85,8 @@ def endpoint_create(
             action="webhook.create",
             ctx=ctx,
             target=endpoint,
-            detail={"url": url, "events": events, "include_personal_data": include_personal_data},
+            target_label=_label(endpoint),
+            detail={"url": _redacted(url), "events": events, "include_personal_data": include_personal_data},
             request=request,
         )
     return endpoint
@@ -96,6 +109,8 @@ def endpoint_update(
             for field, value in merged.items()
             if getattr(endpoint, field) != value
         }
+        if "url" in diff:
+            diff["url"] = {"old": _redacted(diff["url"]["old"]), "new": _redacted(diff["url"]["new"])}
         if not diff:
             return endpoint
         for field, value in merged.items():
@@ -103,7 +118,14 @@ def endpoint_update(
         if "active" in diff and endpoint.active:
             endpoint.consecutive_failures, endpoint.disabled_at, endpoint.disabled_reason = 0, None, ""
         endpoint.save()
-        audit_record(action="webhook.update", ctx=ctx, target=endpoint, detail=diff, request=request)
+        audit_record(
+            action="webhook.update",
+            ctx=ctx,
+            target=endpoint,
+            target_label=_label(endpoint),
+            detail=diff,
+            request=request,
+        )
     return endpoint
 
 
@@ -114,7 +136,8 @@ def endpoint_delete(*, ctx: OrgContext, endpoint: WebhookEndpoint, request: Http
             action="webhook.delete",
             ctx=ctx,
             target=endpoint,
-            detail={"url": endpoint.url, "events": endpoint.events},
+            target_label=_label(endpoint),
+            detail={"url": _redacted(endpoint.url), "events": endpoint.events},
             request=request,
         )
         endpoint.delete()
@@ -134,6 +157,7 @@ def endpoint_rotate_secret(
             action="webhook.rotate_secret",
             ctx=ctx,
             target=endpoint,
+            target_label=_label(endpoint),
             detail={"previous_valid_until": events.iso(endpoint.previous_secret_expires_at)},
             request=request,
         )
@@ -141,7 +165,7 @@ def endpoint_rotate_secret(
 
 
 def endpoint_secret_viewed(*, ctx: OrgContext, endpoint: WebhookEndpoint, request: HttpRequest | None = None) -> None:
-    audit_record(action="webhook.secret_view", ctx=ctx, target=endpoint, request=request)
+    audit_record(action="webhook.secret_view", ctx=ctx, target=endpoint, target_label=_label(endpoint), request=request)
 
 
 # --- manual sends ------------------------------------------------------------------------------------------------

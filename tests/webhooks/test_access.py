@@ -220,3 +220,15 @@ def test_a_disabled_endpoint_shows_why(victim, client_for, cast_a):
     endpoint.save()
     page = client_for(cast_a.admin).get(reverse("webhooks:endpoint_detail", args=[endpoint.pk])).content.decode()
     assert "Disabled automatically after 10 deliveries in a row failed." in page
+
+
+def test_the_audit_log_never_keeps_a_token_in_an_endpoint_url(cast_a, receiver):
+    url = receiver.url + "/T000/B000/SeCrEtToKeN?key=abc"
+    endpoint = make_endpoint(cast_a, receiver, url=url, description="")
+    from webhooks import services
+
+    services.endpoint_update(ctx=admin_ctx(cast_a), endpoint=endpoint, url=url + "x")
+    services.endpoint_delete(ctx=admin_ctx(cast_a), endpoint=endpoint)
+    rows = AuditEvent.objects.filter(action__startswith="webhook.")
+    assert rows.count() == 3
+    assert all("SeCrEtToKeN" not in f"{row.target_label} {row.detail}" for row in rows)
