@@ -6,12 +6,15 @@ from cxplatform.celery import app
 
 
 @app.task(name="actions.notify_case_opened")
-def notify_case_opened(case_id: int) -> None:
-    """E-mail the team and (if the rule says so) the customer about a new case; each e-mail is sent once."""
-    from actions.services.notifications import case_notify_team, case_reply_customer
+def notify_case_opened(case_id: int) -> list[int]:
+    """Queue a case's e-mails (team, customer) in the outbox unless they went out already; each recipient once.
 
-    case_notify_team(case_id=case_id)
-    case_reply_customer(case_id=case_id)
+    New cases queue them in `case_open` itself; this task serves tasks queued before the outbox, and re-queues the
+    e-mails of a case that was never notified (e.g. lost with the broker before the outbox existed).
+    """
+    from actions.services.notifications import case_notifications_enqueue_by_id
+
+    return case_notifications_enqueue_by_id(case_id=case_id)
 
 
 @app.task(name="actions.escalate_cases")

@@ -80,6 +80,8 @@ def case_open(
     The unique index on the response decides (not a read-then-insert), so a signal delivered twice, even by two
     workers at once, opens one case. The insert runs in a savepoint: the caller's transaction survives a conflict.
     """
+    from actions.services.notifications import case_notifications_enqueue
+
     now = now or timezone.now()
     touchpoint = response.touchpoint
     team_id = (touchpoint.responsible_team_id if touchpoint else None) or rule.default_team_id
@@ -115,14 +117,11 @@ def case_open(
                 note=_("Also matched: %(rules)s") % {"rules": others} if others else "",
                 at=now,
             )
+            # The e-mails (team, customer) are outbox rows committed with the case: no broker outage can lose them.
+            case_notifications_enqueue(case=case)
             case_opened.send(sender=FeedbackCase, case=case)
     except IntegrityError:
         return FeedbackCase.objects.get(response=response), False
-    if rule.notify_team or rule.reply_to_customer:
-        from actions.tasks import notify_case_opened
-
-        case_id = case.pk
-        transaction.on_commit(lambda: notify_case_opened.delay(case_id))
     return case, True
 
 

@@ -2,8 +2,10 @@
 
 Level 1 (NEARING): a share of the SLA has passed (ACTIONS_SLA_WARNING_FRACTION): the team lead is reminded.
 Level 2 (OVERDUE): the SLA has passed: the CX managers are alerted (team lead and assignee in copy).
-Each level is claimed with a conditional UPDATE (`escalation_level < level`), so it is sent once however often the
-task runs and however many workers run it. A case found already overdue goes straight to level 2.
+Each level is claimed with a conditional UPDATE (`escalation_level < level`), so it is reached once however often
+the task runs and however many workers run it; its e-mails are outbox rows written in the same transaction, so they
+go out (each recipient once) even if the broker or the mail server is down at that moment. A case found already
+overdue goes straight to level 2.
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from actions.models import OPEN_STATUSES, CaseEvent, EscalationLevel, FeedbackCase
 from actions.services.cases import case_event_add
-from actions.services.notifications import case_escalation_send
+from actions.services.notifications import case_escalation_enqueue
 
 
 def cases_escalate(*, now: dt.datetime | None = None, batch: int | None = None) -> dict[int, int]:
@@ -38,23 +41,24 @@ def cases_escalate(*, now: dt.datetime | None = None, batch: int | None = None) 
 
 
 def case_escalate(*, case_id: int, level: int, now: dt.datetime | None = None) -> bool:
-    """Claim one escalation level of one case and send its e-mail; False if someone else already did."""
+    """Claim one escalation level of one case and queue its e-mails; False if someone else already did."""
     now = now or timezone.now()
-    claimed = FeedbackCase.objects.filter(pk=case_id, status__in=OPEN_STATUSES, escalation_level__lt=level).update(
-        escalation_level=level, escalated_at=now
-    )
-    if not claimed:
-        return False
-    case = FeedbackCase.objects.select_related("organization", "team", "team__lead", "assignee", "touchpoint").get(
-        pk=case_id
-    )
-    to = case_escalation_send(case=case, level=level)
-    case_event_add(
-        case=case,
-        kind=CaseEvent.Kind.ESCALATED,
-        old="",
-        new=EscalationLevel(level).label,
-        note=", ".join(to),
-        at=now,
-    )
+    with transaction.atomic():
+        claimed = FeedbackCase.objects.filter(pk=case_id, status__in=OPEN_STATUSES, escalation_level__lt=level).update(
+            escalation_level=level, escalated_at=now
+        )
+        if not claimed:
+            return False
+        case = FeedbackCase.objects.select_related("organization", "team", "team__lead", "assignee", "touchpoint").get(
+            pk=case_id
+        )
+        to = case_escalation_enqueue(case=case, level=level)
+        case_event_add(
+            case=case,
+            kind=CaseEvent.Kind.ESCALATED,
+            old="",
+            new=EscalationLevel(level).label,
+            note=", ".join(to),
+            at=now,
+        )
     return True

@@ -1,8 +1,15 @@
-"""E-mails of the closed loop: new case to the team, reply to the customer, escalations.
+"""E-mails of the closed loop: new case to the team, reply to the customer, escalations, all through the outbox.
 
-Each e-mail is claimed before it is sent with a conditional UPDATE on the case (a timestamp or the escalation
-level), so a task that runs twice, or two workers at once, send it once. The price is at-most-once delivery: if
-the SMTP server fails after the claim, the e-mail is not retried (the timeline still shows the escalation).
+Each e-mail is an outbox row per recipient, written in the transaction of the change it reports (the case insert in
+`case_open`, the escalation level update in `case_escalate`), so a broker outage or a lost task loses none: the
+outbox's sweep sends what the after-commit task missed, and each recipient gets each e-mail once (outbox.services).
+The texts are rendered here when the rows are written: staff e-mails in the organization's language and time zone,
+the customer's reply in the customer's language (actions.replies).
+
+The case's fields stay truthful: `team_notified_at` and `customer_replied_at` are stamped when the first such e-mail
+has actually been sent (the outbox calls `case_team_notified` / `case_customer_replied`, declared in
+actions/outbox_kinds.py), with the timeline event; `escalation_level` says which level was reached (its e-mails follow
+from the outbox, their recipients are on the timeline).
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMessage
+from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -21,11 +28,17 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
-from actions.models import CaseEvent, EscalationLevel, FeedbackCase
+from actions.models import OPEN_STATUSES, CaseEvent, EscalationLevel, FeedbackCase
 from actions.replies import render_reply
 from actions.services.cases import case_event_add
+from outbox.services import Email, outbox_enqueue
 
 logger = logging.getLogger(__name__)
+
+# Outbox kinds of the actions app (their hooks: actions/outbox_kinds.py).
+KIND_CASE_OPENED = "actions.case_opened"
+KIND_CASE_REPLY = "actions.case_reply"
+KIND_CASE_ESCALATED = "actions.case_escalated"
 
 
 def case_url(case: FeedbackCase) -> str:
@@ -56,7 +69,9 @@ def cx_manager_recipients(case: FeedbackCase) -> list[str]:
 
 def _load(case_id: int) -> FeedbackCase | None:
     return (
-        FeedbackCase.objects.select_related("organization", "team", "team__lead", "touchpoint", "customer", "assignee")
+        FeedbackCase.objects.select_related(
+            "organization", "rule", "team", "team__lead", "touchpoint", "customer", "assignee", "response"
+        )
         .filter(pk=case_id)
         .first()
     )
@@ -72,45 +87,61 @@ def _locale(case: FeedbackCase):
         yield
 
 
-def _send(*, subject: str, body: str, to: list[str]) -> None:
-    EmailMessage(subject=subject, body=body, to=to).send()
+def _staff_emails(case: FeedbackCase, to: list[str], subject: str, body: str) -> list[Email]:
+    language = case.organization.default_language
+    return [Email(recipient=address, subject=subject, body=body, language=language) for address in to]
 
 
-def case_notify_team(*, case_id: int) -> bool:
-    """E-mail the case's team (CX managers for a case without team) once. True if sent now."""
-    case = _load(case_id)
-    if case is None or case.rule is None or not case.rule.notify_team:
-        return False
-    if not FeedbackCase.objects.filter(pk=case_id, team_notified_at__isnull=True).update(
-        team_notified_at=timezone.now()
-    ):
-        return False
+# --- a new case ----------------------------------------------------------------------------------------------------
+
+
+def case_notifications_enqueue(*, case: FeedbackCase) -> list[int]:
+    """Queue the e-mails of a new case that its rule asks for (team, customer), in the caller's transaction.
+
+    Idempotent: one e-mail per recipient however often it runs (the outbox's dedupe keys), none once the case's
+    field says it went out. Returns the ids of the pending outbox rows.
+    """
+    rule = case.rule
+    if rule is None or not (rule.notify_team or rule.reply_to_customer):
+        return []
+    case = _load(case.pk)
+    if case is None:
+        return []
+    ids: list[int] = []
+    if rule.notify_team:
+        ids += _team_notification_enqueue(case)
+    if rule.reply_to_customer:
+        ids += _customer_reply_enqueue(case)
+    return ids
+
+
+def _team_notification_enqueue(case: FeedbackCase) -> list[int]:
+    if case.team_notified_at is not None:
+        return []
     to = team_recipients(case)
     if not to:
-        return False
+        logger.warning("case %s: nobody in its team has an e-mail address", case.pk)
+        return []
     with _locale(case):
         subject = _("New feedback case #%(id)s: %(touchpoint)s") % {
             "id": case.pk,
             "touchpoint": case.touchpoint or _("no touchpoint"),
         }
         body = render_to_string("actions/email/case_opened.txt", {"case": case, "url": case_url(case)})
-    _send(subject=subject, body=body, to=to)
-    case_event_add(case=case, kind=CaseEvent.Kind.NOTIFIED, new=case.team.name if case.team else "")
-    return True
+    return outbox_enqueue(
+        organization_id=case.organization_id,
+        kind=KIND_CASE_OPENED,
+        key=f"case:{case.pk}:team_notified",
+        ref_id=case.pk,
+        emails=_staff_emails(case, to, subject, body),
+    )
 
 
-def case_reply_customer(*, case_id: int) -> bool:
-    """Send the customer the rule's acknowledgement once, in their language, only if they may be contacted."""
-    case = _load(case_id)
-    if case is None or case.rule is None or not case.rule.reply_to_customer:
-        return False
+def _customer_reply_enqueue(case: FeedbackCase) -> list[int]:
+    """The rule's acknowledgement to the customer, in their language, only if they may be contacted."""
     customer = case.customer
-    if customer is None or not customer.may_contact or not customer.email:
-        return False
-    if not FeedbackCase.objects.filter(pk=case_id, customer_replied_at__isnull=True).update(
-        customer_replied_at=timezone.now()
-    ):
-        return False
+    if customer is None or not customer.may_contact or not customer.email or case.customer_replied_at is not None:
+        return []
     language = customer.language or case.response.language or case.organization.default_language
     subject, body = render_reply(
         language=language,
@@ -118,20 +149,77 @@ def case_reply_customer(*, case_id: int) -> bool:
         organization=case.organization.name,
         touchpoint=case.touchpoint.name if case.touchpoint else "",
     )
-    _send(subject=subject, body=body, to=[customer.email])
-    case_event_add(case=case, kind=CaseEvent.Kind.REPLIED, new=language)
-    return True
+    return outbox_enqueue(
+        organization_id=case.organization_id,
+        kind=KIND_CASE_REPLY,
+        key=f"case:{case.pk}:customer_reply",
+        ref_id=case.pk,
+        emails=[Email(recipient=customer.email, subject=subject, body=body, language=language)],
+    )
 
 
-def case_escalation_send(*, case: FeedbackCase, level: int) -> list[str]:
-    """The e-mail of one escalation level (the level was claimed by the caller). Returns the recipients."""
+def case_notifications_enqueue_by_id(*, case_id: int) -> list[int]:
+    """`case_notifications_enqueue` in its own transaction (for a task given only the case's id)."""
+    with transaction.atomic():
+        case = FeedbackCase.objects.select_related("rule").filter(pk=case_id).first()
+        return case_notifications_enqueue(case=case) if case is not None else []
+
+
+# --- outbox hooks (declared in actions/outbox_kinds.py) -------------------------------------------------------------
+
+
+def case_still_open(message) -> bool:
+    """Staff e-mails about a case that was closed (or deleted) before they could go out are not sent."""
+    return FeedbackCase.objects.filter(pk=message.ref_id, status__in=OPEN_STATUSES).exists()
+
+
+def case_team_notified(message) -> None:
+    """The first team e-mail of a case went out: stamp the case and its timeline once."""
+    if FeedbackCase.objects.filter(pk=message.ref_id, team_notified_at__isnull=True).update(
+        team_notified_at=message.sent_at
+    ):
+        case = FeedbackCase.objects.select_related("team").get(pk=message.ref_id)
+        case_event_add(case=case, kind=CaseEvent.Kind.NOTIFIED, new=case.team.name if case.team else "")
+
+
+def case_reply_still_wanted(message) -> bool:
+    """Send the reply only if the customer still may be contacted at that address (consent can change meanwhile)."""
+    case = FeedbackCase.objects.select_related("customer").filter(pk=message.ref_id).first()
+    customer = case.customer if case is not None else None
+    return bool(
+        customer is not None
+        and customer.may_contact
+        and customer.email.strip().lower() == message.recipient.strip().lower()
+    )
+
+
+def case_customer_replied(message) -> None:
+    if FeedbackCase.objects.filter(pk=message.ref_id, customer_replied_at__isnull=True).update(
+        customer_replied_at=message.sent_at
+    ):
+        case = FeedbackCase.objects.get(pk=message.ref_id)
+        case_event_add(case=case, kind=CaseEvent.Kind.REPLIED, new=message.language)
+
+
+# --- escalations ---------------------------------------------------------------------------------------------------
+
+
+def escalation_recipients(case: FeedbackCase, level: int) -> list[str]:
     lead = case.team.lead if case.team_id and case.team.lead_id else None
     if level == EscalationLevel.NEARING:
         # The team lead is reminded (CX managers stand in for a team without a lead); the assignee too.
         to = _emails([lead, case.assignee]) if lead else cx_manager_recipients(case) + _emails([case.assignee])
     else:
         to = cx_manager_recipients(case) + _emails([lead, case.assignee])
-    to = sorted(set(to))
+    return sorted(set(to))
+
+
+def case_escalation_enqueue(*, case: FeedbackCase, level: int) -> list[str]:
+    """Queue the e-mails of one escalation level (claimed by the caller, in its transaction). The recipients."""
+    to = escalation_recipients(case, level)
+    if not to:
+        logger.warning("case %s escalated to level %s but nobody has an e-mail address", case.pk, level)
+        return []
     with _locale(case):
         if level == EscalationLevel.NEARING:
             subject = _("Case #%(id)s is nearing its SLA") % {"id": case.pk}
@@ -141,8 +229,12 @@ def case_escalation_send(*, case: FeedbackCase, level: int) -> list[str]:
             "actions/email/case_escalated.txt",
             {"case": case, "url": case_url(case), "overdue": level == EscalationLevel.OVERDUE},
         )
-    if to:
-        _send(subject=subject, body=body, to=to)
-    else:
-        logger.warning("case %s escalated to level %s but nobody has an e-mail address", case.pk, level)
+    outbox_enqueue(
+        organization_id=case.organization_id,
+        kind=KIND_CASE_ESCALATED,
+        # A reopened case escalates afresh: its reopen count is part of the event.
+        key=f"case:{case.pk}:escalated:{case.reopen_count}:{level}",
+        ref_id=case.pk,
+        emails=_staff_emails(case, to, subject, body),
+    )
     return to

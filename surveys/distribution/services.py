@@ -1,7 +1,10 @@
 """Writes for distribution: survey links, invitations under the contact rules, e-mails, reminders, events.
 
-Sending is claimed with conditional UPDATEs (sent_at IS NULL; reminders_sent = n), so two workers never send the
-same e-mail and re-running a task sends nothing twice.
+An invitation row is its own outbox: it is created with its e-mail unsent (sent_at empty, send_after set), the
+send after commit is fire-and-forget, and `invitations_send_due` (surveys.send_due_invitations, every 5 minutes)
+sends every due invitation that is still unsent (a broker outage, a lost task, a mail server error, a hold that
+ended). Sending is claimed with conditional UPDATEs (sent_at IS NULL; reminders_sent = n), so two workers never send
+the same e-mail and re-running a task sends nothing twice; a failed send gives its claim back for the next run.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from django.utils import timezone, translation
 from accounts.models import Organization
 from customers.models import Customer
 from journeys.models import Touchpoint
+from outbox.dispatch import task_delay_on_commit
 from surveys.distribution import rules
 from surveys.models import ContactDecision, Invitation, Survey, SurveyLink
 
@@ -185,8 +189,9 @@ def contact_decide(
         if channel == Invitation.Channel.EMAIL and hold_minutes == 0:
             from surveys.distribution.tasks import send_invitation
 
-            pk = invitation.pk
-            transaction.on_commit(lambda: send_invitation.delay(pk))
+            # Fire-and-forget: the invitation row (sent_at empty, send_after now) is its own outbox; if the broker
+            # is down, `invitations_send_due` sends it within minutes.
+            task_delay_on_commit(send_invitation, invitation.pk)
     return ContactDecision.objects.create(
         organization=organization,
         customer=customer,
@@ -334,16 +339,27 @@ def invitation_send(*, invitation_id: int, now: dt.datetime | None = None) -> bo
 
 
 def invitations_send_due(*, now: dt.datetime | None = None, limit: int = 500) -> int:
-    """Send held invitations whose hold period is over (and any whose send task was lost)."""
+    """Send held invitations whose hold period is over (and any whose send task was lost or failed)."""
     now = now or timezone.now()
-    due = Invitation.objects.filter(
-        channel=Invitation.Channel.EMAIL,
-        sent_at__isnull=True,
-        withdrawn_at__isnull=True,
-        used_at__isnull=True,
-        send_after__lte=now,
-    ).values_list("pk", flat=True)[:limit]
-    return sum(invitation_send(invitation_id=pk, now=now) for pk in list(due))
+    due = (
+        Invitation.objects.filter(
+            channel=Invitation.Channel.EMAIL,
+            sent_at__isnull=True,
+            withdrawn_at__isnull=True,
+            used_at__isnull=True,
+            send_after__lte=now,
+        )
+        .order_by("send_after", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    sent = 0
+    for pk in list(due):
+        try:
+            sent += invitation_send(invitation_id=pk, now=now)
+        except Exception:
+            # One address the mail server refuses must not hold up the others; it stays unsent for the next run.
+            logger.exception("invitation %s could not be sent; it will be retried", pk)
+    return sent
 
 
 def reminder_claim(*, invitation_id: int, seen_count: int, now: dt.datetime) -> bool:

@@ -182,15 +182,19 @@ def test_old_responses_open_no_case(loop_a):
     assert not FeedbackCase.objects.exists()
 
 
-def test_the_team_is_emailed_once_after_commit(loop_a, django_capture_on_commit_callbacks):
+def test_each_team_member_is_emailed_once_after_commit(loop_a, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         send(respond(loop_a, nps=2))
     case = FeedbackCase.objects.get()
-    assert len(mail.outbox) == 1
-    assert set(mail.outbox[0].to) == {loop_a.frontline.user.email, loop_a.lead.user.email}
-    assert f"#{case.pk}" in mail.outbox[0].subject and f"/actions/cases/{case.pk}/" in mail.outbox[0].body
-    notify_case_opened.delay(case.pk)  # the task running again sends nothing
-    assert len(mail.outbox) == 1
+    assert sorted(m.to for m in mail.outbox) == sorted([[loop_a.frontline.user.email], [loop_a.lead.user.email]])
+    for message in mail.outbox:
+        assert f"#{case.pk}" in message.subject and f"/actions/cases/{case.pk}/" in message.body
+    with django_capture_on_commit_callbacks(execute=True):
+        notify_case_opened.delay(case.pk)  # the task running again sends nothing
+        send(Response.objects.get(pk=case.response_id))  # nor does the follow-up delivered again
+    assert len(mail.outbox) == 2
+    case.refresh_from_db()
+    assert case.team_notified_at is not None
     assert case.events.filter(kind=CaseEvent.Kind.NOTIFIED).count() == 1
 
 
