@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.scoping import MANAGE_ORG_ROLES, org_required
@@ -15,6 +16,20 @@ from privacy import selectors, services
 from privacy.forms import ConsentForm, EraseForm, FindForm, RetentionPolicyForm
 from privacy.models import RetentionRun
 
+# What a retention run's counts are called on the page.
+COUNT_LABELS = {
+    "import_files_deleted": _lazy("import files deleted"),
+    "comments_masked": _lazy("comments masked"),
+    "reports_rewritten": _lazy("reports rewritten"),
+    "customers_erased": _lazy("customers erased"),
+    "leftover_rows": _lazy("rows left naming them"),
+    "audit_events_deleted": _lazy("audit entries deleted"),
+}
+
+
+def _run_rows(runs: list[RetentionRun]) -> list[tuple[RetentionRun, list[tuple[str, int]]]]:
+    return [(run, [(str(COUNT_LABELS.get(k, k)), n) for k, n in run.counts.items()]) for run in runs]
+
 
 def _home_context(request: HttpRequest, **extra) -> dict:
     ctx = request.org
@@ -23,7 +38,7 @@ def _home_context(request: HttpRequest, **extra) -> dict:
         "find_form": FindForm(),
         "policy_form": RetentionPolicyForm(instance=policy),
         "policy": policy,
-        "runs": selectors.retention_runs(ctx=ctx),
+        "runs": _run_rows(selectors.retention_runs(ctx=ctx)),
         "erasures": selectors.erasure_records(ctx=ctx),
         **extra,
     }

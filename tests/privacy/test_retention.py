@@ -123,7 +123,7 @@ def test_the_retention_page_saves_the_policy_runs_it_and_shows_the_report(cast_a
     run = RetentionRun.objects.get(organization=cast_a.org)
     assert run.trigger == "manual" and run.actor_label == cast_a.admin.user.get_username()
     page = client.get(reverse("privacy:home")).content.decode()
-    assert "customers_erased: 0" in page and "comments_masked: 0" in page
+    assert "customers erased: 0" in page and "comments masked: 0" in page
 
 
 def test_the_api_reads_and_replaces_the_policy(cast_a):
