@@ -57,8 +57,6 @@ class EndpointSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-        # The URL is checked (scheme, DNS, public addresses) by the service, with its own messages.
-        extra_kwargs = {"url": {"validators": []}}
 
 
 class EndpointWithSecretSerializer(EndpointSerializer):
