@@ -313,6 +313,29 @@ def reports_published_catch_up(*, now: dt.datetime, within: dt.timedelta) -> int
     return count
 
 
+def personal_data_erase(*, organization_id: int, customer_id: int) -> int:
+    """Strip a customer's personal data from the delivery log and the unsent deliveries (GDPR erasure).
+
+    Only endpoints with personal data on ever got it: their rows that name the customer lose the customer, the
+    comments and the case resolution. The ids of responses and cases stay (they are not personal data on their own).
+    Returns the number of rows changed.
+    """
+    rows = WebhookDelivery.objects.filter(
+        organization_id=organization_id, endpoint__include_personal_data=True, payload__customer__id=customer_id
+    )
+    changed = []
+    for delivery in rows.only("pk", "payload"):
+        data = delivery.payload
+        data["customer"] = None
+        if "resolution" in data:
+            data["resolution"] = None
+        for answer in data.get("answers") or []:
+            answer["text"] = None
+        changed.append(delivery)
+    WebhookDelivery.objects.bulk_update(changed, ["payload"], batch_size=500)
+    return len(changed)
+
+
 # --- queueing the sender -----------------------------------------------------------------------------------------
 
 

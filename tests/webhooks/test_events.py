@@ -241,3 +241,17 @@ def test_the_sweep_records_a_report_event_whose_signal_was_lost(cast_a, receiver
     deliveries_sweep()  # twice: still one event
     [delivery] = WebhookDelivery.objects.all()
     assert (delivery.endpoint_id, delivery.payload["report_id"]) == (endpoint.pk, report.pk)
+
+
+def test_erasing_a_customer_strips_them_from_the_delivery_log(cast_a, receiver, django_capture_on_commit_callbacks):
+    from webhooks.services import personal_data_erase
+
+    prog = make_program(cast_a)
+    personal = make_endpoint(cast_a, receiver, events=[EventType.RESPONSE_RECEIVED], personal=True)
+    plain = make_endpoint(cast_a, receiver, events=[EventType.RESPONSE_RECEIVED])
+    submit(prog, django_capture_on_commit_callbacks)
+    assert personal_data_erase(organization_id=cast_a.org.pk, customer_id=prog.customer.pk) == 1
+    stored = WebhookDelivery.objects.get(endpoint=personal).payload
+    assert stored["customer"] is None and all(a["text"] is None for a in stored["answers"])
+    assert "Quick and friendly" not in str(list(WebhookDelivery.objects.values_list("payload", flat=True)))
+    assert WebhookDelivery.objects.get(endpoint=plain).payload["response_id"] == stored["response_id"]
