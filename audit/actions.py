@@ -113,8 +113,9 @@ OBJECT_TYPES = (
 
 def object_type_label(code: str) -> str:
     from django.apps import apps
+    from django.utils.text import capfirst
 
     try:
-        return str(apps.get_model(code)._meta.verbose_name)
+        return str(capfirst(apps.get_model(code)._meta.verbose_name))
     except (LookupError, ValueError):
         return code

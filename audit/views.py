@@ -70,6 +70,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
     for event in events:
         event.action_label = actions.action_label(event.action)
         event.detail_lines = detail_lines(event.detail)
+        event.target_type_label = actions.object_type_label(event.target_type) if event.target_type else ""
     query = request.GET.copy()
     query.pop("page", None)
     context = {
