@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Organization
 from customers.models import Customer
+from customers.signals import CONSENT_FLAGS, consent_changes, send_consent_changed
 from customers.validation import normalize_country, normalize_phone
 from imports.models import ImportJob
 from imports.parsers import SUPPORTED_LANGUAGES, clean_email, parse_bool, parse_language
@@ -276,7 +277,23 @@ class CustomerImportHandler(ImportHandler):
             else:
                 _upsert_bulk_create(org_id, to_write, fields)
             _moved_slices(org_id, fields, existing, to_write)
+            _consent_changed(org_id, fields, existing, to_write)
         return created, len(to_write) - created
+
+
+def _consent_changed(org_id: int, fields: list[str], existing: dict, written: list[dict[str, Any]]) -> None:
+    """Tell the consent log what the batch changed: every flag of a new customer, changed flags of the others."""
+    flags = [f for f in CONSENT_FLAGS.values() if f in fields]
+    changes = []
+    for row in written:
+        old = existing.get(row["external_id"])
+        if old is None:
+            after = {f: row[f] for f in CONSENT_FLAGS.values()}
+            changes += consent_changes(row["external_id"], None, after)
+        elif flags:
+            before = {f: old[fields.index(f)] for f in flags}
+            changes += consent_changes(row["external_id"], before, {f: row[f] for f in flags})
+    send_consent_changed(organization_id=org_id, changes=changes, source="import")
 
 
 def _moved_slices(org_id: int, fields: list[str], existing: dict, written: list[dict[str, Any]]) -> None:

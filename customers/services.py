@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.scoping import OrgContext
 from customers.models import Customer
+from customers.signals import CONSENT_FLAGS, change_source, consent_changes, send_consent_changed
 
 EDITABLE_FIELDS = frozenset(
     {"external_id", "name", "email", "phone", "language", "country", "segment", "persona", "may_survey", "may_contact"}
@@ -31,12 +32,23 @@ def _check_persona(ctx: OrgContext, data: dict[str, Any]) -> None:
         raise ValueError("persona of another organization")
 
 
+def _flags(customer: Customer) -> dict[str, bool]:
+    return {flag: getattr(customer, flag) for flag in CONSENT_FLAGS.values()}
+
+
+def _consent_changed(ctx: OrgContext, customer: Customer, before: dict[str, bool] | None) -> None:
+    changes = consent_changes(customer.external_id, before, _flags(customer))
+    send_consent_changed(organization_id=customer.organization_id, changes=changes, source=change_source(ctx))
+
+
 def customer_create(*, ctx: OrgContext, **data: Any) -> Customer:
     _check_fields(data)
     _check_persona(ctx, data)
     try:
         with transaction.atomic():
-            return Customer.objects.create(organization=ctx.organization, **data)
+            customer = Customer.objects.create(organization=ctx.organization, **data)
+            _consent_changed(ctx, customer, None)
+            return customer
     except IntegrityError:
         raise DuplicateExternalId(data.get("external_id"))
 
@@ -46,11 +58,13 @@ def customer_update(*, ctx: OrgContext, customer: Customer, **data: Any) -> Cust
     if customer.organization_id != ctx.org_id:
         raise ValueError("customer of another organization")
     _check_persona(ctx, data)
+    before = _flags(customer)
     for field, value in data.items():
         setattr(customer, field, value)
     try:
         with transaction.atomic():
             customer.save(update_fields=[*data, "updated_at"])
+            _consent_changed(ctx, customer, before)
     except IntegrityError:
         raise DuplicateExternalId(data.get("external_id"))
     return customer

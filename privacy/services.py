@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from dateutil.relativedelta import relativedelta
@@ -20,6 +20,7 @@ from accounts.models import Organization
 from accounts.scoping import OrgContext
 from audit.services import audit_purge, audit_record
 from customers.models import Customer
+from customers.signals import change_source
 from imports.models import ImportJob
 from privacy import erasure, export, selectors
 from privacy.models import ConsentEvent, ErasureRecord, RetentionPolicy, RetentionRun
@@ -54,17 +55,6 @@ def _actor(ctx: OrgContext | None) -> tuple[object | None, str]:
 # --- consent -------------------------------------------------------------------------------------------------------
 
 
-def consent_source(ctx: OrgContext | None) -> str:
-    """The `source` of a change made through `ctx`: "api:<key prefix>", "staff:<username>" or "system"."""
-    if ctx is None:
-        return SYSTEM
-    if ctx.api_key is not None:
-        return f"api:{ctx.api_key.prefix}"
-    if ctx.user is not None and ctx.user.is_authenticated:
-        return f"staff:{ctx.user.get_username()}"[:120]
-    return SYSTEM
-
-
 def consent_record(
     *, customer: Customer, kind: str, granted: bool, source: str, at: dt.datetime | None = None
 ) -> ConsentEvent:
@@ -81,49 +71,32 @@ def consent_record(
     )
 
 
-def consent_flags(customer: Customer) -> dict[str, bool]:
-    """The consent flags of a customer as they are now (pass to `consent_changes_record` as `before`)."""
-    return {kind: getattr(customer, flag) for kind, flag in CUSTOMER_FLAGS.items()}
-
-
 def consent_changes_record(
-    *, customer: Customer, before: Mapping[str, bool] | None, source: str, at: dt.datetime | None = None
-) -> list[ConsentEvent]:
-    """Record each flag that differs from `before` (None: a new customer, every flag is recorded)."""
-    events = []
-    for kind, flag in CUSTOMER_FLAGS.items():
-        now = getattr(customer, flag)
-        if before is None or before.get(kind) != now:
-            events.append(consent_record(customer=customer, kind=kind, granted=now, source=source, at=at))
-    return events
-
-
-def consent_flags_by_external_id(*, organization_id: int, external_ids: Iterable[str]) -> dict[str, dict[str, bool]]:
-    """Consent flags of the customers that exist, by external id: read before a bulk write (an import batch)."""
-    rows = Customer.objects.filter(organization_id=organization_id, external_id__in=list(external_ids))
-    return {
-        ext: {ConsentEvent.Kind.SURVEY: survey, ConsentEvent.Kind.CONTACT: contact}
-        for ext, survey, contact in rows.values_list("external_id", "may_survey", "may_contact")
-    }
-
-
-def consent_changes_record_bulk(
-    *, organization_id: int, external_ids: Iterable[str], before: Mapping[str, Mapping[str, bool]], source: str
+    sender=None, *, organization_id: int, changes: Iterable[tuple[str, str, bool]], source: str, **kwargs
 ) -> int:
-    """After a bulk write of customers (an import batch): one event per flag that changed, and one per flag of each
-    customer that did not exist before. `before` is `consent_flags_by_external_id(...)` read before the write."""
+    """customers.signals.consent_changed: one event per changed flag of the customers a write touched (a form, the
+    API, an import batch), in the write's transaction. `changes` are (external id, kind, granted)."""
+    changes = list(changes)
+    if not changes:
+        return 0
+    ids = dict(
+        Customer.objects.filter(
+            organization_id=organization_id, external_id__in={ext for ext, _kind, _granted in changes}
+        ).values_list("external_id", "pk")
+    )
     at = timezone.now()
-    rows = []
-    customers = Customer.objects.filter(organization_id=organization_id, external_id__in=list(external_ids))
-    for pk, ext, may_survey, may_contact in customers.values_list("pk", "external_id", "may_survey", "may_contact"):
-        old = before.get(ext)
-        for kind, now in ((ConsentEvent.Kind.SURVEY, may_survey), (ConsentEvent.Kind.CONTACT, may_contact)):
-            if old is None or old.get(kind) != now:
-                rows.append(
-                    ConsentEvent(
-                        organization_id=organization_id, customer_id=pk, kind=kind, granted=now, at=at, source=source
-                    )
-                )
+    rows = [
+        ConsentEvent(
+            organization_id=organization_id,
+            customer_id=ids[ext],
+            kind=kind,
+            granted=bool(granted),
+            at=at,
+            source=(source or SYSTEM)[:120],
+        )
+        for ext, kind, granted in changes
+        if ext in ids
+    ]
     ConsentEvent.objects.bulk_create(rows, batch_size=2000)
     return len(rows)
 
@@ -143,7 +116,7 @@ def consent_set(
     if customer.organization_id != ctx.org_id:
         raise ValueError("customer of another organization")
     source = source.strip()[:80]
-    full_source = consent_source(ctx) + (f" ({source})" if source else "")
+    full_source = change_source(ctx) + (f" ({source})" if source else "")
     with transaction.atomic():
         flag = CUSTOMER_FLAGS.get(kind)
         if flag is not None:

@@ -83,7 +83,6 @@ def person_world(cast: OrgCast, capture, *, identity: dict | None = None, commen
         include_personal_data=True,
     )
     customer = customer_create(ctx=admin, may_survey=True, may_contact=True, language="en", segment="Gold", **identity)
-    services.consent_changes_record(customer=customer, before=None, source="import")
     services.consent_set(ctx=admin, customer=customer, kind="marketing", granted=True, source="phone call")
 
     invitation = Invitation.objects.create(

@@ -9,8 +9,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from customers.models import Customer
-from privacy import services
 from privacy.models import ConsentEvent
 from tests.factories import CustomerFactory
 from tests.privacy.conftest import ctx_of
@@ -77,10 +75,8 @@ def test_changes_made_by_staff_are_recorded_flag_by_flag(cast_a):
 
     ctx = ctx_of(cast_a.cx_manager)
     customer = customer_create(ctx=ctx, external_id="K-1", may_survey=True, may_contact=False)
-    services.consent_changes_record(customer=customer, before=None, source=services.consent_source(ctx))
-    before = services.consent_flags(customer)
     customer_update(ctx=ctx, customer=customer, may_contact=True, segment="Gold")
-    services.consent_changes_record(customer=customer, before=before, source=services.consent_source(ctx))
+    customer_update(ctx=ctx, customer=customer, segment="Silver")  # no consent change: nothing recorded
     events = list(
         ConsentEvent.objects.filter(customer=customer).order_by("pk").values_list("kind", "granted", "source")
     )
@@ -91,17 +87,19 @@ def test_changes_made_by_staff_are_recorded_flag_by_flag(cast_a):
     ]
 
 
-def test_a_bulk_import_records_new_customers_and_changed_flags_only(cast_a):
+def test_a_customer_import_records_new_customers_and_changed_flags_only(
+    cast_a, client_for, django_capture_on_commit_callbacks
+):
+    from imports.models import ImportJob
+    from tests.imports.helpers import import_file
+
     org = cast_a.org
     CustomerFactory(organization=org, external_id="A", may_survey=True, may_contact=False)
     CustomerFactory(organization=org, external_id="B", may_survey=True, may_contact=True)
-    ids = ["A", "B", "C"]
-    before = services.consent_flags_by_external_id(organization_id=org.pk, external_ids=ids)
-    Customer.objects.filter(organization=org, external_id="A").update(may_contact=True)
-    Customer.objects.create(organization=org, external_id="C", may_survey=False, may_contact=False)
-    n = services.consent_changes_record_bulk(organization_id=org.pk, external_ids=ids, before=before, source="import")
+    csv = "external_id,name,may_survey,may_contact\nA,Anna,yes,yes\nB,Bo,yes,yes\nC,Cy,no,no\n"
+    job = import_file(client_for(cast_a.cx_manager), django_capture_on_commit_callbacks, csv, kind="customers")
+    assert job.status == ImportJob.Status.DONE, job.errors
     rows = ConsentEvent.objects.filter(organization=org).order_by("customer__external_id", "kind")
-    assert n == 3
     assert list(rows.values_list("customer__external_id", "kind", "granted", "source")) == [
         ("A", "contact", True, "import"),
         ("C", "contact", False, "import"),
