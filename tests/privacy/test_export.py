@@ -75,7 +75,10 @@ def test_export_zip_holds_every_kind_of_data_as_json_and_csv(world_a, client_for
         ("nps", 2.0),
         ("csat", 1.0),
     }
-    assert {row["source"] for row in data["consent_events"]} == {"staff:alpha-telecom-admin", "staff:alpha-telecom-admin (phone call)"}
+    assert {row["source"] for row in data["consent_events"]} == {
+        "staff:alpha-telecom-admin",
+        "staff:alpha-telecom-admin (phone call)",
+    }
     assert data["feedback_cases"][0]["resolution"] == f"Refund sent to {EMAIL}"
     assert [row["amount"] for row in data["revenue"]] == ["129.00"]
     rows = list(csv.DictReader(io.StringIO(files["responses.csv"])))
