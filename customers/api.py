@@ -14,14 +14,15 @@ from customers import selectors, services
 from customers.filters import CustomerFilter
 from customers.models import Customer
 from customers.validation import normalize_country, normalize_phone
-from cxplatform.api import OrgRelatedField, OrgScopedViewSet
+from cxplatform.api import ModelSerializer, OrgRelatedField, OrgScopedViewSet
 from imports.parsers import parse_language
 from journeys.models import Persona
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(ModelSerializer):
     persona = OrgRelatedField(queryset=Persona.objects.all(), allow_null=True, required=False)
-    persona_name = serializers.CharField(source="persona.name", read_only=True, default=None, allow_null=True)
+    # A method, not source="persona.name" with a default: DRF leaves a defaulted field out of a PATCH's answer.
+    persona_name = serializers.SerializerMethodField()
     language = serializers.CharField(
         required=False, help_text="sv, nb, da or en (nb-NO, no, nn, svenska ... are accepted and normalised)."
     )
@@ -87,6 +88,9 @@ class CustomerSerializer(serializers.ModelSerializer):
             return normalize_country(value)
         except ValueError as exc:
             raise serializers.ValidationError(str(exc))
+
+    def get_persona_name(self, customer) -> str | None:
+        return customer.persona.name if customer.persona_id else None
 
 
 class CustomerUpsertSerializer(CustomerSerializer):

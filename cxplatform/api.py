@@ -12,6 +12,7 @@ The API's common contract lives here, set once in settings (REST_FRAMEWORK) rath
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
@@ -28,6 +29,26 @@ class OrgRelatedField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         request = self.context["request"]
         return super().get_queryset().for_org(request.org_ctx.organization)
+
+
+class StrictCharField(serializers.CharField):
+    """Text that must be sent as a string: DRF would turn a number or a boolean into text, accepting what the schema
+    (type: string) says is invalid."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """The API's model serializer: text columns take strings only (StrictCharField)."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+    }
 
 
 class OrgScopedViewSet(viewsets.ModelViewSet):
@@ -93,11 +114,18 @@ class AutoSchema(SpectacularAutoSchema):
     """drf-spectacular's schema, with the errors every operation can answer with added where the view did not
     document them itself."""
 
+    def map_parsers(self):
+        # Where JSON is accepted, it is the one documented body type: form encodings cannot carry null or a list, so
+        # a schema offering them would promise requests that fail. (Form bodies are still parsed as before.)
+        media_types = super().map_parsers()
+        return ["application/json"] if "application/json" in media_types else media_types
+
     def _error_codes(self) -> list[str]:
         codes = ["401", "403"]
         has_body = self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None
         has_query = any(p.get("in") == "query" for p in self._get_parameters())
-        if has_body or has_query:
+        # A write can always be refused by a service's rule (a case that must be open, an action that must be done).
+        if self.method != "GET" or has_query:
             codes.append("400")
         if has_body:
             codes.append("415")

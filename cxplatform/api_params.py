@@ -24,14 +24,19 @@ MAX_LIMIT = 1000
 MAX_OFFSET = 2**31 - 1
 
 
-def check_query_params(request, *, single: set[str] | frozenset[str] = frozenset()) -> None:
-    """Refuse NUL characters anywhere in the query string, and a parameter of `single` given more than once."""
+def check_query_params(
+    request, *, single: set[str] | frozenset[str] = frozenset(), nonempty: set[str] | frozenset[str] = frozenset()
+) -> None:
+    """Refuse NUL characters anywhere in the query string, a parameter of `single` given more than once and an empty
+    one of `nonempty` (an id, a date or a choice: `?to=` is no date, and must not mean "no filter")."""
     errors = {}
     for name, values in request.query_params.lists():
         if "\x00" in name or any("\x00" in v for v in values):
             errors[name.replace("\x00", "")] = [_("Null characters are not allowed.")]
         elif name in single and len(values) > 1:
             errors[name] = [_("Give this parameter once.")]
+        elif name in nonempty and "" in values:
+            errors[name] = [_("Give a value or leave the parameter out.")]
     if errors:
         raise exceptions.ValidationError(errors)
 

@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from cxplatform.api import OrgScopedViewSet
+from cxplatform.api import ModelSerializer, OrgScopedViewSet
 from imports import selectors, services
 from imports.models import ImportJob
 from imports.registry import ImportFileError, available_kinds
@@ -30,7 +30,7 @@ class ImportRowErrorSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-class ImportJobSerializer(serializers.ModelSerializer):
+class ImportJobSerializer(ModelSerializer):
     percent = serializers.IntegerField(read_only=True)
     errors = ImportRowErrorSerializer(many=True, read_only=True, help_text="The first row errors (the report has all).")
     error_report_url = serializers.SerializerMethodField()

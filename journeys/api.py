@@ -18,7 +18,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from accounts.models import Team
-from cxplatform.api import OrgRelatedField, OrgScopedViewSet
+from cxplatform.api import ModelSerializer, OrgRelatedField, OrgScopedViewSet
 from journeys import selectors, services
 from journeys.models import Channel, Journey, Persona, Stage, Touchpoint
 
@@ -37,7 +37,7 @@ class OrgMemberField(serializers.PrimaryKeyRelatedField):
 # -- serializers -------------------------------------------------------------------------------------------------
 
 
-class PersonaSerializer(serializers.ModelSerializer):
+class PersonaSerializer(ModelSerializer):
     class Meta:
         model = Persona
         fields = ["id", "name", "description", "goals", "is_archived"]
@@ -53,7 +53,7 @@ class PersonaSerializer(serializers.ModelSerializer):
         return value
 
 
-class JourneySerializer(serializers.ModelSerializer):
+class JourneySerializer(ModelSerializer):
     owner = OrgMemberField(allow_null=True, required=False, help_text="User id of a member of the organization.")
     personas = OrgRelatedField(many=True, queryset=Persona.objects.all(), required=False)
 
@@ -63,7 +63,7 @@ class JourneySerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
-class StageSerializer(serializers.ModelSerializer):
+class StageSerializer(ModelSerializer):
     journey = OrgRelatedField(queryset=Journey.objects.all())
     position = serializers.IntegerField(
         min_value=0, required=False, help_text="Order within the journey; new stages go last when omitted."
@@ -80,7 +80,7 @@ class StageSerializer(serializers.ModelSerializer):
         return value
 
 
-class TouchpointSerializer(serializers.ModelSerializer):
+class TouchpointSerializer(ModelSerializer):
     stage = OrgRelatedField(
         queryset=Stage.objects.all(), help_text="Moving to another stage also moves the touchpoint to its journey."
     )

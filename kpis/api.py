@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 
 from accounts.scoping import get_in_org
 from core.scales import MEASURE_TOP_BOX
-from cxplatform.api import OrgRelatedField, OrgScopedViewSet
+from cxplatform.api import ModelSerializer, OrgRelatedField, OrgScopedViewSet
 from cxplatform.api_params import check_query_params, choice_param, int_param
 from journeys.models import Journey, Persona, Stage, Touchpoint
 from kpis import selectors, services
@@ -49,7 +49,7 @@ def _raise_drf(exc: DjangoValidationError):
 # -- KPIs -------------------------------------------------------------------------------------------------------
 
 
-class KpiSerializer(serializers.ModelSerializer):
+class KpiSerializer(ModelSerializer):
     owner = OrgMemberField(required=False, allow_null=True)
 
     class Meta:
@@ -98,15 +98,19 @@ class KpiViewSet(OrgScopedViewSet):
 # -- targets ----------------------------------------------------------------------------------------------------
 
 
-class TargetChangeSerializer(serializers.ModelSerializer):
-    changed_by = serializers.CharField(source="changed_by.username", default=None, read_only=True)
+class TargetChangeSerializer(ModelSerializer):
+    # A method, not source="changed_by.username" with a default: DRF leaves a defaulted field out of a PATCH's answer.
+    changed_by = serializers.SerializerMethodField()
 
     class Meta:
         model = TargetChange
         fields = ["field", "old_value", "new_value", "reason", "changed_by", "changed_at"]
 
+    def get_changed_by(self, change) -> str | None:
+        return change.changed_by.username if change.changed_by_id else None
 
-class TargetSerializer(serializers.ModelSerializer):
+
+class TargetSerializer(ModelSerializer):
     kpi = OrgRelatedField(queryset=Kpi.objects.all())
     journey = OrgRelatedField(queryset=Journey.objects.all(), required=False, allow_null=True)
     stage = OrgRelatedField(queryset=Stage.objects.all(), required=False, allow_null=True)
@@ -195,7 +199,7 @@ class TargetViewSet(OrgScopedViewSet):
 # -- benchmarks -------------------------------------------------------------------------------------------------
 
 
-class BenchmarkSerializer(serializers.ModelSerializer):
+class BenchmarkSerializer(ModelSerializer):
     kpi = OrgRelatedField(queryset=Kpi.objects.all())
     journey = OrgRelatedField(queryset=Journey.objects.all(), required=False, allow_null=True)
     touchpoint = OrgRelatedField(queryset=Touchpoint.objects.all(), required=False, allow_null=True)
@@ -256,7 +260,7 @@ class BenchmarkViewSet(OrgScopedViewSet):
 # -- operational KPI values -------------------------------------------------------------------------------------
 
 
-class KpiValueOutSerializer(serializers.ModelSerializer):
+class KpiValueOutSerializer(ModelSerializer):
     kpi_code = serializers.CharField(source="kpi.code", read_only=True)
 
     class Meta:

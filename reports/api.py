@@ -11,13 +11,14 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
 
+from cxplatform.api import ModelSerializer
 from cxplatform.api_params import choice_param, int_param
 from reports import selectors
 from reports.figures import parse_month
 from reports.models import MonthlyReport
 
 
-class ReportSerializer(serializers.ModelSerializer):
+class ReportSerializer(ModelSerializer):
     journey_name = serializers.CharField(source="journey.name", default="", read_only=True)
     has_pdf = serializers.BooleanField(read_only=True, help_text="True when the PDF of this version is stored.")
     # Plain strings: another "status" enum component would collide in the schema with the other apps' ones.

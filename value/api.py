@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.scales import unit_label
+from cxplatform.api import ModelSerializer
 from value import selectors
 from value.models import ChurnEvent, CustomerRevenue, ValueSnapshot
 from value.services import churn_event_upsert, revenue_upsert
@@ -51,7 +52,7 @@ class RevenueInSerializer(serializers.Serializer):
     )
 
 
-class RevenueOutSerializer(serializers.ModelSerializer):
+class RevenueOutSerializer(ModelSerializer):
     customer = serializers.CharField(source="customer.external_id")
 
     class Meta:
@@ -67,7 +68,7 @@ class ChurnInSerializer(serializers.Serializer):
     )
 
 
-class ChurnOutSerializer(serializers.ModelSerializer):
+class ChurnOutSerializer(ModelSerializer):
     customer = serializers.CharField(source="customer.external_id")
 
     class Meta:
@@ -203,7 +204,7 @@ def _date_param(params, name: str):
         raise serializers.ValidationError({name: exc.detail}) from None
 
 
-class SnapshotSerializer(serializers.ModelSerializer):
+class SnapshotSerializer(ModelSerializer):
     class Meta:
         model = ValueSnapshot
         fields = ["id", "computed_at", "currency", "parameters", "results"]

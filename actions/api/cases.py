@@ -21,7 +21,7 @@ from actions.models import CaseEvent, CaseStatus, ContactAttempt, FeedbackCase, 
 from actions.selectors import cases as case_selectors
 from actions.selectors.cases import customer_contact_details
 from actions.services import cases as case_services
-from cxplatform.api import OrgRelatedField
+from cxplatform.api import ModelSerializer, OrgRelatedField
 
 CASE_WRITE_ROLES = frozenset({Role.ADMIN, Role.CX_MANAGER, Role.FRONTLINE})
 
@@ -57,7 +57,7 @@ class RootCauseRefSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class CaseSerializer(serializers.ModelSerializer):
+class CaseSerializer(ModelSerializer):
     touchpoint = NamedRefSerializer(read_only=True, allow_null=True)
     team = NamedRefSerializer(read_only=True, allow_null=True)
     assignee = UserRefSerializer(read_only=True, allow_null=True)
@@ -131,7 +131,7 @@ class CaseReopenSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ContactAttemptSerializer(serializers.ModelSerializer):
+class ContactAttemptSerializer(ModelSerializer):
     class Meta:
         model = ContactAttempt
         fields = ["id", "channel", "outcome", "note", "at"]
@@ -140,7 +140,7 @@ class ContactAttemptSerializer(serializers.ModelSerializer):
         extra_kwargs = {"channel": {"required": True}}
 
 
-class CaseEventSerializer(serializers.ModelSerializer):
+class CaseEventSerializer(ModelSerializer):
     actor = UserRefSerializer(read_only=True, allow_null=True)
 
     class Meta:
@@ -295,7 +295,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Updat
 # -- root causes -------------------------------------------------------------------------------------------------
 
 
-class RootCauseSerializer(serializers.ModelSerializer):
+class RootCauseSerializer(ModelSerializer):
     path = serializers.SerializerMethodField(help_text="Full path, e.g. 'Technician › Late'.")
 
     class Meta:

@@ -9,8 +9,8 @@ from rest_framework.exceptions import ValidationError
 
 
 def bad_request(exc: DjangoValidationError) -> ValidationError:
-    """A service's ValidationError as a DRF 400."""
-    return ValidationError({"detail": exc.messages})
+    """A service's ValidationError as a DRF 400: `detail` is one string, as in every other error body."""
+    return ValidationError({"detail": " ".join(exc.messages)})
 
 
 class OrgUserField(serializers.PrimaryKeyRelatedField):

@@ -14,7 +14,7 @@ from actions.models import FeedbackCase, ImprovementAction, ImprovementStatus, R
 from actions.selectors import improvements as improvement_selectors
 from actions.services import improvements as improvement_services
 from actions.valuation import value_of_change
-from cxplatform.api import OrgRelatedField, OrgScopedViewSet
+from cxplatform.api import ModelSerializer, OrgRelatedField, OrgScopedViewSet
 from journeys.models import Touchpoint
 
 
@@ -28,7 +28,7 @@ class ValueEstimateSerializer(serializers.Serializer):
     payback_years = serializers.FloatField(allow_null=True)
 
 
-class ImprovementActionSerializer(serializers.ModelSerializer):
+class ImprovementActionSerializer(ModelSerializer):
     owner = OrgUserField(required=False, allow_null=True)
     root_cause = OrgRelatedField(queryset=RootCause.objects.all(), required=False, allow_null=True)
     touchpoints = OrgRelatedField(queryset=Touchpoint.objects.all(), many=True, required=False)

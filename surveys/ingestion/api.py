@@ -25,6 +25,7 @@ from rest_framework.response import Response as ApiResponse
 from accounts.models import ApiKey
 from accounts.scoping import OrgContext
 from cxplatform import ratelimit
+from cxplatform.api_params import check_query_params
 from journeys.models import Channel
 from surveys.idempotency import fingerprints_conflict, payload_fingerprint
 from surveys.ingestion import selectors
@@ -184,9 +185,9 @@ class ResponseInSerializer(serializers.Serializer):
 
 class BatchInSerializer(serializers.Serializer):
     # Each item is validated on its own (as the body of POST /responses/) and refused in `results`, not by a 400 of
-    # the whole batch: so the schema of an item is any object.
+    # the whole batch: so the schema of an item is any value.
     items = serializers.ListField(
-        child=serializers.DictField(),
+        child=serializers.JSONField(),
         min_length=1,
         max_length=500,
         help_text="1 to 500 responses, each as the body of POST /responses/; each is accepted or refused on its own.",
@@ -467,6 +468,8 @@ class ResponseViewSet(viewsets.GenericViewSet):
             return Response.objects.none()
         filters = None
         if self.action == "list":
+            names = set(ResponseListParams().fields)
+            check_query_params(self.request, single=names, nonempty=names - {"customer"})
             params = ResponseListParams(data=self.request.query_params)
             params.is_valid(raise_exception=True)
             filters = params.to_filters()
