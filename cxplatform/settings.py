@@ -315,6 +315,9 @@ SURVEYS_TEXT_MAX_LENGTH = env.int("SURVEYS_TEXT_MAX_LENGTH", default=5000)
 # for the same customer within the window replaces them; events older than the max age are not surveyed.
 SURVEYS_EVENT_HOLD_MINUTES = env.int("SURVEYS_EVENT_HOLD_MINUTES", default=60)
 SURVEYS_EVENT_MAX_AGE_DAYS = env.int("SURVEYS_EVENT_MAX_AGE_DAYS", default=7)
+# An invitation e-mail claimed by a worker this long ago and still not recorded as sent (the worker died) is sent
+# again by the sweep (surveys.send_due_invitations, every minute).
+SURVEYS_INVITATION_CLAIM_TIMEOUT_SECONDS = env.int("SURVEYS_INVITATION_CLAIM_TIMEOUT_SECONDS", default=600)
 
 # surveys.ingestion: API throttles per API key (or user), batch size, exports.
 SURVEYS_API_THROTTLE_RATES = {

@@ -199,6 +199,10 @@ class Invitation(OrgOwned):
     language = models.CharField(max_length=8, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # When a worker claimed the e-mail for sending (sent_at is set only once the mail server took it): a claim
+    # older than SURVEYS_INVITATION_CLAIM_TIMEOUT_SECONDS without sent_at belongs to a worker that died, and the
+    # sweep sends the invitation again.
+    send_claimed_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField()
     reminders_sent = models.PositiveSmallIntegerField(default=0)
     last_reminder_at = models.DateTimeField(null=True, blank=True)

@@ -111,11 +111,11 @@ def invitation_language(*, survey: Survey, customer: Customer | None, requested:
 
 
 def _withdraw_held(*, held: Invitation, now: dt.datetime) -> bool:
-    # Conditional: if a worker sent it a moment ago, it is no longer ours to withdraw.
+    # Conditional: if a worker sent it (or is sending it) a moment ago, it is no longer ours to withdraw.
     return bool(
-        Invitation.objects.filter(pk=held.pk, sent_at__isnull=True, withdrawn_at__isnull=True).update(
-            withdrawn_at=now, expires_at=now, send_after=None
-        )
+        Invitation.objects.filter(
+            pk=held.pk, sent_at__isnull=True, send_claimed_at__isnull=True, withdrawn_at__isnull=True
+        ).update(withdrawn_at=now, expires_at=now, send_after=None)
     )
 
 
@@ -313,16 +313,25 @@ def _sendable(invitation: Invitation) -> bool:
 
 
 def invitation_send(*, invitation_id: int, now: dt.datetime | None = None) -> bool:
-    """Send one invitation e-mail if it is due and nobody sent it yet; True if this call sent it."""
+    """Send one invitation e-mail if it is due and nobody sent it yet; True if this call sent it.
+
+    The claim (send_claimed_at) and the record of the send (sent_at) are two steps, so a worker that dies between
+    them leaves a stale claim that the sweep takes over, instead of an invitation marked sent that never went out.
+    """
     now = now or timezone.now()
-    claimed = Invitation.objects.filter(
-        pk=invitation_id,
-        channel=Invitation.Channel.EMAIL,
-        sent_at__isnull=True,
-        withdrawn_at__isnull=True,
-        used_at__isnull=True,
-        send_after__lte=now,
-    ).update(sent_at=now)
+    stale = now - dt.timedelta(seconds=settings.SURVEYS_INVITATION_CLAIM_TIMEOUT_SECONDS)
+    claimed = (
+        Invitation.objects.filter(
+            pk=invitation_id,
+            channel=Invitation.Channel.EMAIL,
+            sent_at__isnull=True,
+            withdrawn_at__isnull=True,
+            used_at__isnull=True,
+            send_after__lte=now,
+        )
+        .filter(Q(send_claimed_at__isnull=True) | Q(send_claimed_at__lt=stale))
+        .update(send_claimed_at=now)
+    )
     if not claimed:
         return False
     invitation = Invitation.objects.select_related("survey__organization", "customer").get(pk=invitation_id)
@@ -333,8 +342,9 @@ def invitation_send(*, invitation_id: int, now: dt.datetime | None = None) -> bo
     try:
         invitation_email(invitation).send()
     except Exception:
-        Invitation.objects.filter(pk=invitation_id).update(sent_at=None)
+        Invitation.objects.filter(pk=invitation_id, send_claimed_at=now).update(send_claimed_at=None)
         raise
+    Invitation.objects.filter(pk=invitation_id).update(sent_at=now)
     return True
 
 

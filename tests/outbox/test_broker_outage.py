@@ -158,3 +158,32 @@ def test_enqueue_outside_a_transaction_is_refused(cast_a):
         outbox_enqueue(organization_id=cast_a.org.pk, kind="test.note", key="k", emails=[email])
     with transaction.atomic():
         assert len(outbox_enqueue(organization_id=cast_a.org.pk, kind="test.note", key="k", emails=[email])) == 1
+
+
+def test_an_invitation_whose_worker_died_after_its_claim_is_sent_by_the_sweep_once(cast_a, client_for, settings):
+    """The claim and the record of the send are two steps: a claim that never became a send is taken over."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from surveys.distribution.services import invitation_send
+
+    touchpoint = TouchpointFactory(stage__journey__organization=cast_a.org)
+    survey = make_survey(cast_a.org, touchpoints=[touchpoint])
+    CustomerFactory(organization=cast_a.org, external_id="C0")
+    with unreachable_broker():
+        client_for(cast_a.cx_manager).post(reverse("surveys:invitation_list", args=[survey.pk]), {"external_ids": "C0"})
+    invitation = Invitation.objects.get()
+    now = timezone.now()
+    # A worker claimed it a moment ago and is still sending: neither a second worker nor the sweep sends it again.
+    Invitation.objects.filter(pk=invitation.pk).update(send_claimed_at=now)
+    assert invitation_send(invitation_id=invitation.pk, now=now) is False
+    assert send_due_invitations() == 0 and mail.outbox == []
+    # That worker died before the mail server took the message: after the claim timeout, the sweep sends it once.
+    old = now - dt.timedelta(seconds=settings.SURVEYS_INVITATION_CLAIM_TIMEOUT_SECONDS + 1)
+    Invitation.objects.filter(pk=invitation.pk).update(send_claimed_at=old)
+    assert send_due_invitations() == 1
+    assert send_due_invitations() == 0
+    assert len(mail.outbox) == 1
+    invitation.refresh_from_db()
+    assert invitation.sent_at is not None
