@@ -122,7 +122,16 @@ class SsoProviderForm(BootstrapFormMixin, forms.ModelForm):
 
     class Meta:
         model = SsoProvider
-        fields = ["issuer", "client_id", "allowed_domains", "create_members", "default_role", "enabled", "sso_required"]
+        fields = [
+            "issuer",
+            "client_id",
+            "allowed_domains",
+            "trust_unmarked_email",
+            "create_members",
+            "default_role",
+            "enabled",
+            "sso_required",
+        ]
 
     def __init__(self, *args, signed_in_through_it: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -145,6 +154,8 @@ class SsoProviderForm(BootstrapFormMixin, forms.ModelForm):
         data = super().clean()
         if not self.instance.pk and not data.get("client_secret"):
             self.add_error("client_secret", _("Enter the client secret."))
+        if data.get("trust_unmarked_email") and not data.get("allowed_domains"):
+            self.add_error("allowed_domains", _("Name the e-mail domains whose unmarked addresses may be trusted."))
         if data.get("create_members") and not data.get("allowed_domains"):
             self.add_error("allowed_domains", _("Name the e-mail domains whose people may be added on first sign-in."))
         newly_required = data.get("sso_required") and not (self.instance.pk and self.instance.sso_required)

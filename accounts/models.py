@@ -187,6 +187,16 @@ class SsoProvider(models.Model):
     # Lower-case e-mail domains the provider may vouch for (empty: any domain, for existing members only).
     allowed_domains = models.JSONField(_("allowed e-mail domains"), default=list, blank=True)
     create_members = models.BooleanField(_("add new members on first sign-in"), default=False)
+    # Microsoft Entra ID (Azure AD) sends no email_verified claim: its addresses in the tenant's own verified domains
+    # may be trusted, but only together with allowed domains (an explicit "not verified" is refused all the same).
+    trust_unmarked_email = models.BooleanField(
+        _("trust e-mail addresses the provider does not mark as verified"),
+        default=False,
+        help_text=_(
+            "For providers that send no email_verified claim, such as Microsoft Entra ID. Only addresses in the "
+            "allowed e-mail domains are accepted."
+        ),
+    )
     default_role = models.CharField(
         _("role of new members"), max_length=20, choices=Role.choices, default=Role.FRONTLINE
     )

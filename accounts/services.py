@@ -363,6 +363,7 @@ SSO_FIELDS = (
     "issuer",
     "client_id",
     "allowed_domains",
+    "trust_unmarked_email",
     "create_members",
     "default_role",
     "enabled",

@@ -289,7 +289,10 @@ class SsoBackend(OIDCAuthenticationBackend):
 
     def verify_claims(self, claims) -> bool:
         email = claims.get("email") or ""
-        if "@" not in email or claims.get("email_verified") is not True:
+        verified = claims.get("email_verified")
+        if verified is None and self.provider.trust_unmarked_email and self.provider.allowed_domains:
+            verified = True  # the provider vouches for its domains (Entra ID); allows_domain() checks below
+        if "@" not in email or verified is not True:
             self.request.sso_failure = "e-mail missing or not verified by the provider"
             return False
         if not self.provider.allows_domain(email):

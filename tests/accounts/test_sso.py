@@ -185,6 +185,25 @@ def test_a_bad_id_token_or_claim_signs_nobody_in(client, cast_a, idp, knob, valu
     assert reason in failure.detail["reason"]
 
 
+@pytest.mark.parametrize(
+    ("trust", "email_verified", "signed_in"), [(False, None, False), (True, None, True), (True, False, False)]
+)
+def test_a_provider_without_email_verified_is_trusted_only_when_the_admin_says_so(
+    client, cast_a, idp, trust, email_verified, signed_in
+):
+    """Microsoft Entra ID sends no email_verified claim: trusted only if the admin ticks it (with allowed domains);
+    an explicit "not verified" is refused all the same."""
+    configure(cast_a.org, idp, trust_unmarked_email=trust)
+    user = cast_a.cx_manager.user
+    as_user(idp, user)
+    if email_verified is None:
+        idp.claims.pop("email_verified")
+    else:
+        idp.claims["email_verified"] = email_verified
+    sso_sign_in(client, cast_a.org.slug, idp)
+    assert (signed_in_user_id(client) == str(user.pk)) is signed_in
+
+
 def test_a_forged_or_replayed_state_signs_nobody_in(client, cast_a, idp):
     configure(cast_a.org, idp)
     as_user(idp, cast_a.cx_manager.user)
