@@ -22,6 +22,8 @@ from rest_framework import exceptions, pagination, serializers, viewsets
 from rest_framework.fields import get_error_detail
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from cxplatform.api_params import BIGINT_MAX
+
 
 class OrgRelatedField(serializers.PrimaryKeyRelatedField):
     """A foreign key that only accepts rows of the caller's organization (another org's id is 'does not exist')."""
@@ -41,13 +43,24 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """true or false: DRF would also take 0, 1 and 1.0, which the schema (type: boolean) says are invalid. Strings
+    ("true", "on") still come from form bodies."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool | str):
+            self.fail("invalid", input=data)
+        return super().to_internal_value(data)
+
+
 class ModelSerializer(serializers.ModelSerializer):
-    """The API's model serializer: text columns take strings only (StrictCharField)."""
+    """The API's model serializer: text columns take strings only, boolean columns booleans only."""
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.CharField: StrictCharField,
         models.TextField: StrictCharField,
+        models.BooleanField: StrictBooleanField,
     }
 
 
@@ -119,6 +132,16 @@ class AutoSchema(SpectacularAutoSchema):
         # a schema offering them would promise requests that fail. (Form bodies are still parsed as before.)
         media_types = super().map_parsers()
         return ["application/json"] if "application/json" in media_types else media_types
+
+    def _get_parameters(self):
+        parameters = super()._get_parameters()
+        # A whole-number query parameter (an id, a count) is refused past bigint: the schema says so.
+        for parameter in parameters:
+            schema = parameter.get("schema", {})
+            if parameter.get("in") == "query" and schema.get("type") == "integer":
+                schema.setdefault("minimum", -BIGINT_MAX)
+                schema.setdefault("maximum", BIGINT_MAX)
+        return parameters
 
     def _error_codes(self) -> list[str]:
         codes = ["401", "403"]

@@ -14,8 +14,9 @@ import decimal
 from django import forms
 from django.db import models
 from django.utils.translation import gettext as _
-from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.rest_framework import DjangoFilterBackend, NumberFilter
 from django_filters.utils import get_model_field
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, pagination
 
 # PostgreSQL's bigint: every id column. A larger number cannot name a row and must not reach the database.
@@ -45,7 +46,8 @@ def _bounded_int(request, name: str, *, default: int, minimum: int, maximum: int
     raw = request.query_params.get(name)
     if raw is None:
         return default
-    value = int(raw) if raw.isascii() and raw.isdigit() else None
+    digits = raw[1:] if raw.startswith("-") else raw
+    value = int(raw) if digits.isascii() and digits.isdigit() else None
     if value is None or not minimum <= value <= maximum:
         message = _("Give a whole number from %(min)s to %(max)s.") % {"min": minimum, "max": maximum}
         raise exceptions.ValidationError({name: [message]})
@@ -78,6 +80,13 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
         for parameter in parameters:
             parameter["schema"].update(bounds.get(parameter["name"], {}))
         return parameters
+
+
+@extend_schema_field({"type": "integer", "minimum": -BIGINT_MAX, "maximum": BIGINT_MAX})
+class IdFilter(NumberFilter):
+    """A filter on an id: a whole number within bigint (django-filter's NumberFilter takes fractions)."""
+
+    field_class = forms.IntegerField
 
 
 BOOLEAN_VALUES = {"true", "false", "True", "False", "1", "0"}
@@ -137,7 +146,7 @@ class FilterBackend(DjangoFilterBackend):
         return filterset.qs
 
 
-def int_param(request, name: str, *, minimum: int = 1, maximum: int = BIGINT_MAX) -> int | None:
+def int_param(request, name: str, *, minimum: int = -BIGINT_MAX, maximum: int = BIGINT_MAX) -> int | None:
     """An optional whole-number query parameter (an id by default): None when absent, a 400 when not a number in
     range. For views that read their parameters by hand instead of through a FilterSet."""
     check_query_params(request, single={name})

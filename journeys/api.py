@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from accounts.models import Team
 from cxplatform.api import ModelSerializer, OrgRelatedField, OrgScopedViewSet
+from cxplatform.api_params import IdFilter
 from journeys import selectors, services
 from journeys.models import Channel, Journey, Persona, Stage, Touchpoint
 
@@ -136,7 +137,7 @@ class JourneyFilter(django_filters.FilterSet):
 
 
 class StageFilter(django_filters.FilterSet):
-    journey = django_filters.NumberFilter(field_name="journey_id", label="Journey id")
+    journey = IdFilter(field_name="journey_id", label="Journey id")
 
     class Meta:
         model = Stage
@@ -144,8 +145,8 @@ class StageFilter(django_filters.FilterSet):
 
 
 class TouchpointFilter(django_filters.FilterSet):
-    journey = django_filters.NumberFilter(field_name="journey_id", label="Journey id")
-    stage = django_filters.NumberFilter(field_name="stage_id", label="Stage id")
+    journey = IdFilter(field_name="journey_id", label="Journey id")
+    stage = IdFilter(field_name="stage_id", label="Stage id")
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
     is_active = django_filters.BooleanFilter()
     is_moment_of_truth = django_filters.BooleanFilter()

@@ -553,10 +553,10 @@ class RollupView(APIView):
     def _rows(self, ctx, params, metric: str, start: dt.date, end: dt.date):
         touchpoint, journey = int_param(self.request, "touchpoint"), int_param(self.request, "journey")
         source = choice_param(self.request, "source", ["touchpoints", "survey"])
-        if touchpoint:
+        if touchpoint is not None:
             tp = get_in_org(Touchpoint.objects.all(), ctx, pk=touchpoint)
             return selectors.rollup_rows(ctx=ctx, metric=metric, start=start, end=end, touchpoint_ids=[tp.pk])
-        if journey:
+        if journey is not None:
             j = get_in_org(Journey.objects.all(), ctx, pk=journey)
             if source == "survey":
                 return JourneyRollup.objects.for_org(ctx.organization).filter(

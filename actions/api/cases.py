@@ -21,7 +21,8 @@ from actions.models import CaseEvent, CaseStatus, ContactAttempt, FeedbackCase, 
 from actions.selectors import cases as case_selectors
 from actions.selectors.cases import customer_contact_details
 from actions.services import cases as case_services
-from cxplatform.api import ModelSerializer, OrgRelatedField
+from cxplatform.api import ModelSerializer, OrgRelatedField, StrictBooleanField, StrictCharField
+from cxplatform.api_params import IdFilter
 
 CASE_WRITE_ROLES = frozenset({Role.ADMIN, Role.CX_MANAGER, Role.FRONTLINE})
 
@@ -111,7 +112,7 @@ class CaseSerializer(ModelSerializer):
 class CaseUpdateSerializer(serializers.Serializer):
     assignee = OrgUserField(required=False, allow_null=True, help_text="User id; null puts the case back in the queue.")
     root_cause = OrgRelatedField(queryset=RootCause.objects.all(), required=False, allow_null=True)
-    resolution = serializers.CharField(required=False, allow_blank=True)
+    resolution = StrictCharField(required=False, allow_blank=True)
     status = serializers.ChoiceField(
         choices=[CaseStatus.CLOSED, CaseStatus.REOPENED],
         required=False,
@@ -120,15 +121,15 @@ class CaseUpdateSerializer(serializers.Serializer):
 
 
 class CaseCloseSerializer(serializers.Serializer):
-    resolution = serializers.CharField(required=False, allow_blank=True, default="")
+    resolution = StrictCharField(required=False, allow_blank=True, default="")
     root_cause = OrgRelatedField(queryset=RootCause.objects.all(), required=False, allow_null=True)
-    without_contact = serializers.BooleanField(
+    without_contact = StrictBooleanField(
         required=False, default=False, help_text="Close without contacting the customer (root cause optional)."
     )
 
 
 class CaseReopenSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = StrictCharField(required=False, allow_blank=True, default="")
 
 
 class ContactAttemptSerializer(ModelSerializer):
@@ -158,10 +159,10 @@ class CaseFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=[("open", "open"), *CaseStatus.choices], method="filter_status", label="Status (or `open`)"
     )
-    team = django_filters.NumberFilter(field_name="team_id", label="Team id")
-    assignee = django_filters.NumberFilter(field_name="assignee_id", label="Assignee user id")
-    touchpoint = django_filters.NumberFilter(field_name="touchpoint_id", label="Touchpoint id")
-    customer = django_filters.NumberFilter(field_name="customer_id", label="Customer id")
+    team = IdFilter(field_name="team_id", label="Team id")
+    assignee = IdFilter(field_name="assignee_id", label="Assignee user id")
+    touchpoint = IdFilter(field_name="touchpoint_id", label="Touchpoint id")
+    customer = IdFilter(field_name="customer_id", label="Customer id")
     unassigned = django_filters.BooleanFilter(field_name="assignee", lookup_expr="isnull", label="Unassigned")
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="Open and past the due time")
     opened_after = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")

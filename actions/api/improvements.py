@@ -15,6 +15,7 @@ from actions.selectors import improvements as improvement_selectors
 from actions.services import improvements as improvement_services
 from actions.valuation import value_of_change
 from cxplatform.api import ModelSerializer, OrgRelatedField, OrgScopedViewSet
+from cxplatform.api_params import IdFilter
 from journeys.models import Touchpoint
 
 
@@ -116,7 +117,7 @@ class ImprovementActionSerializer(ModelSerializer):
 class ImprovementActionFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=ImprovementStatus.choices)
     horizon = django_filters.CharFilter()
-    touchpoint = django_filters.NumberFilter(field_name="touchpoints", label="Touchpoint id")
+    touchpoint = IdFilter(field_name="touchpoints", label="Touchpoint id")
 
     class Meta:
         model = ImprovementAction

@@ -25,7 +25,7 @@ from rest_framework.response import Response as ApiResponse
 from accounts.models import ApiKey
 from accounts.scoping import OrgContext
 from cxplatform import ratelimit
-from cxplatform.api_params import check_query_params
+from cxplatform.api_params import check_query_params, int_param
 from journeys.models import Channel
 from surveys.idempotency import fingerprints_conflict, payload_fingerprint
 from surveys.ingestion import selectors
@@ -416,6 +416,18 @@ class ResponseCursorPagination(pagination.CursorPagination):
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_page_size(self, request):
+        # A page size that is not a number from 1 to max_page_size is a 400, not silently the default.
+        check_query_params(request, single={self.cursor_query_param, self.page_size_query_param})
+        return int_param(request, self.page_size_query_param, minimum=1, maximum=self.max_page_size) or self.page_size
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+        return parameters
 
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
