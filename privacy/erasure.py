@@ -34,6 +34,7 @@ from audit.models import AuditEvent
 from audit.services import audit_redact
 from customers.models import Customer
 from imports.models import ImportJob
+from outbox.models import OutboxMessage
 from privacy import generic
 from privacy.models import ConsentEvent
 from privacy.scrub import Needles, mask_note, mentions, scrub_value
@@ -144,6 +145,13 @@ def customers_erase(*, organization_id: int, customer_ids: list[int]) -> Erasure
     counts["import_files_deleted"] = len(out.files_to_delete)
     counts["admin_log_entries"] = _admin_log_anonymise(ids)
 
+    # E-mails to the person not sent yet (a reply to their feedback) are cancelled, not left to fail on a masked
+    # address; then masked like every row addressed to them.
+    counts["emails_cancelled"] = OutboxMessage.objects.filter(
+        organization_id=organization_id,
+        recipient__in=[c.email for c in customers if c.email],
+        status__in=[OutboxMessage.Status.PENDING, OutboxMessage.Status.FAILED],
+    ).update(status=OutboxMessage.Status.CANCELLED)
     addressed = generic.sweep_rows_addressed_to(
         organization_id=organization_id, emails={c.email for c in customers}, pattern=weak
     )

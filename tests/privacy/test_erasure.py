@@ -5,11 +5,14 @@ from __future__ import annotations
 import pytest
 from django.apps import apps
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.urls import reverse
 
 from actions.models import CaseEvent, ContactAttempt, FeedbackCase
 from audit.models import AuditEvent
 from customers.models import Customer
+from outbox.models import OutboxMessage
+from outbox.services import Email, outbox_enqueue
 from privacy.models import ConsentEvent, ErasureRecord
 from reports.masking import MASK
 from reports.models import MonthlyReport
@@ -64,6 +67,13 @@ def test_after_erasure_no_table_holds_the_persons_identifiers(world_a, client_fo
 
 def test_erasure_keeps_responses_and_cases_without_the_person(world_a, client_for):
     customer, response, case = world_a.customer, world_a.response, world_a.case
+    with transaction.atomic():  # a reply to the person not sent yet (the mail server was down)
+        [pending] = outbox_enqueue(
+            organization_id=world_a.org.pk,
+            kind="actions.case_reply",
+            key=f"case:{case.pk}:reply",
+            emails=[Email(recipient=customer.email, subject="Thanks", body=f"Dear {customer.name}")],
+        )
     scores_before = sorted(Answer.objects.filter(response=response).exclude(value=None).values_list("metric", "value"))
     client_for(world_a.cast.admin).post(
         reverse("privacy:subject_erase", args=[customer.pk]), {"confirm": customer.external_id}
@@ -88,6 +98,8 @@ def test_erasure_keeps_responses_and_cases_without_the_person(world_a, client_fo
     report = MonthlyReport.objects.get(organization=world_a.org)
     assert report.pdf is None
     assert [v["text"] for v in report.figures["voices"]] == [MASK]
+    # The unsent reply is cancelled (never sent to a masked address, never retried), not left to fail.
+    assert OutboxMessage.objects.get(pk=pending).status == OutboxMessage.Status.CANCELLED
 
 
 def test_erasure_leaves_every_rollup_byte_for_byte_unchanged(world_a, client_for, django_capture_on_commit_callbacks):
