@@ -101,3 +101,26 @@ def chromium():
             yield browser
         finally:
             browser.close()
+
+
+@dataclass
+class BrowserSession:
+    page: object
+    errors: list[str]
+
+
+def signed_in_page(chromium, live_server, user, *, password: str = "password", **context_options) -> BrowserSession:
+    """A new browser context signed in as `user` through the real sign-in page; page errors are collected."""
+    from django.urls import reverse
+
+    context = chromium.new_context(**context_options)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(live_server.url + reverse("accounts:login"))
+    page.fill("#id_username", user.get_username())
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/accounts/login" not in url)
+    return BrowserSession(page=page, errors=errors)

@@ -4,23 +4,15 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Membership, Organization, Role
-from tests.conftest import _make_cast
+from tests.conftest import _make_cast, signed_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_an_admin_creates_a_csat_organization_and_the_measure_follows_the_metric(live_server, chromium):
     cast = _make_cast("Browser Telecom")
-    context = chromium.new_context()
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(live_server.url + reverse("accounts:login"))
-    page.fill("#id_username", cast.admin.user.username)
-    page.fill("#id_password", "password")
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    session = signed_in_page(chromium, live_server, cast.admin.user)
+    page, errors = session.page, session.errors
 
     page.goto(live_server.url + reverse("accounts:organization_create"))
     measure = page.locator("#id_primary_measure option")
@@ -38,7 +30,7 @@ def test_an_admin_creates_a_csat_organization_and_the_measure_follows_the_metric
     page.click("[data-testid=organization-form] button[type=submit]")
     page.wait_for_load_state()
     assert page.get_by_text("Created Kundnöjd AB").is_visible()
-    context.close()
+    page.context.close()
 
     org = Organization.objects.get(name="Kundnöjd AB")
     assert (org.primary_metric, org.primary_measure, org.slug) == ("csat", "top_box", "kundnojd-ab")

@@ -7,7 +7,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from audit.services import audit_record
-from tests.conftest import _make_cast
+from tests.conftest import _make_cast, signed_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,16 +20,8 @@ def test_an_admin_filters_the_audit_log_by_text_and_action(live_server, chromium
     audit_record(action="alert_rule.change", organization=cast.org, user=cast.admin.user, target_label="Detractors")
     audit_record(action="customer.view", organization=other.org, target_label="Anna of the other org")
 
-    context = chromium.new_context()
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(live_server.url + reverse("accounts:login"))
-    page.fill("#id_username", cast.admin.user.username)
-    page.fill("#id_password", "password")
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    session = signed_in_page(chromium, live_server, cast.admin.user)
+    page, errors = session.page, session.errors
 
     page.goto(live_server.url + reverse("audit:event_list"))
     rows = page.locator("[data-testid=audit-row]")
@@ -49,5 +41,5 @@ def test_an_admin_filters_the_audit_log_by_text_and_action(live_server, chromium
     export_href = page.get_attribute("[data-testid=audit-export-csv]", "href")
     assert "action=alert_rule." in export_href
     assert "Anna of the other org" not in page.content()
-    context.close()
+    page.context.close()
     assert errors == []

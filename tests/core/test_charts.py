@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from core.charts import figure_dict
 from kpis import rollups
+from tests.conftest import signed_in_page
 from tests.kpis.conftest import make_world
 
 EVIL = '<a href="https://evil.example/">Billing</a> & <img src=x onerror=alert(1)>'
@@ -59,14 +60,9 @@ def test_a_touchpoint_named_like_html_is_drawn_as_text(live_server, chromium, ca
     rollups.mark_dirty_for_responses(r.pk for r in made)
     rollups.aggregate_dirty()
 
-    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    page = signed_in_page(chromium, live_server, cast_a.cx_manager.user).page
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", cast_a.cx_manager.user.username)
-    page.fill("input[name=password]", "password")
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/accounts/login" not in url)
     page.goto(f"{live_server.url}/kpis/gap/")
     page.wait_for_selector("[data-testid=gap-chart] .main-svg", timeout=15000)
     chart = page.locator("[data-testid=gap-chart]")

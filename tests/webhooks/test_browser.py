@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from tests.conftest import _make_cast
+from tests.conftest import _make_cast, signed_in_page
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -11,16 +11,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_an_admin_creates_an_endpoint_and_sees_a_test_delivery_in_the_log(live_server, chromium, receiver):
     cast = _make_cast("Hook Telecom")
-    context = chromium.new_context()
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(live_server.url + reverse("accounts:login"))
-    page.fill("#id_username", cast.admin.user.username)
-    page.fill("#id_password", "password")
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    session = signed_in_page(chromium, live_server, cast.admin.user)
+    page, errors = session.page, session.errors
 
     page.goto(live_server.url + reverse("webhooks:endpoint_list"))
     assert page.get_by_text("No endpoints yet.").is_visible()
@@ -53,5 +45,5 @@ def test_an_admin_creates_an_endpoint_and_sees_a_test_delivery_in_the_log(live_s
     page.click(f"a[href='{reverse('webhooks:delivery_detail', args=[delivery.pk])}']")
     page.wait_for_load_state()
     assert str(delivery.event_id) in page.locator("[data-testid=delivery-body]").inner_text()
-    context.close()
+    page.context.close()
     assert errors == []
