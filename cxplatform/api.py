@@ -20,13 +20,29 @@ from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import exceptions, pagination, serializers, viewsets
 from rest_framework.fields import get_error_detail
+from rest_framework.relations import MANY_RELATION_KWARGS
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from cxplatform.api_params import BIGINT_MAX
 
 
+class StrictManyRelatedField(serializers.ManyRelatedField):
+    """A list of ids that must be a list: DRF would take any iterable, an object ({}) as an empty list."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list | tuple):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
 class OrgRelatedField(serializers.PrimaryKeyRelatedField):
     """A foreign key that only accepts rows of the caller's organization (another org's id is 'does not exist')."""
+
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        list_kwargs = {"child_relation": cls(*args, **kwargs)}
+        list_kwargs.update({key: value for key, value in kwargs.items() if key in MANY_RELATION_KWARGS})
+        return StrictManyRelatedField(**list_kwargs)
 
     def get_queryset(self):
         request = self.context["request"]

@@ -481,7 +481,7 @@ class ResponseViewSet(viewsets.GenericViewSet):
         filters = None
         if self.action == "list":
             names = set(ResponseListParams().fields)
-            check_query_params(self.request, single=names, nonempty=names - {"customer"})
+            check_query_params(self.request, single=names, nonempty=names)
             params = ResponseListParams(data=self.request.query_params)
             params.is_valid(raise_exception=True)
             filters = params.to_filters()

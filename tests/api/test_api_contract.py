@@ -49,6 +49,14 @@ def test_bad_input_that_used_to_reach_the_database_is_a_400(api):
     assert api.get("/api/v1/rollups/", {"touchpoint": "abc"}).status_code == 400
     assert api.get("/api/v1/reports/", {"status": "nonsense"}).status_code == 400
     assert api.get("/api/v1/targets/", {"kpi": "²"}).status_code == 400
+    assert api.get("/api/v1/responses/", {"to": ""}).status_code == 400
+
+
+def test_a_body_of_the_wrong_type_is_refused_not_coerced(api):
+    for body in ({"name": "Moving house", "personas": {}}, {"name": "Moving house", "is_archived": 0}, {"name": 7}):
+        r = api.post("/api/v1/journeys/", body, format="json")
+        assert r.status_code == 400, (body, r.content)
+    assert api.post("/api/v1/journeys/", {"name": "Moving house", "personas": []}, format="json").status_code == 201
 
 
 def test_every_error_is_a_json_object(api):
