@@ -69,14 +69,24 @@ class StrictBooleanField(serializers.BooleanField):
         return super().to_internal_value(data)
 
 
+class StrictFloatField(serializers.FloatField):
+    """A number, not a boolean: DRF would read false as 0.0."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class ModelSerializer(serializers.ModelSerializer):
-    """The API's model serializer: text columns take strings only, boolean columns booleans only."""
+    """The API's model serializer: text columns take strings only, boolean columns booleans only, numbers numbers."""
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.CharField: StrictCharField,
         models.TextField: StrictCharField,
         models.BooleanField: StrictBooleanField,
+        models.FloatField: StrictFloatField,
     }
 
 

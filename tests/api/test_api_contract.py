@@ -57,6 +57,9 @@ def test_a_body_of_the_wrong_type_is_refused_not_coerced(api):
         r = api.post("/api/v1/journeys/", body, format="json")
         assert r.status_code == 400, (body, r.content)
     assert api.post("/api/v1/journeys/", {"name": "Moving house", "personas": []}, format="json").status_code == 201
+    kpi = api.get("/api/v1/kpis/").json()["results"][0]["id"]
+    target = {"kpi": kpi, "period_start": "2026-01-01", "period_end": "2026-12-31", "value": False}
+    assert api.post("/api/v1/targets/", target, format="json").status_code == 400
 
 
 def test_every_error_is_a_json_object(api):
