@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -44,7 +45,11 @@ def _client_ip(request: HttpRequest | None) -> str | None:
         return None
     from cxplatform.ratelimit import client_ip
 
-    return client_ip(request) or None
+    address = client_ip(request)
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None  # no REMOTE_ADDR (a unix socket) or a forwarded value that is not an address: not recorded
 
 
 def _text(value: Any, length: int) -> Any:

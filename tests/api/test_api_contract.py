@@ -88,3 +88,10 @@ def test_the_schema_documents_the_errors_of_every_operation(api):
                 assert "400" in codes, (method, path)
     assert "409" in schema["paths"]["/api/v1/responses/"]["post"]["responses"]
     assert "409" in schema["paths"]["/api/v1/touchpoint-events/"]["post"]["responses"]
+
+
+@pytest.mark.parametrize("header", [" ", "   ", "\t"])
+def test_an_authorization_header_of_only_spaces_is_not_a_server_error(db, header):
+    response = APIClient().get("/api/v1/journeys/", HTTP_AUTHORIZATION=header)
+    assert response.status_code in (401, 403)
+    assert isinstance(response.json(), dict)

@@ -187,3 +187,32 @@ def test_a_query_string_with_nul_characters_is_recorded_without_them(loop_a, cli
     assert response.status_code == 200
     [listing] = reads(loop_a.org, "customer.list")
     assert listing.detail == {"query": {"q": "anna", "x": "1"}}
+
+
+@pytest.mark.parametrize(
+    ("meta", "recorded"),
+    [
+        ({}, None),  # no REMOTE_ADDR: gunicorn on a unix socket
+        ({"REMOTE_ADDR": ""}, None),
+        ({"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "not-an-address"}, None),
+        ({"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.9"}, "203.0.113.9"),
+    ],
+)
+def test_an_address_that_is_not_one_is_not_recorded_and_the_page_still_answers(
+    loop_a, client_for, settings, meta, recorded
+):
+    settings.SURVEYS_NUM_PROXIES = 1 if "HTTP_X_FORWARDED_FOR" in meta else 0
+    client = client_for(loop_a.cast.admin)
+    url = reverse("customers:customer_detail", args=[loop_a.customer.pk])
+    environ = {k: v for k, v in meta.items() if k != "REMOTE_ADDR"}
+    if "REMOTE_ADDR" in meta:
+        environ["REMOTE_ADDR"] = meta["REMOTE_ADDR"]
+        response = client.get(url, **environ)
+    else:
+        request = client._base_environ()
+        request.pop("REMOTE_ADDR", None)
+        client._base_environ = lambda **kw: {**request, **kw}
+        response = client.get(url)
+    assert response.status_code == 200
+    [event] = reads(loop_a.org, "customer.view")
+    assert event.ip == recorded
