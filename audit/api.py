@@ -16,6 +16,7 @@ from rest_framework.pagination import CursorPagination
 from audit import actions, selectors
 from audit.forms import AuditFilterForm
 from audit.models import AuditEvent
+from cxplatform.api_params import check_query_params
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
@@ -94,6 +95,12 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         ctx = self.request.org_ctx
         if self.action != "list":
             return selectors.audit_event_list(ctx=ctx)
+        # The page's form treats an empty field as "no filter"; on the API an empty id, date or choice is an error.
+        check_query_params(
+            self.request,
+            single=set(AuditFilterForm.base_fields),
+            nonempty={"actor", "date_from", "date_to"},
+        )
         form = AuditFilterForm(self.request.query_params or None, ctx=ctx)
         if form.is_bound and not form.is_valid():
             errors = form.errors.get_json_data()

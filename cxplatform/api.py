@@ -90,6 +90,18 @@ class ModelSerializer(serializers.ModelSerializer):
     }
 
 
+class FileDownloadErrorsAsJson:
+    """For a view that answers a file (PDF, zip): its errors are JSON, also for a client that asked for the file's
+    type (`Accept: application/pdf`, `?format=zip`), as the schema documents them."""
+
+    def handle_exception(self, exc):
+        from rest_framework.renderers import JSONRenderer
+
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer, self.request.accepted_media_type = JSONRenderer(), "application/json"
+        return response
+
+
 class OrgScopedViewSet(viewsets.ModelViewSet):
     """Subclasses set `selector`: a function (ctx=) -> queryset of rows visible to that context."""
 

@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from accounts.throttle import throttle_admin_login
 from cxplatform import views
 
-# The admin signs in through our own sign-in page (same limits, two-factor step, single sign-on rules; accounts.throttle).
+# The admin signs in through our own sign-in page (same limits, two-factor step, single sign-on; accounts.throttle).
 admin.site.login = throttle_admin_login(admin.site.login)
 
 api_v1 = [

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Role
+from cxplatform.api import FileDownloadErrorsAsJson, StrictCharField
 from privacy import selectors, services
 from privacy.models import ConsentEvent, RetentionPolicy
 
@@ -44,7 +45,7 @@ class SubjectSerializer(serializers.Serializer):
 
 
 class FindInput(serializers.Serializer):
-    identifier = serializers.CharField(max_length=200, help_text="External id, customer id, e-mail or phone.")
+    identifier = StrictCharField(max_length=200, help_text="External id, customer id, e-mail or phone.")
 
 
 class SubjectFindView(APIView):
@@ -63,7 +64,7 @@ class SubjectFindView(APIView):
         return Response(SubjectSerializer(matches, many=True).data)
 
 
-class SubjectExportView(APIView):
+class SubjectExportView(FileDownloadErrorsAsJson, APIView):
     renderer_classes = [JSONRenderer, ZipRenderer]
 
     @extend_schema(
@@ -142,6 +143,9 @@ class SubjectConsentView(APIView):
 
 
 class RetentionPolicySerializer(serializers.ModelSerializer):
+    # Null until the policy is first saved (the default policy keeps everything).
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
     class Meta:
         model = RetentionPolicy
         fields = [*RetentionPolicy.MONTH_FIELDS, "updated_at"]

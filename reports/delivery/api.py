@@ -12,6 +12,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from cxplatform.api import FileDownloadErrorsAsJson
 from cxplatform.api_params import choice_param
 from reports.delivery import selectors
 from reports.delivery.views import pdf_response
@@ -31,7 +32,7 @@ class PDFRenderer(BaseRenderer):
         return data if isinstance(data, bytes) else json.dumps(data).encode()
 
 
-class ReportPdfView(APIView):
+class ReportPdfView(FileDownloadErrorsAsJson, APIView):
     """The PDF of a ready report version (A4; the organization's language unless `lang` is given)."""
 
     renderer_classes = [JSONRenderer, PDFRenderer]
@@ -55,9 +56,3 @@ class ReportPdfView(APIView):
         language = choice_param(request, "lang", PDF_LANGUAGES)
         report = selectors.report_get_for_pdf(ctx=request.org_ctx, pk=pk)
         return pdf_response(report, language=language)
-
-    def handle_exception(self, exc):
-        # An error is JSON, also for a client that asked for the PDF (`Accept: application/pdf`, `?format=pdf`).
-        response = super().handle_exception(exc)
-        self.request.accepted_renderer, self.request.accepted_media_type = JSONRenderer(), "application/json"
-        return response
