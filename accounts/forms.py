@@ -107,6 +107,8 @@ class TwoFactorCodeForm(BootstrapFormMixin, forms.Form):
 class SsoProviderForm(BootstrapFormMixin, forms.ModelForm):
     """An organization's OpenID Connect provider; the client secret is never shown back (empty keeps it)."""
 
+    issuer = forms.URLField(label=_("Issuer URL"), max_length=300, assume_scheme="https")
+
     client_secret = forms.CharField(
         label=_("Client secret"),
         required=False,
