@@ -124,16 +124,7 @@ class SsoProviderForm(BootstrapFormMixin, forms.ModelForm):
 
     class Meta:
         model = SsoProvider
-        fields = [
-            "issuer",
-            "client_id",
-            "allowed_domains",
-            "trust_unmarked_email",
-            "create_members",
-            "default_role",
-            "enabled",
-            "sso_required",
-        ]
+        fields = list(SsoProvider.SETTINGS_FIELDS)
 
     def __init__(self, *args, signed_in_through_it: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

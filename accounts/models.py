@@ -209,6 +209,18 @@ class SsoProvider(models.Model):
     def __str__(self) -> str:
         return f"SSO {self.issuer}"
 
+    # What an admin sets on the single sign-on page (the client secret apart: it is never shown back).
+    SETTINGS_FIELDS = (
+        "issuer",
+        "client_id",
+        "allowed_domains",
+        "trust_unmarked_email",
+        "create_members",
+        "default_role",
+        "enabled",
+        "sso_required",
+    )
+
     def allows_domain(self, email: str) -> bool:
         domain = email.rsplit("@", 1)[-1].strip().lower()
         return not self.allowed_domains or domain in self.allowed_domains

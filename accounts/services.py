@@ -359,16 +359,7 @@ def api_key_revoke(*, api_key: ApiKey, ctx: OrgContext | None = None, request=No
 
 # -- single sign-on --------------------------------------------------------------------------------------------
 
-SSO_FIELDS = (
-    "issuer",
-    "client_id",
-    "allowed_domains",
-    "trust_unmarked_email",
-    "create_members",
-    "default_role",
-    "enabled",
-    "sso_required",
-)
+SSO_FIELDS = SsoProvider.SETTINGS_FIELDS
 
 
 @transaction.atomic
