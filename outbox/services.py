@@ -155,12 +155,13 @@ def outbox_claim(*, now: dt.datetime, limit: int, ids: list[int] | None = None) 
                 OutboxMessage.objects.filter(pk__in=picked).update(**claim)
         return picked
     # Portable (SQLite): the condition is checked again by each row's own UPDATE; only the sender whose UPDATE
-    # still matches gets the row.
-    return [
-        pk
-        for pk in list(due.values_list("pk", flat=True)[:limit])
-        if OutboxMessage.objects.filter(_due(now), pk=pk).update(**claim)
-    ]
+    # still matches gets the row. A sender that lost every row of its pick to another looks again (the rows it
+    # lost are no longer due): "nothing claimed" must mean "nothing due", or it would stop while work is left.
+    while candidates := list(due.values_list("pk", flat=True)[:limit]):
+        won = [pk for pk in candidates if OutboxMessage.objects.filter(_due(now), pk=pk).update(**claim)]
+        if won:
+            return won
+    return []
 
 
 def _email(message: OutboxMessage, connection) -> EmailMultiAlternatives:

@@ -135,6 +135,28 @@ def test_a_claimed_row_is_nobody_elses(cast_a, settings, claim):
     assert outbox_claim(now=later, limit=10) == []
 
 
+def test_a_portable_sender_that_loses_its_whole_pick_looks_again_instead_of_stopping(cast_a, settings):
+    # Another sender claims the 3 rows this one just picked, between its SELECT and its UPDATEs (CI saw it happen):
+    # "nothing claimed" would read as "nothing due" and leave the rest of the outbox unsent.
+    settings.OUTBOX_CLAIM = "portable"
+    rows = make_messages(cast_a.org, 5)
+    now = timezone.now()
+    taken: list[int] = []
+
+    def the_other_sender_is_quicker(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if not taken and sql.lstrip().upper().startswith("SELECT"):
+            taken.extend(r.pk for r in rows[:3])
+            OutboxMessage.objects.filter(pk__in=taken).update(status=Status.SENDING, claimed_at=now, attempts=1)
+        return result
+
+    from django.db import connection
+
+    with connection.execute_wrapper(the_other_sender_is_quicker):
+        mine = outbox_claim(now=now, limit=3)
+    assert sorted(mine) == [r.pk for r in rows[3:]]
+
+
 def test_the_claim_uses_skip_locked_on_postgresql_unless_told_otherwise(settings):
     from outbox.services import _skip_locked
 
