@@ -38,4 +38,4 @@ bench:           ## benchmarks that print figures (PostgreSQL; see README "Bench
 	DATABASE_URL=$(BENCH_DB) .venv/bin/python manage.py bench_value_model --customers 130000
 
 messages:
-	.venv/bin/python manage.py makemessages -l sv -l nb -l da --ignore=.venv && .venv/bin/python manage.py compilemessages --ignore=.venv
+	.venv/bin/python manage.py makemessages -l sv -l nb -l da --ignore=.venv --ignore=tests --ignore=demo --no-obsolete && .venv/bin/python manage.py compilemessages --ignore=.venv
