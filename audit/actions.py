@@ -6,6 +6,8 @@ so the page can offer them in its filter. Filtering by a prefix ("customer.") ma
 
 from __future__ import annotations
 
+import re
+
 from django.utils.translation import gettext_lazy as _
 
 # Reads of personal data (recorded by audit.middleware from audit.registry).
@@ -111,10 +113,47 @@ OBJECT_TYPES = (
 )
 
 
+# What the page calls them (a model's own verbose name is often Django's English default: "api key").
+OBJECT_TYPE_LABELS = {
+    "customers.customer": _("Customer"),
+    "surveys.response": _("Response"),
+    "actions.feedbackcase": _("Case"),
+    "imports.importjob": _("Import"),
+    "kpis.target": _("Target"),
+    "actions.alertrule": _("Alert rule"),
+    "actions.businesscalendar": _("Business hours"),
+    "actions.holiday": _("Holiday"),
+    "journeys.journey": _("Journey"),
+    "journeys.touchpoint": _("Touchpoint"),
+    "accounts.membership": _("Member"),
+    "accounts.apikey": _("API key"),
+    "accounts.organization": _("Organization"),
+    "auth.user": _("User"),
+    "privacy.retentionpolicy": _("Retention policy"),
+    "webhooks.webhookendpoint": _("Webhook endpoint"),
+    "audit.auditevent": _("Audit log"),
+    "privacy.retentionrun": _("Retention run"),
+}
+
+# Labels some writers make from the object's type and id, in English, kept as written in the append-only row
+# ("retention policy", "retention run 12", "webhook endpoint 3"): the page names the type in the reader's language
+# instead (the id follows it as "#12").
+GENERATED_LABEL = re.compile(r"retention policy(?: of \d+)?|retention run \d+|webhook endpoint \d+", re.IGNORECASE)
+
+
+def target_label(target_type: str, label: str) -> str:
+    """The object's label as the audit page shows it."""
+    if target_type and label and GENERATED_LABEL.fullmatch(label):
+        return object_type_label(target_type)
+    return label
+
+
 def object_type_label(code: str) -> str:
     from django.apps import apps
     from django.utils.text import capfirst
 
+    if code in OBJECT_TYPE_LABELS:
+        return str(OBJECT_TYPE_LABELS[code])
     try:
         return str(capfirst(apps.get_model(code)._meta.verbose_name))
     except (LookupError, ValueError):

@@ -71,6 +71,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
         event.action_label = actions.action_label(event.action)
         event.detail_lines = detail_lines(event.detail)
         event.target_type_label = actions.object_type_label(event.target_type) if event.target_type else ""
+        event.target_label = actions.target_label(event.target_type, event.target_label)
     query = request.GET.copy()
     query.pop("page", None)
     context = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import FileResponse, Http404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import permissions, serializers, status
@@ -108,14 +109,14 @@ class ImportJobCreateSerializer(serializers.Serializer):
 
     def validate_kind(self, value: str) -> str:
         if value not in dict(available_kinds()):
-            raise serializers.ValidationError("Imports of this kind are not available yet.")
+            raise serializers.ValidationError(_("Imports of this kind are not available yet."))
         return value
 
     def validate_mapping(self, value):
         if not isinstance(value, dict) or not all(
             isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in value.items()
         ):
-            raise serializers.ValidationError('Give a JSON object such as {"CustomerID": "external_id"}.')
+            raise serializers.ValidationError(_('Give a JSON object such as {"CustomerID": "external_id"}.'))
         return value
 
     def options(self) -> dict:

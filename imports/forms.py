@@ -71,7 +71,7 @@ class ImportMappingForm(forms.Form):
                     label=option.label,
                     help_text=option.help,
                     required=False,
-                    widget=forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"}),
+                    widget=forms.TextInput(attrs={"type": "month", "placeholder": _("YYYY-MM")}),
                 )
             else:
                 field = forms.DateField(

@@ -6,6 +6,7 @@ that may read reports (admins, CX managers, executives); API keys act as CX mana
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
@@ -72,7 +73,7 @@ class MonthlyReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         if params.get("month"):
             month = parse_month(params["month"])
             if month is None:
-                raise ValidationError({"month": "Use YYYY-MM."})
+                raise ValidationError({"month": _("Use YYYY-MM.")})
             qs = qs.filter(month=month)
         journey = int_param(self.request, "journey")
         if journey is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -193,6 +194,6 @@ class WebhookDeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         """Give a failed delivery one more attempt now (409 if it is not failed)."""
         delivery = self.get_object()
         if not services.delivery_retry(ctx=request.org_ctx, delivery=delivery):
-            return Response({"detail": "Only a failed delivery can be retried."}, status=status.HTTP_409_CONFLICT)
+            return Response({"detail": _("Only a failed delivery can be retried.")}, status=status.HTTP_409_CONFLICT)
         delivery.refresh_from_db()
         return Response(DeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import certifi
 import urllib3
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from webhooks.ssrf import Target
 
@@ -96,7 +97,7 @@ def post(target: Target, body: bytes, headers: dict[str, str]) -> Outcome:
     try:
         while read < READ_LIMIT:
             if time.monotonic() > deadline:
-                error = f"The response took longer than {TOTAL_TIMEOUT:g} s."
+                error = _("The response took longer than %(seconds)s s.") % {"seconds": f"{TOTAL_TIMEOUT:g}"}
                 break
             chunk = response.read(min(8192, READ_LIMIT - read), decode_content=False)
             if not chunk:

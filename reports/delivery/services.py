@@ -258,7 +258,7 @@ def deliveries_sweep(*, now: dt.datetime | None = None, stale_after: dt.timedelt
     stuck = ReportDelivery.objects.filter(state=ReportDelivery.State.SENDING, claimed_at__lt=stale)
     # At-least-once for a worker that died mid-send (see the module docstring), a bounded number of times.
     given_up = stuck.filter(attempts__gte=MAX_ATTEMPTS).update(
-        state=ReportDelivery.State.FAILED, error="The worker sending it stopped; no attempts left."
+        state=ReportDelivery.State.FAILED, error=_("The worker sending it stopped; no attempts left.")
     )
     reopened = stuck.filter(attempts__lt=MAX_ATTEMPTS).update(state=ReportDelivery.State.PENDING)
 
