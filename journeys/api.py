@@ -13,6 +13,7 @@ from functools import partial
 
 import django_filters
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -50,7 +51,7 @@ class PersonaSerializer(ModelSerializer):
         if self.instance is not None:
             qs = qs.exclude(pk=self.instance.pk)
         if qs.exists():
-            raise serializers.ValidationError("A persona with this name already exists.")
+            raise serializers.ValidationError(_("A persona with this name already exists."))
         return value
 
 
@@ -77,7 +78,7 @@ class StageSerializer(ModelSerializer):
     def validate_journey(self, value: Journey) -> Journey:
         # Moving a stage would silently move its touchpoints' history to another journey.
         if self.instance is not None and value.pk != self.instance.journey_id:
-            raise serializers.ValidationError("A stage cannot be moved to another journey.")
+            raise serializers.ValidationError(_("A stage cannot be moved to another journey."))
         return value
 
 

@@ -18,6 +18,8 @@ class Persona(OrgOwned):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("persona")
+        verbose_name_plural = _("personas")
         constraints = [models.UniqueConstraint(fields=["organization", "name"], name="persona_unique_name")]
 
     def __str__(self) -> str:
@@ -69,19 +71,23 @@ class Journey(OrgOwned):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("journey")
+        verbose_name_plural = _("journeys")
 
     def __str__(self) -> str:
         return self.name
 
 
 class Stage(OrgOwned):
-    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="stages")
+    journey = models.ForeignKey(Journey, verbose_name=_("journey"), on_delete=models.CASCADE, related_name="stages")
     name = models.CharField(_("name"), max_length=120)
     description = models.TextField(_("description"), blank=True)
     position = models.PositiveIntegerField(_("position"), default=0)
 
     class Meta:
         ordering = ["journey_id", "position", "pk"]
+        verbose_name = _("stage")
+        verbose_name_plural = _("stages")
 
     def __str__(self) -> str:
         return self.name
@@ -122,8 +128,10 @@ class TouchpointQuerySet(OrgQuerySet):
 
 class Touchpoint(OrgOwned):
     # journey is denormalised from stage so touchpoint-level facts can be grouped per journey without a join.
-    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="touchpoints")
-    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="touchpoints")
+    journey = models.ForeignKey(
+        Journey, verbose_name=_("journey"), on_delete=models.CASCADE, related_name="touchpoints"
+    )
+    stage = models.ForeignKey(Stage, verbose_name=_("stage"), on_delete=models.CASCADE, related_name="touchpoints")
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.WEB)
@@ -168,6 +176,8 @@ class Touchpoint(OrgOwned):
 
     class Meta:
         ordering = ["stage__position", "position", "pk"]
+        verbose_name = _("touchpoint")
+        verbose_name_plural = _("touchpoints")
         indexes = [models.Index(fields=["organization", "journey"])]
 
     def __str__(self) -> str:

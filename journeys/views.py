@@ -22,13 +22,30 @@ from accounts.scoping import WRITE_PROGRAM_ROLES, org_required
 from journeys import selectors, services, weights
 from journeys.forms import JourneyForm, PersonaForm, StageForm, TouchpointForm, TouchpointQuickForm
 from journeys.models import Journey
+from kpis import dashboards
 
 MAP_TARGET = "#journey-map"
 
 
-def _map_fragment(request: HttpRequest, journey: Journey) -> HttpResponse:
+def _scores_for(request: HttpRequest, touchpoints: list) -> dashboards.TouchpointScores:
+    """Score, n, target and status of the touchpoints (the gap dashboard's figures for the default period and the
+    organization's primary metric), loaded for all of them at once and set on each as `kpi_assessment`."""
+    filters = dashboards.default_filters(ctx=request.org)
+    scores = dashboards.touchpoint_scores(ctx=request.org, touchpoints=touchpoints, filters=filters)
+    for touchpoint in touchpoints:
+        touchpoint.kpi_assessment = scores.get(touchpoint.pk)
+    return scores
+
+
+def _map_context(request: HttpRequest, journey: Journey) -> dict:
     stages = selectors.journey_map(ctx=request.org, journey=journey)
-    return render(request, "journeys/_journey_map.html", {"journey": journey, "stages": stages})
+    touchpoints = [tp for stage in stages for tp in stage.ordered_touchpoints]
+    scores = _scores_for(request, touchpoints)
+    return {"journey": journey, "stages": stages, "scores": scores, "touchpoint_count": len(touchpoints)}
+
+
+def _map_fragment(request: HttpRequest, journey: Journey) -> HttpResponse:
+    return render(request, "journeys/_journey_map.html", _map_context(request, journey))
 
 
 def _after_map_edit(request: HttpRequest, journey: Journey, message: str | None = None) -> HttpResponse:
@@ -79,8 +96,7 @@ def journey_map(request: HttpRequest, pk: int) -> HttpResponse:
     journey = selectors.journey_get(ctx=request.org, pk=pk)
     if request.htmx:
         return _map_fragment(request, journey)
-    stages = selectors.journey_map(ctx=request.org, journey=journey)
-    return render(request, "journeys/journey_map.html", {"journey": journey, "stages": stages})
+    return render(request, "journeys/journey_map.html", _map_context(request, journey))
 
 
 @org_required(WRITE_PROGRAM_ROLES)
@@ -195,7 +211,8 @@ def touchpoint_create(request: HttpRequest, stage_pk: int) -> HttpResponse:
 @org_required()
 def touchpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     touchpoint = selectors.touchpoint_get(ctx=request.org, pk=pk)
-    return render(request, "journeys/touchpoint_detail.html", {"touchpoint": touchpoint})
+    scores = _scores_for(request, [touchpoint])
+    return render(request, "journeys/touchpoint_detail.html", {"touchpoint": touchpoint, "scores": scores})
 
 
 @org_required(WRITE_PROGRAM_ROLES)

@@ -9,9 +9,11 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.charts import figure_dict
+from core.numbers import format_number
 from core.scales import scale_for_metric
 
 if TYPE_CHECKING:
@@ -31,11 +33,33 @@ COLORS = {
     "line": "#0d6efd",
 }
 FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 12}
+# A category label longer than this is cut with an ellipsis on the axis; the whole name is in the hover text.
+LABEL_CHARS = 28
+
+
+def short_label(text: str, limit: int = LABEL_CHARS) -> str:
+    """An axis label that fits: whole words up to `limit` characters, then an ellipsis."""
+    text = " ".join(str(text).split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut and cut.rfind(" ") > limit // 2:
+        cut = cut[: cut.rfind(" ")]
+    return cut.rstrip(" ,.;:-") + "\u2026"
+
+
+def _plain(value: float) -> str:
+    """A figure in a legend: whole when it is whole, else one decimal, with the locale's separators."""
+    return format_number(value, 0 if float(value).is_integer() else 1)
+
+
+def _month_label(month: dt.date) -> str:
+    return date_format(month, "YEAR_MONTH_FORMAT")
 
 
 def _layout(**extra) -> dict:
     layout = {
-        "margin": {"l": 10, "r": 10, "t": 10, "b": 30},
+        "margin": {"l": 10, "r": 10, "t": 10, "b": 30, "autoexpand": True},
         "font": FONT,
         "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "rgba(0,0,0,0)",
@@ -44,6 +68,9 @@ def _layout(**extra) -> dict:
         "hovermode": "closest",
     }
     layout.update(extra)
+    # Tick labels and axis titles push the margins out instead of being cut or overlapping.
+    for axis in ("xaxis", "yaxis"):
+        layout[axis] = {"automargin": True, **layout.get(axis, {})}
     return layout
 
 
@@ -54,6 +81,7 @@ def _figure(data: list[dict], layout: dict) -> dict:
 def gap_chart(cards: list[TouchpointCard], *, filters: Filters, journey: Assessment) -> dict:
     """Score per touchpoint (bars with the 95 % margin of error) against its target (markers)."""
     names = [c.touchpoint.name for c in cards]
+    labels = [short_label(n) for n in names]
     scores = [c.assessment.score.shown for c in cards]
     moes = [c.assessment.score.moe if c.assessment.score.shown is not None else None for c in cards]
     colors = [COLORS[c.assessment.status] for c in cards]
@@ -71,7 +99,7 @@ def gap_chart(cards: list[TouchpointCard], *, filters: Filters, journey: Assessm
             "error_x": {"type": "data", "array": moes, "visible": True, "color": "#495057", "thickness": 1},
             "name": filters.metric_label,
             "customdata": hover,
-            "hovertemplate": "%{y}: %{x:.1f} ± %{error_x.array:.1f}<br>%{customdata}<extra></extra>",
+            "hovertemplate": "%{y}<br>%{x:.1f} ± %{error_x.array:.1f}<br>%{customdata}<extra></extra>",
         }
     ]
     target_y = [c.touchpoint.name for c in cards if c.assessment.target is not None]
@@ -90,7 +118,7 @@ def gap_chart(cards: list[TouchpointCard], *, filters: Filters, journey: Assessm
                     "line": {"width": 3, "color": COLORS["target"]},
                 },
                 "name": _("Target"),
-                "hovertemplate": "%{y}: " + _("target") + " %{x:.1f}<extra></extra>",
+                "hovertemplate": "%{y}<br>" + _("Target") + ": %{x:.1f}<extra></extra>",
             }
         )
     shapes = []
@@ -113,7 +141,7 @@ def gap_chart(cards: list[TouchpointCard], *, filters: Filters, journey: Assessm
                 "x": [None],
                 "y": [None],
                 "line": {"color": COLORS["benchmark"], "dash": "dot"},
-                "name": f"{journey.benchmark.source_name} {journey.benchmark.value:g}",
+                "name": f"{journey.benchmark.source_name} {_plain(journey.benchmark.value)}",
             }
         )
     height = max(220, 38 * len(cards) + 80)
@@ -122,9 +150,15 @@ def gap_chart(cards: list[TouchpointCard], *, filters: Filters, journey: Assessm
         _layout(
             height=height,
             shapes=shapes,
-            yaxis={"autorange": "reversed", "automargin": True},
-            xaxis={"zeroline": True, "title": {"text": filters.metric_label}},
-            margin={"l": 10, "r": 10, "t": 10, "b": 40},
+            yaxis={
+                "autorange": "reversed",
+                "automargin": True,
+                "tickmode": "array",
+                "tickvals": names,
+                "ticktext": labels,
+            },
+            xaxis={"zeroline": True, "automargin": True, "title": {"text": filters.metric_label}},
+            margin={"l": 10, "r": 10, "t": 10, "b": 40, "autoexpand": True},
         ),
     )
 
@@ -134,6 +168,7 @@ def trend_chart(
 ) -> dict:
     """Monthly score with its 95 % confidence band, the target in force each month, and the benchmark."""
     months = [m.isoformat() for m, _s, _t in trend]
+    month_labels = [_month_label(m) for m, _s, _t in trend]
     values = [s.shown for _m, s, _t in trend]
     upper = [s.ci[1] if s.shown is not None and s.ci else None for _m, s, _t in trend]
     lower = [s.ci[0] if s.shown is not None and s.ci else None for _m, s, _t in trend]
@@ -156,6 +191,7 @@ def trend_chart(
             "line": {"width": 0},
             "fill": "tonexty",
             "fillcolor": COLORS["band"],
+            # xgettext:no-python-format
             "name": _("95 % confidence interval"),
             "hoverinfo": "skip",
         },
@@ -166,8 +202,8 @@ def trend_chart(
             "mode": "lines+markers",
             "line": {"color": COLORS["line"], "width": 2},
             "name": filters.metric_label,
-            "customdata": ns,
-            "hovertemplate": "%{x|%b %Y}: %{y:.1f} (n=%{customdata})<extra></extra>",
+            "customdata": [[label, n] for label, n in zip(month_labels, ns, strict=True)],
+            "hovertemplate": "%{customdata[0]}: %{y:.1f} (n=%{customdata[1]})<extra></extra>",
             "connectgaps": False,
         },
     ]
@@ -191,16 +227,30 @@ def trend_chart(
                 "y": [benchmark.value, benchmark.value],
                 "mode": "lines",
                 "line": {"color": COLORS["benchmark"], "dash": "dot"},
-                "name": f"{benchmark.source_name} {benchmark.value:g}",
+                "name": f"{benchmark.source_name} {_plain(benchmark.value)}",
             }
         )
+    # Every month of the period is on the axis (half a month of room either side), whether or not it has a value:
+    # a month below the minimum n is a gap in the line, never a month left out. Tick labels are the locale's
+    # month names, at most about twelve of them.
+    step = max(1, -(-len(trend) // 12))
+    first, last = trend[0][0], trend[-1][0]
+    x_range = [(first - dt.timedelta(days=15)).isoformat(), (last + dt.timedelta(days=15)).isoformat()]
     return _figure(
         data,
         _layout(
             height=320,
-            xaxis={"type": "date", "tickformat": "%b %Y"},
-            yaxis={"title": {"text": filters.metric_label}},
-            margin={"l": 10, "r": 10, "t": 10, "b": 40},
+            xaxis={
+                "type": "date",
+                "range": x_range,
+                "tickmode": "array",
+                "tickvals": months[::step],
+                "ticktext": month_labels[::step],
+                "title": {"text": _("Month")},
+                "automargin": True,
+            },
+            yaxis={"title": {"text": filters.metric_label}, "automargin": True},
+            margin={"l": 10, "r": 10, "t": 10, "b": 40, "autoexpand": True},
         ),
     )
 
@@ -245,6 +295,7 @@ def distribution_chart(counts: list[int], *, metric: str) -> dict:
 def value_chart(rows: list[TouchpointRow], *, currency: str) -> dict:
     """Value at stake per touchpoint (shortfall in NPS points x value of a point), with the model's range."""
     names = [f"{r.touchpoint.name} ({r.touchpoint.journey.name})" for r in rows]
+    labels = [short_label(n, 36) for n in names]
     values = [r.value_at_stake for r in rows]
     plus = [
         max(0.0, r.assessment.shortfall * r.value.high - r.value_at_stake) if r.value.high is not None else 0
@@ -271,7 +322,13 @@ def value_chart(rows: list[TouchpointRow], *, currency: str) -> dict:
         _layout(
             height=max(220, 34 * len(rows) + 80),
             showlegend=False,
-            yaxis={"autorange": "reversed", "automargin": True},
-            xaxis={"title": {"text": currency}},
+            yaxis={
+                "autorange": "reversed",
+                "automargin": True,
+                "tickmode": "array",
+                "tickvals": names,
+                "ticktext": labels,
+            },
+            xaxis={"title": {"text": _("Value at stake per year") + f" ({currency})"}, "automargin": True},
         ),
     )

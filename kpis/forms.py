@@ -17,6 +17,7 @@ from cxplatform.forms import BootstrapFormMixin
 from journeys.models import Channel, Journey, Persona, Stage, Touchpoint
 from kpis import selectors
 from kpis.models import Benchmark, Kpi, Target
+from kpis.templatetags.kpi_format import measure_of
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -62,6 +63,25 @@ class KpiForm(BootstrapFormMixin, forms.ModelForm):
         self.fields["measure"].choices = measure_choices(metric) or measure_choices("nps")
         self.fields["metric"].widget.attrs.update(measure_refresh_attrs("metric", "id_measure"))
 
+    def _check_not_a_second_kpi(self, metric: str, measure: str) -> None:
+        """One survey KPI per figure: a second KPI reading the same metric in the same measure ("NPS" beside "Net
+        Promoter Score") would be the same number offered twice under two names."""
+        wanted = measure_of(metric, measure)
+        same = next(
+            (
+                kpi
+                for kpi in selectors.survey_kpi_list(ctx=self.ctx).filter(metric=metric).exclude(pk=self.instance.pk)
+                if measure_of(kpi.metric, kpi.measure) == wanted
+            ),
+            None,
+        )
+        if same is not None:
+            self.add_error(
+                "metric",
+                _("The KPI “%(name)s” already reads this metric in this measure: use it (and its targets) instead.")
+                % {"name": same.name},
+            )
+
     def clean_code(self):
         code = self.cleaned_data["code"]
         clash = Kpi.objects.for_org(self.ctx.organization).filter(code=code).exclude(pk=self.instance.pk)
@@ -81,6 +101,8 @@ class KpiForm(BootstrapFormMixin, forms.ModelForm):
                     for messages in exc.message_dict.values():
                         for message in messages:
                             self.add_error("measure", message)
+                else:
+                    self._check_not_a_second_kpi(data["metric"], data["measure"])
         elif data.get("kind"):
             data["metric"], data["measure"] = "", ""  # an imported KPI reads no survey metric
         return data
@@ -152,7 +174,9 @@ class TargetForm(BootstrapFormMixin, forms.ModelForm):
             self.add_error("period_end", _("The period ends before it starts."))
         scope = data.get("scope")
         if scope in (Target.Scope.TOUCHPOINT, Target.Scope.STAGE, Target.Scope.JOURNEY) and not data.get(scope):
-            self.add_error(scope, _("Choose the %(scope)s this target is for.") % {"scope": scope})
+            self.add_error(
+                scope, _("Choose the %(scope)s this target is for.") % {"scope": Target.Scope(scope).label.lower()}
+            )
         return data
 
     def _post_clean(self):
@@ -207,9 +231,20 @@ class DashboardFilterForm(BootstrapFormMixin, forms.Form):
     def __init__(self, data, *, ctx: OrgContext, with_channel: bool = True):
         super().__init__(data)
         org = ctx.organization
-        self.fields["kpi"].queryset = selectors.survey_kpi_list(ctx=ctx)
-        # No KPI chosen: the organization's primary metric.
-        self.fields["kpi"].empty_label = measure_label(org.primary_metric or "nps", org.primary_measure)
+        # No KPI chosen: the organization's primary metric, read through its KPI where there is one. That KPI is
+        # the empty choice itself, so the same figure is never offered twice ("NPS" and "Net Promoter Score").
+        default = self.default_kpi = selectors.primary_kpi(ctx=ctx)
+        kpis = selectors.survey_kpi_list(ctx=ctx)
+        if default is not None:
+            self.fields["kpi"].queryset = kpis.exclude(pk=default.pk)
+            self.fields["kpi"].empty_label = default.name
+            if data is not None and str(data.get("kpi") or "") == str(default.pk):
+                data = data.copy()
+                data["kpi"] = ""
+                self.data = data
+        else:
+            self.fields["kpi"].queryset = kpis
+            self.fields["kpi"].empty_label = measure_label(org.primary_metric or "nps", org.primary_measure)
         self.fields["persona"].queryset = Persona.objects.for_org(org).filter(is_archived=False).order_by("name")
         segments = selectors.segment_choices(ctx=ctx)
         self.fields["segment"].choices = [("", _("All")), *((s, s) for s in segments)]

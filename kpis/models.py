@@ -76,6 +76,7 @@ class Kpi(OrgOwned):
     class Meta:
         ordering = ["name", "pk"]
         verbose_name = _("KPI")
+        verbose_name_plural = _("KPIs")
         constraints = [
             models.UniqueConstraint(fields=["organization", "code"], name="kpi_unique_code"),
             models.CheckConstraint(condition=~Q(kind="survey") | ~Q(metric=""), name="kpi_survey_has_metric"),
@@ -112,9 +113,15 @@ class Target(OrgOwned):
     kpi = models.ForeignKey(Kpi, verbose_name=_("KPI"), on_delete=models.CASCADE, related_name="targets")
     scope = models.CharField(_("scope"), max_length=20, choices=Scope.choices, default=Scope.TOUCHPOINT)
     # journey is set for journey, stage and touchpoint scopes (denormalised) so a journey's targets are one filter.
-    journey = models.ForeignKey(Journey, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    stage = models.ForeignKey(Stage, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    touchpoint = models.ForeignKey(Touchpoint, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    journey = models.ForeignKey(
+        Journey, verbose_name=_("journey"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    stage = models.ForeignKey(
+        Stage, verbose_name=_("stage"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    touchpoint = models.ForeignKey(
+        Touchpoint, verbose_name=_("touchpoint"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     segment = models.CharField(_("segment"), max_length=60, blank=True)
     persona = models.ForeignKey(
         Persona, verbose_name=_("persona"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
@@ -134,6 +141,8 @@ class Target(OrgOwned):
 
     class Meta:
         ordering = ["kpi_id", "scope", "period_start", "pk"]
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
         indexes = [models.Index(fields=["organization", "kpi", "period_start"])]
         constraints = [
             models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")), name="target_period_order"),
@@ -209,6 +218,8 @@ class Benchmark(OrgOwned):
 
     class Meta:
         ordering = ["kpi_id", "-period_end", "source_name"]
+        verbose_name = _("benchmark")
+        verbose_name_plural = _("benchmarks")
         constraints = [
             models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")), name="benchmark_period_order")
         ]

@@ -107,6 +107,15 @@ def survey_kpi_list(*, ctx: OrgContext) -> QuerySet[Kpi]:
     return kpi_list(ctx=ctx).filter(kind=Kpi.Kind.SURVEY)
 
 
+def primary_kpi(*, ctx: OrgContext) -> Kpi | None:
+    """The survey KPI of the organization's primary metric (the one in its primary measure first), if there is one:
+    what the dashboards show when no KPI is chosen."""
+    org = ctx.organization
+    kpis = list(Kpi.objects.for_org(org).filter(kind=Kpi.Kind.SURVEY, metric=org.primary_metric or NPS_METRIC))
+    kpis.sort(key=lambda k: (k.measure != org.primary_measure, k.pk))
+    return kpis[0] if kpis else None
+
+
 def target_list(*, ctx: OrgContext, kpi: Kpi | None = None) -> QuerySet[Target]:
     qs = Target.objects.for_org(ctx.organization).select_related(
         "kpi", "journey", "stage", "touchpoint", "persona", "created_by"

@@ -8,8 +8,15 @@ Journey, stage and organization figures are sums of touchpoint rollups (every re
 journey survey answered for the period: then the journey figure is that survey's (the page says which).
 """
 
-from kpis.dashboards.common import DEFAULT_PERIOD, Filters, default_kpi, filters_from, sparkline
-from kpis.dashboards.journey import JourneyGap, StageColumn, TouchpointCard, journey_gap
+from kpis.dashboards.common import DEFAULT_PERIOD, Filters, default_filters, default_kpi, filters_from, sparkline
+from kpis.dashboards.journey import (
+    JourneyGap,
+    StageColumn,
+    TouchpointCard,
+    TouchpointScores,
+    journey_gap,
+    touchpoint_scores,
+)
 from kpis.dashboards.overview import JourneyRow, Overview, TouchpointRow, organization_overview
 from kpis.dashboards.touchpoint import LinkedKpi, TouchpointPage, Verbatim, touchpoint_page
 
@@ -24,11 +31,14 @@ __all__ = [
     "TouchpointCard",
     "TouchpointPage",
     "TouchpointRow",
+    "TouchpointScores",
     "Verbatim",
+    "default_filters",
     "default_kpi",
     "filters_from",
     "journey_gap",
     "organization_overview",
     "sparkline",
     "touchpoint_page",
+    "touchpoint_scores",
 ]

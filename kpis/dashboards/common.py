@@ -10,15 +10,19 @@ from urllib.parse import urlencode
 from django.db.models import Q, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.http import QueryDict
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from accounts.scoping import OrgContext
+from core.numbers import format_number
 from core.scales import MEASURE_MEAN, MEASURE_NPS, measure_label, scale_for_metric
 from kpis.forms import DashboardFilterForm
 from kpis.models import NPS_METRIC, STAT_FIELDS, Benchmark, Kpi, Target
 from kpis.scores import Assessment, Score, empty_sums
-from kpis.selectors import rollup_rows, stat_sums
+from kpis.selectors import primary_kpi, rollup_rows, stat_sums
 
 TREND_MONTHS = 12
+MAX_TREND_MONTHS = 120
 DEFAULT_PERIOD = "90"
 # Year and month numbers rather than a truncated date: no time-zone conversion of every row on the way out.
 MONTH = {"year": ExtractYear("day"), "month": ExtractMonth("day")}
@@ -82,6 +86,14 @@ class Filters:
         return self.start - dt.timedelta(days=self.days), self.start - dt.timedelta(days=1)
 
     @property
+    def previous_start(self) -> dt.date:
+        return self.previous[0]
+
+    @property
+    def previous_end(self) -> dt.date:
+        return self.previous[1]
+
+    @property
     def sliced(self) -> bool:
         return bool(self.segment or self.persona_id)
 
@@ -116,12 +128,27 @@ def filters_from(
         end=end,
         default_metric=org.primary_metric or NPS_METRIC,
         default_measure=org.primary_measure,
-        kpi=data.get("kpi"),
+        kpi=data.get("kpi") or form.default_kpi,  # no KPI chosen: the primary metric's KPI (read once, by the form)
         segment=data.get("segment") or "",
         persona_id=persona.pk if persona else None,
         channel=data.get("channel") or "" if with_channel else "",
     )
     return filters, form
+
+
+def default_filters(*, ctx: OrgContext, today: dt.date | None = None) -> Filters:
+    """The dashboards' default figures (the last DEFAULT_PERIOD days, the organization's primary metric and its KPI)
+    without a filter form: for pages that show scores but have no filters (the journey map, the touchpoint page)."""
+    today = today or timezone.localdate()
+    org = ctx.organization
+    return Filters(
+        period_key=DEFAULT_PERIOD,
+        start=today - dt.timedelta(days=int(DEFAULT_PERIOD) - 1),
+        end=today,
+        default_metric=org.primary_metric or NPS_METRIC,
+        default_measure=org.primary_measure,
+        kpi=primary_kpi(ctx=ctx),
+    )
 
 
 def _min_n(ctx: OrgContext) -> int:
@@ -146,6 +173,29 @@ def _sums_by_touchpoint(
     return {r["touchpoint_id"]: r for r in rows.values("touchpoint_id").annotate(**stat_sums()).order_by()}
 
 
+def _period_sums_by_touchpoint(ctx: OrgContext, filters: Filters, tp_ids) -> tuple[dict[int, dict], dict[int, dict]]:
+    """Sums per touchpoint for the period and for the previous one, in one query."""
+    prev_start, _prev_end = filters.previous
+    rows = rollup_rows(
+        ctx=ctx,
+        metric=filters.metric,
+        start=prev_start,
+        end=filters.end,
+        touchpoint_ids=tp_ids,
+        segment=filters.segment or None,
+        persona_id=filters.persona_id,
+    )
+    sums = {}
+    for f in STAT_FIELDS:
+        sums[f"cur_{f}"] = Sum(f, filter=Q(day__gte=filters.start))
+        sums[f"prev_{f}"] = Sum(f, filter=Q(day__lt=filters.start))
+    current, previous = {}, {}
+    for r in rows.values("touchpoint_id").annotate(**sums).order_by():
+        current[r["touchpoint_id"]] = {f: r[f"cur_{f}"] or 0 for f in STAT_FIELDS}
+        previous[r["touchpoint_id"]] = {f: r[f"prev_{f}"] or 0 for f in STAT_FIELDS}
+    return current, previous
+
+
 def _period_sums(rows, filters: Filters) -> tuple[dict, dict]:
     """Sums of rollup `rows` (a queryset of one scope and metric) for the period and the previous one, in one query."""
     prev_start, _prev_end = filters.previous
@@ -166,13 +216,22 @@ def _months(end: dt.date, count: int = TREND_MONTHS) -> list[dt.date]:
     return months
 
 
+def trend_months(filters: Filters) -> list[dt.date]:
+    """Every month of the trend: at least the last TREND_MONTHS up to the period's end, and always the whole selected
+    period (a long custom period is not cut to a year). Months without enough answers stay in the list (as gaps)."""
+    end_index = filters.end.year * 12 + filters.end.month - 1
+    start_index = filters.start.year * 12 + filters.start.month - 1
+    count = min(max(TREND_MONTHS, end_index - start_index + 1), MAX_TREND_MONTHS)
+    return _months(filters.end, count)
+
+
 def _month_end(month: dt.date) -> dt.date:
     y, m = divmod(month.year * 12 + month.month, 12)
     return dt.date(y, m + 1, 1) - dt.timedelta(days=1)
 
 
 def _monthly_by_touchpoint(ctx: OrgContext, filters: Filters, tp_ids=None) -> dict[tuple[int, dt.date], dict]:
-    months = _months(filters.end)
+    months = trend_months(filters)
     rows = rollup_rows(
         ctx=ctx,
         metric=filters.metric,
@@ -208,10 +267,7 @@ def _benchmarks(ctx: OrgContext, kpi: Kpi | None, end: dt.date) -> list[Benchmar
 
 def default_kpi(ctx: OrgContext) -> Kpi | None:
     """The KPI of the organization's primary metric (the one with its measure first), if there is one."""
-    org = ctx.organization
-    kpis = list(Kpi.objects.for_org(org).filter(kind=Kpi.Kind.SURVEY, metric=org.primary_metric or NPS_METRIC))
-    kpis.sort(key=lambda k: (k.measure != org.primary_measure, k.pk))
-    return kpis[0] if kpis else None
+    return primary_kpi(ctx=ctx)
 
 
 def _with_default_kpi(ctx: OrgContext, filters: Filters) -> Filters:
@@ -260,14 +316,14 @@ def sparkline(series: list[tuple[dt.date, float | None]], *, width: int = 100, h
     span = (hi - lo) or 1.0
     step = width / max(len(series) - 1, 1)
     coords = [(round(i * step, 1), round(height - 2 - (v - lo) / span * (height - 4), 1)) for i, v in known]
-    title = ", ".join(f"{series[i][0]:%b %Y}: {v:.0f}" for i, v in known)
+    title = ", ".join(f"{date_format(series[i][0], 'YEAR_MONTH_FORMAT')}: {format_number(v, 0)}" for i, v in known)
     return Sparkline(points=" ".join(f"{x},{y}" for x, y in coords), last=coords[-1], title=title)
 
 
 def _series(
     monthly: dict, key, months: list[dt.date], filters: Filters, min_n: int
 ) -> list[tuple[dt.date, float | None]]:
-    """Monthly values of one touchpoint; months below the minimum n are left out (not drawn as a point)."""
+    """Monthly values of one touchpoint; months below the minimum n are None (a gap: no point drawn)."""
     out = []
     for m in months:
         score = filters.score(monthly.get((key, m)) or empty_sums(), min_n)

@@ -16,7 +16,7 @@ from kpis.dashboards.common import (
     _benchmarks,
     _min_n,
     _monthly_by_touchpoint,
-    _months,
+    _period_sums_by_touchpoint,
     _scope_benchmarks,
     _scope_targets,
     _series,
@@ -26,6 +26,7 @@ from kpis.dashboards.common import (
     _value_at_stake,
     _with_default_kpi,
     sparkline,
+    trend_months,
 )
 from kpis.dashboards.weighting import RESPONDENTS, WEIGHTS, weighted_assessment
 from kpis.models import STAT_FIELDS, Benchmark, JourneyRollup, Target
@@ -65,6 +66,85 @@ class JourneyGap:
     weighting: str = RESPONDENTS
     weights_requested: bool = False
 
+    @property
+    def has_scores(self) -> bool:
+        """Whether any touchpoint has enough answers for a figure (otherwise the page shows what is missing)."""
+        return any(c.assessment.score.sufficient for col in self.stages for c in col.cards)
+
+    @property
+    def has_targets(self) -> bool:
+        return any(c.assessment.target is not None for col in self.stages for c in col.cards)
+
+    @property
+    def missing_responses(self) -> bool:
+        return any(col.cards for col in self.stages) and not self.has_scores
+
+    @property
+    def missing_targets(self) -> bool:
+        return any(col.cards for col in self.stages) and not self.has_targets
+
+
+@dataclass
+class TouchpointScores:
+    """Score, n, target and status of many touchpoints, read in a fixed number of queries (the journey map)."""
+
+    filters: Filters
+    min_n: int
+    assessments: dict[int, Assessment]
+
+    def get(self, touchpoint_id: int) -> Assessment | None:
+        return self.assessments.get(touchpoint_id)
+
+    @property
+    def has_scores(self) -> bool:
+        return any(a.score.sufficient for a in self.assessments.values())
+
+    @property
+    def has_targets(self) -> bool:
+        return any(a.target is not None for a in self.assessments.values())
+
+    @property
+    def missing_responses(self) -> bool:
+        """Touchpoints there are, but none with enough answers for a figure."""
+        return bool(self.assessments) and not self.has_scores
+
+    @property
+    def missing_targets(self) -> bool:
+        return bool(self.assessments) and not self.has_targets
+
+
+def touchpoint_scores(*, ctx: OrgContext, touchpoints: list[Touchpoint], filters: Filters) -> TouchpointScores:
+    """The figures of the gap dashboard's touchpoint cards for `touchpoints` (any number) in a fixed number of
+    queries: the KPI (unless the filters carry it), the sums of the period and of the previous one (one query), and
+    the touchpoint targets. Another organization's touchpoints get nothing (every read is scoped)."""
+    filters = _with_default_kpi(ctx, filters)
+    min_n = _min_n(ctx)
+    tp_ids = [tp.pk for tp in touchpoints]
+    if not tp_ids:
+        return TouchpointScores(filters=filters, min_n=min_n, assessments={})
+    current, previous = _period_sums_by_touchpoint(ctx, filters, tp_ids)
+    targets = _scope_targets(
+        _targets(
+            ctx, filters.kpi, filters.start, filters.end, Q(scope=Target.Scope.TOUCHPOINT, touchpoint_id__in=tp_ids)
+        )
+    )
+    assessments = {}
+    for tp in touchpoints:
+        now = filters.score(current.get(tp.pk, empty_sums()), min_n)
+        before = filters.score(previous.get(tp.pk, empty_sums()), min_n)
+        assessments[tp.pk] = Assessment(
+            score=now,
+            target=pick_target(
+                targets.get(("touchpoint", tp.pk), []),
+                end=filters.end,
+                segment=filters.segment,
+                persona_id=filters.persona_id,
+            ),
+            change=change_between(before, now),
+            higher_is_better=filters.higher_is_better,
+        )
+    return TouchpointScores(filters=filters, min_n=min_n, assessments=assessments)
+
 
 def journey_gap(*, ctx: OrgContext, journey: Journey, filters: Filters) -> JourneyGap:
     filters = _with_default_kpi(ctx, filters)
@@ -76,7 +156,7 @@ def journey_gap(*, ctx: OrgContext, journey: Journey, filters: Filters) -> Journ
     prev_start, prev_end = filters.previous
     previous = _sums_by_touchpoint(ctx, filters, prev_start, prev_end, tp_ids)
     monthly = _monthly_by_touchpoint(ctx, filters, tp_ids)
-    months = _months(filters.end)
+    months = trend_months(filters)
     targets = _scope_targets(
         _targets(ctx, filters.kpi, filters.start, filters.end, Q(journey=journey) | Q(scope=Target.Scope.ORGANIZATION))
     )

@@ -20,11 +20,11 @@ from kpis.dashboards.common import (
     _min_n,
     _month_end,
     _monthly_by_touchpoint,
-    _months,
     _scope_benchmarks,
     _sums_by_touchpoint,
     _with_default_kpi,
     sparkline,
+    trend_months,
 )
 from kpis.models import Kpi, KpiValue, Target
 from kpis.scores import Assessment, change_between, empty_sums, pick_benchmark, pick_target
@@ -67,6 +67,8 @@ class TouchpointPage:
     verbatims: list[Verbatim]
     linked: list[LinkedKpi]
     min_n: int
+    has_trend: bool = True  # any month with enough answers (otherwise the page says what is missing)
+    missing_target: bool = False  # no target of the KPI for this touchpoint in the trend's months
 
 
 def touchpoint_page(*, ctx: OrgContext, touchpoint: Touchpoint, filters: Filters) -> TouchpointPage:
@@ -77,7 +79,7 @@ def touchpoint_page(*, ctx: OrgContext, touchpoint: Touchpoint, filters: Filters
     prev_start, prev_end = filters.previous
     previous = _sums_by_touchpoint(ctx, filters, prev_start, prev_end, tp_ids).get(touchpoint.pk, empty_sums())
     monthly = _monthly_by_touchpoint(ctx, filters, tp_ids)
-    months = _months(filters.end)
+    months = trend_months(filters)
     # Every target of this touchpoint (all KPIs, all periods in the trend window): the target line and linked KPIs.
     tp_targets = list(
         Target.objects.for_org(ctx.organization)
@@ -123,6 +125,8 @@ def touchpoint_page(*, ctx: OrgContext, touchpoint: Touchpoint, filters: Filters
         verbatims=_verbatims(ctx, touchpoint, filters),
         linked=_linked_kpis(ctx, touchpoint, filters, tp_targets, months),
         min_n=min_n,
+        has_trend=any(score.sufficient for _m, score, _t in trend),
+        missing_target=not survey_targets,
     )
 
 

@@ -101,7 +101,7 @@ def test_journey_gap_shows_each_touchpoints_nps_from_the_answers(client_for, cas
         expected, n = nps_from_rows([tp], start, TODAY)
         card = _card(page, tp)
         assert f"n={n}" in card
-        assert f"{round(expected):+d}" in card
+        assert f"{round(expected):+d}".replace("-", "\u2212") in card
     assert 'data-status="above"' in _card(page, good)
     assert 'data-status="below"' in _card(page, bad)
     thin_card = _card(page, thin)
