@@ -13,9 +13,6 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
-from django.http import JsonResponse
-from django.utils.translation import gettext as _
-from django.views import defaults
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import exceptions, pagination, serializers, viewsets
@@ -126,14 +123,6 @@ def exception_handler(exc, context):
     if response is not None and isinstance(response.data, list):
         response.data = {"non_field_errors": response.data}
     return response
-
-
-def not_found(request, exception=None):
-    """The site's 404 handler: a JSON error under /api/ (a URL that matches no route, e.g. `/api/v1/kpis/1.5/`),
-    Django's page elsewhere."""
-    if request.path.startswith("/api/"):
-        return JsonResponse({"detail": _("Not found.")}, status=404)
-    return defaults.page_not_found(request, exception)
 
 
 # -- schema ------------------------------------------------------------------------------------------------------

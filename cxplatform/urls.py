@@ -22,8 +22,10 @@ api_v1 = [
     path("", include("webhooks.api_urls")),
 ]
 
-# A URL under /api/ that matches no route answers JSON like every other API error.
-handler404 = "cxplatform.api.not_found"
+# Styled error pages; under /api/ (e.g. a URL that matches no route) they answer JSON like every other API error.
+handler403 = "cxplatform.views.permission_denied"
+handler404 = "cxplatform.views.page_not_found"
+handler500 = "cxplatform.views.server_error"
 
 urlpatterns = [
     path("", views.home, name="home"),

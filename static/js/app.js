@@ -11,3 +11,11 @@ document.addEventListener("click", function (event) {
     event.preventDefault();
   }
 });
+// A "back" link (error pages): go back in the browser's history when there is one, else follow the link.
+document.addEventListener("click", function (event) {
+  var el = event.target.closest ? event.target.closest("[data-history-back]") : null;
+  if (el && window.history.length > 1) {
+    event.preventDefault();
+    window.history.back();
+  }
+});
