@@ -19,7 +19,17 @@ from actions.models import (
     ImprovementAction,
     RootCause,
 )
-from actions.selectors.cases import assignable_users, root_cause_tree
+from actions.selectors.cases import (
+    INBOX_SORTS,
+    PEOPLE_ORDER,
+    SCORE_GROUPS,
+    assignable_users,
+    bulk_assignable_teams,
+    bulk_assignable_users,
+    inbox_teams,
+    person_label,
+    root_cause_tree,
+)
 from cxplatform.forms import BootstrapFormMixin
 from journeys.models import Journey, Touchpoint
 from surveys.models import Survey
@@ -104,18 +114,119 @@ class ReopenForm(UniqueIdsMixin, BootstrapFormMixin, forms.Form):
     reason = forms.CharField(label=_("Why reopen?"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class PersonChoiceField(forms.ModelChoiceField):
+    """A dropdown of people by full name (username or e-mail when no name is known)."""
+
+    def label_from_instance(self, obj) -> str:
+        return person_label(obj)
+
+
 class AssignForm(UniqueIdsMixin, BootstrapFormMixin, forms.Form):
     id_prefix = "assign"
 
     def __init__(self, *args, ctx: OrgContext, case: FeedbackCase, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"] = forms.ModelChoiceField(
+        self.fields["assignee"] = PersonChoiceField(
             label=_("Assign to"),
             queryset=assignable_users(ctx=ctx, case=case),
             required=False,
             empty_label=_("Nobody (back to the queue)"),
             widget=forms.Select(attrs={"class": "form-select"}),
         )
+
+
+SCORE_GROUP_LABELS = {
+    "detractor": _("Detractors (0–6)"),
+    "passive": _("Passives (7–8)"),
+    "promoter": _("Promoters (9–10)"),
+}
+SORT_LABELS = {"due": _("Due date"), "opened": _("Newest first"), "score": _("Lowest score first")}
+
+
+class InboxFilterForm(BootstrapFormMixin, forms.Form):
+    """The inbox's filters, read from the query string (so a filtered inbox can be shared and linked to)."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Customer name, e-mail or comment"), "autocomplete": "off"}
+        ),
+    )
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    team = forms.ModelChoiceField(label=_("Team"), queryset=None, required=False, empty_label=_("All teams"))
+    touchpoint = forms.ModelChoiceField(
+        label=_("Touchpoint"), queryset=None, required=False, empty_label=_("All touchpoints")
+    )
+    score = forms.ChoiceField(label=_("Score"), required=False)
+    score_min = forms.IntegerField(label=_("Lowest NPS score"), required=False, min_value=0, max_value=10)
+    score_max = forms.IntegerField(label=_("Highest NPS score"), required=False, min_value=0, max_value=10)
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False)
+
+    FILTER_FIELDS = ("q", "status", "team", "touchpoint", "score", "score_min", "score_max", "overdue")
+
+    def __init__(self, *args, ctx: OrgContext, **kwargs):
+        kwargs.setdefault("auto_id", "filter_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("Any status")), *FeedbackCase.Status.choices]
+        self.fields["team"].queryset = inbox_teams(ctx=ctx)
+        self.fields["touchpoint"].queryset = Touchpoint.objects.for_org(ctx.organization).select_related("journey")
+        self.fields["touchpoint"].label_from_instance = lambda t: f"{t.journey.name} › {t.name}"
+        self.fields["score"].choices = [("", _("Any score")), *((k, SCORE_GROUP_LABELS[k]) for k in SCORE_GROUPS)]
+        self.fields["sort"].choices = [(k, SORT_LABELS[k]) for k in INBOX_SORTS]
+        for name in ("status", "team", "touchpoint", "score", "sort"):
+            self.fields[name].widget.attrs["class"] = "form-select"
+
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("score_min"), data.get("score_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("score_max", _("The highest score must not be below the lowest."))
+        return data
+
+    def filters(self) -> dict:
+        """The valid filters (an invalid one is reported and ignored; the others still apply)."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {k: v for k, v in self.cleaned_data.items() if k not in self.errors and v not in (None, "", False)}
+
+    def active_count(self) -> int:
+        return sum(1 for k in self.filters() if k in self.FILTER_FIELDS)
+
+
+class BulkAssignForm(forms.Form):
+    """Several cases at once to one person, or to a team's queue (team leads and CX managers)."""
+
+    cases = forms.ModelMultipleChoiceField(queryset=None, error_messages={"required": _("Select at least one case.")})
+    target = forms.ChoiceField(label=_("Assign to"))
+
+    def __init__(self, *args, ctx: OrgContext, cases_qs, **kwargs):
+        kwargs.setdefault("auto_id", "bulk_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["cases"].queryset = cases_qs
+        self._people = {str(u.pk): u for u in bulk_assignable_users(ctx=ctx)}
+        self._teams = {str(t.pk): t for t in bulk_assignable_teams(ctx=ctx)}
+        self.fields["target"].choices = [
+            ("", _("Choose a person or a team")),
+            (_("People"), [(f"user:{pk}", person_label(u)) for pk, u in self._people.items()]),
+            (_("Team queue"), [(f"team:{pk}", t.name) for pk, t in self._teams.items()]),
+            ("nobody", _("Nobody (back to the queue)")),
+        ]
+        self.fields["target"].widget.attrs["class"] = "form-select"
+
+    def clean_target(self):
+        value = self.cleaned_data["target"]
+        kind, _sep, pk = value.partition(":")
+        if kind == "user" and pk in self._people:
+            return ("user", self._people[pk])
+        if kind == "team" and pk in self._teams:
+            return ("team", self._teams[pk])
+        if value == "nobody":
+            return ("user", None)
+        raise ValidationError(_("Choose a person or a team."))
 
 
 class AlertRuleForm(BootstrapFormMixin, forms.ModelForm):
@@ -248,8 +359,9 @@ class ImprovementActionForm(BootstrapFormMixin, forms.ModelForm):
 
         org = ctx.organization
         self.fields["owner"].queryset = (
-            get_user_model().objects.filter(memberships__organization=org).order_by("username")
+            get_user_model().objects.filter(memberships__organization=org).order_by(*PEOPLE_ORDER)
         )
+        self.fields["owner"].label_from_instance = person_label
         self.fields["root_cause"] = RootCauseChoiceField(ctx=ctx, label=_("Root cause"), required=False)
         self.fields["touchpoints"].queryset = Touchpoint.objects.for_org(org).select_related("journey")
         self.fields["touchpoints"].label_from_instance = lambda t: f"{t.journey.name} › {t.name}"

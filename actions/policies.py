@@ -16,9 +16,14 @@ from accounts.scoping import OrgContext
 
 
 def led_team_ids(ctx: OrgContext) -> frozenset[int]:
+    """The teams the context's user leads; read once per context (a context lives for one request)."""
     if ctx.user is None or not ctx.user.is_authenticated:
         return frozenset()
-    return frozenset(Team.objects.for_org(ctx.organization).filter(lead=ctx.user).values_list("pk", flat=True))
+    cached = ctx.__dict__.get("_led_team_ids")
+    if cached is None:
+        cached = frozenset(Team.objects.for_org(ctx.organization).filter(lead=ctx.user).values_list("pk", flat=True))
+        ctx.__dict__["_led_team_ids"] = cached  # the dataclass is frozen; its instance dict is not
+    return cached
 
 
 def case_scope(ctx: OrgContext) -> Q:
@@ -53,6 +58,13 @@ def can_assign_case(ctx: OrgContext, case) -> bool:
     if ctx.can_edit_program:
         return True
     return case.team_id is not None and case.team_id in led_team_ids(ctx)
+
+
+def can_bulk_assign(ctx: OrgContext) -> bool:
+    """Who gets the inbox's bulk assignment: CX managers and admins, and frontline users who lead a team."""
+    if ctx.is_read_only:
+        return False
+    return ctx.can_edit_program or bool(led_team_ids(ctx))
 
 
 def actor(ctx: OrgContext):

@@ -7,6 +7,7 @@ app_name = "actions"
 urlpatterns = [
     # The frontline inbox and the case page.
     path("", cases.inbox, name="inbox"),
+    path("cases/assign/", cases.case_bulk_assign, name="case_bulk_assign"),
     path("cases/<int:pk>/", cases.case_detail, name="case_detail"),
     path("cases/<int:pk>/claim/", cases.case_claim, name="case_claim"),
     path("cases/<int:pk>/assign/", cases.case_assign, name="case_assign"),

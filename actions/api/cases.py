@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -240,9 +241,9 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Updat
             holder = result.case.assignee
             return Response(
                 {
-                    "detail": f"Already claimed by {result.holder}."
+                    "detail": _("Already claimed by %(name)s.") % {"name": result.holder}
                     if result.holder
-                    else "The case cannot be claimed.",
+                    else _("The case cannot be claimed."),
                     "assignee": UserRefSerializer(holder).data if holder else None,
                 },
                 status=status.HTTP_409_CONFLICT,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -110,7 +111,7 @@ class ImprovementActionSerializer(ModelSerializer):
     def validate_status(self, value: str) -> str:
         current = self.instance.status if self.instance else None
         if value == ImprovementStatus.IMPACT_MEASURED and current != value:
-            raise serializers.ValidationError("Set by measuring the impact (POST .../measure/).")
+            raise serializers.ValidationError(_("Set by measuring the impact (POST .../measure/)."))
         return value
 
 

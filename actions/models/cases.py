@@ -26,6 +26,8 @@ class RootCause(OrgOwned):
 
     class Meta:
         ordering = ["position", "name", "pk"]
+        verbose_name = _("root cause")
+        verbose_name_plural = _("root causes")
         constraints = [
             models.UniqueConstraint(fields=["organization", "parent", "name"], name="rootcause_unique_name"),
             # NULLs are distinct in a unique index, so top-level names need their own partial constraint.
@@ -67,13 +69,27 @@ class FeedbackCase(OrgOwned):
 
     # One case per response, whatever the number of matching rules: the customer gets one call-back, and a
     # re-delivered signal cannot open a second case (the unique index decides, not a read-then-write check).
-    response = models.OneToOneField(Response, on_delete=models.CASCADE, related_name="feedback_case")
-    rule = models.ForeignKey(
-        "actions.AlertRule", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
+    response = models.OneToOneField(
+        Response, verbose_name=_("response"), on_delete=models.CASCADE, related_name="feedback_case"
     )
-    touchpoint = models.ForeignKey(Touchpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    rule = models.ForeignKey(
+        "actions.AlertRule",
+        verbose_name=_("alert rule"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
+    )
+    touchpoint = models.ForeignKey(
+        Touchpoint, verbose_name=_("touchpoint"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     customer = models.ForeignKey(
-        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="feedback_cases"
+        Customer,
+        verbose_name=_("customer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="feedback_cases",
     )
     team = models.ForeignKey(
         Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="feedback_cases"
@@ -95,22 +111,29 @@ class FeedbackCase(OrgOwned):
     sla_business_hours = models.BooleanField(_("business hours only"), default=False)
     warn_at = models.DateTimeField(_("reminder due"))
     due_at = models.DateTimeField(_("due"))
-    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
     first_contact_at = models.DateTimeField(_("first contact"), null=True, blank=True)
     time_to_first_contact = models.DurationField(_("time to first contact"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     time_to_close = models.DurationField(_("time to close"), null=True, blank=True)
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     closed_without_contact = models.BooleanField(_("closed without contact"), default=False)
     root_cause = models.ForeignKey(
         RootCause, verbose_name=_("root cause"), null=True, blank=True, on_delete=models.RESTRICT, related_name="cases"
     )
     resolution = models.TextField(_("resolution"), blank=True)
-    reopen_count = models.PositiveSmallIntegerField(default=0)
+    reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
     # Escalation and notifications are claimed with conditional UPDATEs on these fields, so each is sent once.
-    escalation_level = models.PositiveSmallIntegerField(choices=EscalationLevel.choices, default=EscalationLevel.NONE)
+    escalation_level = models.PositiveSmallIntegerField(
+        _("escalation"), choices=EscalationLevel.choices, default=EscalationLevel.NONE
+    )
     escalated_at = models.DateTimeField(null=True, blank=True)
     team_notified_at = models.DateTimeField(null=True, blank=True)
     customer_replied_at = models.DateTimeField(null=True, blank=True)
@@ -120,6 +143,8 @@ class FeedbackCase(OrgOwned):
 
     class Meta:
         ordering = ["due_at", "pk"]
+        verbose_name = _("feedback case")
+        verbose_name_plural = _("feedback cases")
         indexes = [
             models.Index(fields=["organization", "status", "due_at"]),
             models.Index(fields=["organization", "team", "status"]),
@@ -161,15 +186,21 @@ class ContactAttempt(OrgOwned):
     # Outcomes that count as having contacted the customer (time to first contact stops here).
     CONTACT_OUTCOMES = frozenset({Outcome.REACHED, Outcome.SENT})
 
-    case = models.ForeignKey(FeedbackCase, on_delete=models.CASCADE, related_name="contact_attempts")
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    case = models.ForeignKey(
+        FeedbackCase, verbose_name=_("case"), on_delete=models.CASCADE, related_name="contact_attempts"
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.PHONE)
     outcome = models.CharField(_("outcome"), max_length=15, choices=Outcome.choices)
     note = models.TextField(_("note"), blank=True)
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(_("when"), default=timezone.now)
 
     class Meta:
         ordering = ["at", "pk"]
+        verbose_name = _("contact attempt")
+        verbose_name_plural = _("contact attempts")
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()}: {self.get_outcome_display()}"
@@ -186,6 +217,7 @@ class CaseEvent(OrgOwned):
         CREATED = "created", _("Opened")
         CLAIMED = "claimed", _("Claimed")
         ASSIGNED = "assigned", _("Assigned")
+        TEAM = "team", _("Team changed")
         STATUS = "status", _("Status changed")
         CONTACT = "contact", _("Contact attempt")
         NOTE = "note", _("Note")
@@ -197,18 +229,25 @@ class CaseEvent(OrgOwned):
         NOTIFIED = "notified", _("Team notified")
         REPLIED = "replied", _("Customer e-mailed")
 
-    case = models.ForeignKey(FeedbackCase, on_delete=models.CASCADE, related_name="events")
+    case = models.ForeignKey(FeedbackCase, verbose_name=_("case"), on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    kind = models.CharField(max_length=12, choices=Kind.choices)
-    old_value = models.CharField(max_length=255, blank=True)
-    new_value = models.CharField(max_length=255, blank=True)
-    note = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(_("event"), max_length=12, choices=Kind.choices)
+    old_value = models.CharField(_("old value"), max_length=255, blank=True)
+    new_value = models.CharField(_("new value"), max_length=255, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind}"

@@ -116,11 +116,25 @@ def _case_aggregates(now: dt.datetime) -> dict:
     }
 
 
-def _detractor_aggregates() -> dict:
+def _detractor_aggregates(since: dt.datetime, until: dt.datetime, same_row: Q | None = None) -> dict:
+    """Detractor responses, and those whose case is counted in the same row's "Cases": opened in the period and
+    at the same touchpoint (per touchpoint) or with the same team (per team). Counting any case of the response
+    (opened after the period, or moved to another team) gave "99 % with a case" next to "Cases 0"."""
+    in_row = Q(response__feedback_case__opened_at__gte=since, response__feedback_case__opened_at__lt=until)
+    if same_row is not None:
+        in_row &= same_row
     return {
         "detractors": Count("response_id", distinct=True),
-        "detractors_with_case": Count("response_id", filter=Q(response__feedback_case__isnull=False), distinct=True),
+        "detractors_with_case": Count("response_id", filter=in_row, distinct=True),
     }
+
+
+SAME_TOUCHPOINT = Q(response__feedback_case__touchpoint_id=F("touchpoint_id")) | Q(
+    touchpoint_id__isnull=True, response__feedback_case__touchpoint_id__isnull=True
+)
+SAME_TEAM = Q(response__feedback_case__team_id=F("touchpoint__responsible_team_id")) | Q(
+    touchpoint__responsible_team_id__isnull=True, response__feedback_case__team_id__isnull=True
+)
 
 
 def _fill(row: LoopRow, values: dict) -> None:
@@ -138,7 +152,9 @@ def loop_analytics(*, ctx: OrgContext, start: dt.date, end: dt.date) -> LoopAnal
     )
 
     by_tp: dict[int | None, LoopRow] = {}
-    for row in detractors.values("touchpoint_id").annotate(**_detractor_aggregates()).order_by():
+    for row in (
+        detractors.values("touchpoint_id").annotate(**_detractor_aggregates(since, until, SAME_TOUCHPOINT)).order_by()
+    ):
         key = row.pop("touchpoint_id")
         _fill(by_tp.setdefault(key, LoopRow(key, "")), row)
     for row in cases.values("touchpoint_id").annotate(**_case_aggregates(now)).order_by():
@@ -147,7 +163,7 @@ def loop_analytics(*, ctx: OrgContext, start: dt.date, end: dt.date) -> LoopAnal
 
     by_team: dict[int | None, LoopRow] = {}
     team_key = "touchpoint__responsible_team_id"
-    for row in detractors.values(team_key).annotate(**_detractor_aggregates()).order_by():
+    for row in detractors.values(team_key).annotate(**_detractor_aggregates(since, until, SAME_TEAM)).order_by():
         key = row.pop(team_key)
         _fill(by_team.setdefault(key, LoopRow(key, "")), row)
     for row in cases.values("team_id").annotate(**_case_aggregates(now)).order_by():
@@ -155,7 +171,7 @@ def loop_analytics(*, ctx: OrgContext, start: dt.date, end: dt.date) -> LoopAnal
         _fill(by_team.setdefault(key, LoopRow(key, "")), row)
 
     total = LoopRow(None, "")
-    _fill(total, detractors.aggregate(**_detractor_aggregates()))
+    _fill(total, detractors.aggregate(**_detractor_aggregates(since, until)))
     _fill(total, cases.aggregate(**_case_aggregates(now)))
 
     tp_names = dict(

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import Membership, Role
+from accounts.models import Membership, Role, Team
 from accounts.scoping import OrgContext, get_in_org
 from actions.models import CaseEvent, ContactAttempt, FeedbackCase, RootCause
-from actions.policies import case_scope
+from actions.policies import case_scope, led_team_ids
 from customers.models import Customer
 from surveys.models import Answer, Response
 
@@ -27,11 +27,58 @@ def case_base_queryset(*, ctx: OrgContext) -> QuerySet[FeedbackCase]:
 
 
 INBOX_TABS = ("mine", "queue", "team", "closed")
+OPEN_TABS = ("mine", "queue", "team")
+
+# NPS groups of the inbox's score filter: (lowest, highest) score.
+SCORE_GROUPS = {"detractor": (0, 6), "passive": (7, 8), "promoter": (9, 10)}
+INBOX_SORTS = {
+    "due": ("due_at", "pk"),
+    "opened": ("-opened_at", "-pk"),
+    "score": (F("nps").asc(nulls_last=True), "due_at", "pk"),
+}
 
 
-def case_inbox(*, ctx: OrgContext, tab: str) -> QuerySet[FeedbackCase]:
-    """The inbox tabs; open cases are ordered by due time, so overdue ones come first."""
-    qs = case_base_queryset(ctx=ctx)
+def person_label(user) -> str:
+    """A person as every list and dropdown shows them: full name, else username, else e-mail."""
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username() or getattr(user, "email", "")
+
+
+def default_tab(*, ctx: OrgContext, counts: dict[str, int]) -> str:
+    return ("mine" if counts["mine"] else "queue") if ctx.is_frontline else "team"
+
+
+def case_inbox_filter(qs: QuerySet[FeedbackCase], filters: dict | None) -> QuerySet[FeedbackCase]:
+    """The inbox filters (cleaned by actions.forms.InboxFilterForm): status, team, touchpoint, overdue, score and a
+    text search over the customer's name and e-mail and the response's comments."""
+    filters = filters or {}
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("team"):
+        qs = qs.filter(team=filters["team"])
+    if filters.get("touchpoint"):
+        qs = qs.filter(touchpoint=filters["touchpoint"])
+    if filters.get("overdue"):
+        qs = qs.open().filter(due_at__lt=timezone.now())
+    group = SCORE_GROUPS.get(filters.get("score") or "")
+    if group:
+        qs = qs.filter(nps__gte=group[0], nps__lte=group[1])
+    if filters.get("score_min") is not None:
+        qs = qs.filter(nps__gte=filters["score_min"])
+    if filters.get("score_max") is not None:
+        qs = qs.filter(nps__lte=filters["score_max"])
+    text = (filters.get("q") or "").strip()
+    if text:
+        comments = Answer.objects.filter(response_id=OuterRef("response_id"), text__icontains=text)
+        qs = qs.filter(Q(customer__name__icontains=text) | Q(customer__email__icontains=text) | Exists(comments))
+    return qs
+
+
+def case_inbox(*, ctx: OrgContext, tab: str, filters: dict | None = None) -> QuerySet[FeedbackCase]:
+    """The inbox tabs; open cases are ordered by due time (overdue ones first) unless another sort is asked for."""
+    qs = case_inbox_filter(case_base_queryset(ctx=ctx), filters)
+    sort = INBOX_SORTS.get((filters or {}).get("sort") or "")
     user_id = ctx.user.pk if ctx.user is not None else None
     if tab == "mine":
         qs = qs.open().filter(assignee_id=user_id)
@@ -43,12 +90,20 @@ def case_inbox(*, ctx: OrgContext, tab: str) -> QuerySet[FeedbackCase]:
         return (
             qs.filter(status=FeedbackCase.Status.CLOSED)
             .select_related("response")
-            .order_by("-closed_at", "-pk")
+            .order_by(*(sort or ("-closed_at", "-pk")))
             .prefetch_related(_comment_prefetch())
         )
     else:
         raise ValueError(tab)
-    return qs.select_related("response").order_by("due_at", "pk").prefetch_related(_comment_prefetch())
+    return qs.select_related("response").order_by(*(sort or INBOX_SORTS["due"])).prefetch_related(_comment_prefetch())
+
+
+def case_next(*, ctx: OrgContext, tab: str, filters: dict | None, exclude: FeedbackCase) -> FeedbackCase | None:
+    """The next open case of the inbox list the agent came from (the closed tab's next case is the team's)."""
+    if tab not in OPEN_TABS:
+        tab = "mine" if ctx.is_frontline else "team"
+    filters = {k: v for k, v in (filters or {}).items() if k != "status"}
+    return case_inbox(ctx=ctx, tab=tab, filters=filters).exclude(pk=exclude.pk).first()
 
 
 def _comment_prefetch() -> Prefetch:
@@ -174,7 +229,33 @@ def assignable_users(*, ctx: OrgContext, case: FeedbackCase) -> QuerySet:
         memberships = memberships.filter(teams=case.team_id)
     elif case.team_id is not None:
         memberships = memberships.filter(Q(teams=case.team_id) | Q(role__in=[Role.CX_MANAGER, Role.ADMIN]))
-    return User.objects.filter(pk__in=memberships.values("user_id")).order_by("username").distinct()
+    return User.objects.filter(pk__in=memberships.values("user_id")).order_by(*PEOPLE_ORDER).distinct()
+
+
+PEOPLE_ORDER = ("first_name", "last_name", "username")
+
+
+def bulk_assignable_users(*, ctx: OrgContext) -> QuerySet:
+    """People the context may give cases to in bulk: members of the teams a lead leads (anyone acting on cases for
+    a CX manager or admin). Each case is still checked against its own team when assigned."""
+    User = get_user_model()
+    memberships = Membership.objects.for_org(ctx.organization).exclude(role=Role.EXECUTIVE)
+    if not ctx.can_edit_program:
+        memberships = memberships.filter(teams__in=led_team_ids(ctx))
+    return User.objects.filter(pk__in=memberships.values("user_id")).order_by(*PEOPLE_ORDER).distinct()
+
+
+def bulk_assignable_teams(*, ctx: OrgContext) -> QuerySet[Team]:
+    """Teams the context may move cases to: every team for a CX manager or admin, the teams a lead leads."""
+    teams = Team.objects.for_org(ctx.organization).order_by("name", "pk")
+    return teams if ctx.can_edit_program else teams.filter(pk__in=led_team_ids(ctx))
+
+
+def inbox_teams(*, ctx: OrgContext) -> QuerySet[Team]:
+    teams = Team.objects.for_org(ctx.organization).order_by("name", "pk")
+    if ctx.is_frontline:
+        teams = teams.filter(pk__in=ctx.team_ids | led_team_ids(ctx))
+    return teams
 
 
 def root_cause_tree(*, ctx: OrgContext, active_only: bool = True) -> list[tuple[RootCause, int, str]]:

@@ -208,6 +208,66 @@ def case_assign(*, ctx: OrgContext, case: FeedbackCase, assignee, at: dt.datetim
     return case
 
 
+def case_set_team(*, ctx: OrgContext, case: FeedbackCase, team, at: dt.datetime | None = None) -> FeedbackCase:
+    """Move an open case to another team's queue (it leaves its assignee). A team lead moves cases only between
+    the teams they lead; CX managers and admins between any teams of the organization."""
+    from actions.selectors.cases import bulk_assignable_teams
+
+    if not can_assign_case(ctx, case):
+        raise PermissionDenied(_("You cannot assign this case."))
+    if not bulk_assignable_teams(ctx=ctx).filter(pk=team.pk).exists():
+        raise ValidationError(_("You cannot give cases to that team."))
+    with transaction.atomic():
+        case = _locked(case)
+        _require_open(case)
+        if case.team_id == team.pk:
+            return case
+        old_team = case.team
+        old_assignee = case.assignee
+        case.team = team
+        case.assignee = None
+        fields = ["team", "assignee", "updated_at"]
+        if case.status == CaseStatus.CLAIMED:
+            case.status = CaseStatus.NEW
+            fields.append("status")
+        case.save(update_fields=fields)
+        case_event_add(
+            case=case,
+            kind=CaseEvent.Kind.TEAM,
+            actor=ctx.user,
+            old=old_team.name if old_team else "",
+            new=team.name,
+            at=at,
+        )
+        if old_assignee is not None:
+            case_event_add(
+                case=case, kind=CaseEvent.Kind.ASSIGNED, actor=ctx.user, old=_user_label(old_assignee), at=at
+            )
+    return case
+
+
+@dataclass(frozen=True)
+class BulkAssignResult:
+    done: list[FeedbackCase]
+    skipped: list[tuple[FeedbackCase, str]]
+
+
+def case_bulk_assign(*, ctx: OrgContext, cases, assignee=None, team=None) -> BulkAssignResult:
+    """Assign several cases to one person (or to a team's queue): each case goes through the same checks, lock and
+    timeline event as a single assignment; a case that cannot take the change is skipped with the reason."""
+    done, skipped = [], []
+    for case in cases:
+        try:
+            if team is not None:
+                done.append(case_set_team(ctx=ctx, case=case, team=team))
+            else:
+                done.append(case_assign(ctx=ctx, case=case, assignee=assignee))
+        except (PermissionDenied, ValidationError) as exc:
+            message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            skipped.append((case, message))
+    return BulkAssignResult(done=done, skipped=skipped)
+
+
 def case_log_contact(
     *, ctx: OrgContext, case: FeedbackCase, channel: str, outcome: str, note: str = "", at: dt.datetime | None = None
 ) -> ContactAttempt:

@@ -7,7 +7,8 @@ import datetime as dt
 from django import template
 from django.utils.translation import gettext as _
 
-from core.numbers import format_number
+from core.money import format_money, format_money_range
+from core.numbers import format_number, round_half_away
 
 register = template.Library()
 
@@ -29,17 +30,50 @@ def duration(value: dt.timedelta | None) -> str:
 
 @register.filter
 def pct(value: float | None, digits: int = 0) -> str:
+    """A share in per cent. A share strictly between 0 and 100 never reads "0 %" or "100 %": it gets up to two
+    more decimals (99.6 -> "99.6 %"), so "100 % with a case" always means every one."""
     if value is None:
         return "–"
+    digits = int(digits)
+    value = float(value)
+    if 0 < value < 100:
+        for extra in range(3):
+            rounded = float(round_half_away(value, digits + extra))
+            if 0 < rounded < 100:
+                digits += extra
+                break
+        else:
+            digits += 2
     return f"{format_number(value, digits)} %"
 
 
 @register.filter
 def money(value, currency: str = "") -> str:
+    """A whole amount (core.money.format_money): `1,234 SEK`, `1 234 kr` (sv)."""
+    return format_money(value, currency)
+
+
+MILLION = 1_000_000
+
+
+@register.filter
+def money_range(estimate, per_year: bool = False) -> str:
+    """An estimate's value with its range on one scale, through the platform's money formatter (core.money):
+    "1.2 M SEK (0.8-1.6 M SEK)" / "1,2 mn kr (0,8-1,6 mn kr)"; amounts below a million in full ("5,000 SEK
+    (2,500-7,500 SEK)")."""
+    value = getattr(estimate, "value", None)
     if value is None:
-        return "–"
-    text = format_number(value, 0, grouping=True)
-    return f"{text} {currency}".strip()
+        return "\u2013"
+    currency = getattr(estimate, "currency", "") or ""
+    low, high = getattr(estimate, "low", None), getattr(estimate, "high", None)
+    compact = abs(float(value)) >= MILLION
+    if low is None or high is None or (low == value and high == value):
+        text = format_money(value, currency, compact=compact)
+        return _("%(amount)s/yr") % {"amount": text} if per_year else text
+    amount, interval = format_money_range(value, low, high, currency, compact=compact).split(" (", 1)
+    if per_year:
+        amount = _("%(amount)s/yr") % {"amount": amount}
+    return f"{amount} ({interval}"
 
 
 @register.filter

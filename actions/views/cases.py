@@ -3,26 +3,32 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.scoping import ALL_ROLES, org_required
 from actions.forms import (
     AssignForm,
+    BulkAssignForm,
     CloseForm,
     CloseWithoutContactForm,
     ContactAttemptForm,
+    InboxFilterForm,
     NoteForm,
     ReopenForm,
     RootCauseForm,
 )
-from actions.policies import can_act_on_case, can_assign_case, can_claim_case
+from actions.policies import can_act_on_case, can_assign_case, can_bulk_assign, can_claim_case
 from actions.selectors import cases as selectors
 from actions.services import cases as services
+from core.numbers import format_number
 
 PAGE_SIZE = 50
 
@@ -37,16 +43,94 @@ def _validation_message(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
+# The inbox's own query parameters: the tab and its filters (the page is not part of where an agent "came from").
+INBOX_PARAMS = ("tab", *InboxFilterForm.FILTER_FIELDS, "sort")
+
+
+def _inbox_state(request: HttpRequest, query: QueryDict) -> tuple[str, InboxFilterForm, dict, dict]:
+    """(tab, filter form, filters, tab counts) of an inbox query string."""
+    ctx = request.org
+    counts = selectors.case_inbox_counts(ctx=ctx)
+    tab = query.get("tab")
+    if tab not in selectors.INBOX_TABS:
+        tab = selectors.default_tab(ctx=ctx, counts=counts)
+    bound = any(query.get(name) for name in INBOX_PARAMS if name != "tab")
+    form = InboxFilterForm(query if bound else None, ctx=ctx, initial={"sort": "due"})
+    return tab, form, form.filters(), counts
+
+
+def _inbox_query(query: QueryDict) -> str:
+    """The inbox's own parameters of a query string, encoded (empty ones dropped)."""
+    return urlencode([(k, v) for k in INBOX_PARAMS for v in query.getlist(k) if v])
+
+
+def _came_from(request: HttpRequest) -> str:
+    """The inbox query string the agent opened the case from (carried as ?from=... and in the forms)."""
+    raw = request.POST.get("from") if request.method == "POST" else request.GET.get("from")
+    return _inbox_query(QueryDict(raw or ""))
+
+
+def _to_case(request: HttpRequest, case) -> HttpResponse:
+    url = reverse("actions:case_detail", args=[case.pk])
+    came_from = _came_from(request)
+    return redirect(f"{url}?{urlencode({'from': came_from})}" if came_from else url)
+
+
 @org_required(ALL_ROLES)
 @require_safe
 def inbox(request: HttpRequest) -> HttpResponse:
     ctx = request.org
-    counts = selectors.case_inbox_counts(ctx=ctx)
-    tab = request.GET.get("tab")
-    if tab not in selectors.INBOX_TABS:
-        tab = ("mine" if counts["mine"] else "queue") if ctx.is_frontline else "team"
-    page = Paginator(selectors.case_inbox(ctx=ctx, tab=tab), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "actions/inbox.html", {"tab": tab, "counts": counts, "page": page})
+    tab, form, filters, counts = _inbox_state(request, request.GET)
+    page = Paginator(selectors.case_inbox(ctx=ctx, tab=tab, filters=filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = _inbox_query(request.GET)
+    without_tab = request.GET.copy()
+    without_tab.pop("tab", None)
+    without_tab.pop("page", None)
+    context = {
+        "tab": tab,
+        "counts": counts,
+        "page": page,
+        "filter_form": form,
+        "filter_errors": [e for errors in form.errors.values() for e in errors] if form.is_bound else [],
+        "active_filters": form.active_count(),
+        "inbox_query": query or urlencode({"tab": tab}),
+        "tab_query": _inbox_query(without_tab),
+        "can_bulk_assign": can_bulk_assign(ctx) and tab != "closed",
+    }
+    if context["can_bulk_assign"]:
+        context["bulk_form"] = BulkAssignForm(ctx=ctx, cases_qs=selectors.case_base_queryset(ctx=ctx).open())
+    template = "actions/_inbox_results.html" if request.htmx and request.htmx.target == "inbox-results" else None
+    return render(request, template or "actions/inbox.html", context)
+
+
+@org_required(ALL_ROLES)
+@require_POST
+def case_bulk_assign(request: HttpRequest) -> HttpResponse:
+    """Several cases of the inbox to one person or to a team's queue (team leads, CX managers, admins)."""
+    ctx = request.org
+    if not can_bulk_assign(ctx):
+        raise PermissionDenied
+    form = BulkAssignForm(request.POST, ctx=ctx, cases_qs=selectors.case_base_queryset(ctx=ctx).open())
+    if form.is_valid():
+        kind, target = form.cleaned_data["target"]
+        cases = list(form.cleaned_data["cases"].order_by("pk"))
+        result = services.case_bulk_assign(
+            ctx=ctx, cases=cases, assignee=target if kind == "user" else None, team=target if kind == "team" else None
+        )
+        if result.done:
+            n = len(result.done)
+            messages.success(
+                request, ngettext("%(n)s case assigned.", "%(n)s cases assigned.", n) % {"n": format_number(n)}
+            )
+        for case, reason in result.skipped:
+            messages.warning(request, _("Case #%(id)s was not changed: %(reason)s") % {"id": case.pk, "reason": reason})
+    else:
+        _errors(request, form)
+    url = reverse("actions:inbox")
+    came_from = _came_from(request)
+    return redirect(f"{url}?{came_from}" if came_from else url)
 
 
 @org_required(ALL_ROLES)
@@ -69,6 +153,12 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_claim": can_claim_case(ctx, case),
         "can_assign": can_assign_case(ctx, case) and case.is_open,
     }
+    came_from = _came_from(request)
+    context["came_from"] = came_from
+    context["inbox_url"] = reverse("actions:inbox") + (f"?{came_from}" if came_from else "")
+    if not case.is_open:
+        tab, _form, filters, _counts = _inbox_state(request, QueryDict(came_from))
+        context["next_case"] = selectors.case_next(ctx=ctx, tab=tab, filters=filters, exclude=case)
     if can_act:
         context |= {
             "contact_form": ContactAttemptForm(),
@@ -94,7 +184,7 @@ def case_claim(request: HttpRequest, pk: int) -> HttpResponse:
         messages.warning(request, _("Already claimed by %(name)s.") % {"name": result.holder})
     else:
         messages.warning(request, _("This case cannot be claimed."))
-    return redirect("actions:case_detail", pk=case.pk)
+    return _to_case(request, case)
 
 
 @org_required(ALL_ROLES)
@@ -110,7 +200,7 @@ def case_assign(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, _validation_message(exc))
     else:
         _errors(request, form)
-    return redirect("actions:case_detail", pk=case.pk)
+    return _to_case(request, case)
 
 
 @org_required(ALL_ROLES)
@@ -126,7 +216,7 @@ def case_contact(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, _validation_message(exc))
     else:
         _errors(request, form)
-    return redirect("actions:case_detail", pk=case.pk)
+    return _to_case(request, case)
 
 
 @org_required(ALL_ROLES)
@@ -139,7 +229,7 @@ def case_note(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Note added."))
     else:
         _errors(request, form)
-    return redirect("actions:case_detail", pk=case.pk)
+    return _to_case(request, case)
 
 
 @org_required(ALL_ROLES)
@@ -152,7 +242,7 @@ def case_root_cause(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Root cause saved."))
     else:
         _errors(request, form)
-    return redirect("actions:case_detail", pk=case.pk)
+    return _to_case(request, case)
 
 
 @org_required(ALL_ROLES)
@@ -173,7 +263,7 @@ def case_close(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, _validation_message(exc))
     else:
         _errors(request, form)
-    return redirect("actions:case_detail", pk=case.pk)
+    return _to_case(request, case)
 
 
 @org_required(ALL_ROLES)
@@ -189,7 +279,7 @@ def case_close_without_contact(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Case closed without contact."))
         except ValidationError as exc:
             messages.error(request, _validation_message(exc))
-    return redirect("actions:case_detail", pk=case.pk)
+    return _to_case(request, case)
 
 
 @org_required(ALL_ROLES)
@@ -203,7 +293,7 @@ def case_reopen(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Case reopened."))
         except ValidationError as exc:
             messages.error(request, _validation_message(exc))
-    return redirect("actions:case_detail", pk=case.pk)
+    return _to_case(request, case)
 
 
 @org_required(ALL_ROLES)

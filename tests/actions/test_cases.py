@@ -181,8 +181,9 @@ def test_inbox_lists_overdue_cases_first_with_bounded_queries(loop_a, client_for
     FeedbackCase.objects.filter(pk=cases[9].pk).update(due_at=now - dt.timedelta(hours=1))
     c = client_for(loop_a.frontline)
     c.get(reverse("actions:inbox"))  # warm the session
-    # session, user, membership, teams, led teams (x2), counts, page count, list, comments: constant in the cases.
-    with django_assert_max_num_queries(11):
+    # session, user, membership, teams, led teams, counts, page count, list, comments, and the filters' team and
+    # touchpoint choices: constant in the number of cases.
+    with django_assert_max_num_queries(12):
         page = c.get(reverse("actions:inbox") + "?tab=team").content.decode()
     first_two = [page.index(f"#{cases[5].pk}<"), page.index(f"#{cases[9].pk}<")]
     others = [page.index(f"#{c.pk}<") for i, c in enumerate(cases) if i not in (5, 9)]
