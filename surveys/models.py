@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -446,3 +447,34 @@ class Answer(OrgOwned):
         if self._state.adding:
             _fill_customer([self])
         super().save(*args, **kwargs)
+
+
+class SavedFilter(OrgOwned):
+    """A named set of response-explorer filters of one user; shared ones are offered to the whole organization.
+
+    `query` is the explorer's query string as the filter form validated it (only known, valid fields), so applying
+    it is a plain link to the explorer and the explorer's own scoping (organization, frontline teams) still holds.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    query = models.TextField(_("filters"), blank=True)
+    shared = models.BooleanField(
+        _("shared with the organization"),
+        default=False,
+        help_text=_("Everyone in the organization can apply it; only you can delete it."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("saved filter")
+        verbose_name_plural = _("saved filters")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user", "name"], name="savedfilter_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -42,10 +42,21 @@ class SurveyForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, ctx: OrgContext, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["touchpoints"].queryset = selectors.touchpoint_choices(ctx=ctx)
-        self.fields["touchpoints"].label_from_instance = lambda tp: f"{tp.journey.name} › {tp.name}"
+        self.fields["touchpoints"].label_from_instance = lambda tp: tp.name
         self.fields["journey"].queryset = selectors.journey_choices(ctx=ctx)
         for name in ("touchpoints", "languages"):
             self.fields[name].widget.attrs["class"] = "form-check-input"
+
+    def touchpoint_groups(self) -> list[dict]:
+        """The touchpoint checkboxes grouped by journey (in the queryset's order), each with its search text."""
+        groups: dict[int, dict] = {}
+        for option in self["touchpoints"]:
+            tp = option.data["value"].instance
+            group = groups.setdefault(tp.journey_id, {"journey": tp.journey.name, "options": []})
+            option.stage = tp.stage.name
+            option.search = f"{tp.journey.name} {tp.stage.name} {tp.name}"
+            group["options"].append(option)
+        return list(groups.values())
 
     @classmethod
     def initial_for(cls, survey: Survey) -> dict:

@@ -77,10 +77,12 @@ class TranslationStatus:
     languages: list[str]
     # language -> human-readable list of what lacks a text in that language
     missing: dict[str, list[str]] = field(default_factory=dict)
+    # A survey without questions has nothing translated yet: it is not "complete" in any language.
+    has_questions: bool = True
 
     @property
     def complete(self) -> bool:
-        return not any(self.missing.values())
+        return self.has_questions and not any(self.missing.values())
 
     def badges(self) -> list[tuple[str, int]]:
         return [(lang, len(self.missing.get(lang, []))) for lang in self.languages]
@@ -89,7 +91,9 @@ class TranslationStatus:
 def translation_status(*, survey: Survey, questions: list[Question]) -> TranslationStatus:
     """Which question and option texts are missing, per survey language."""
     languages = list(survey.languages or [survey.default_language])
-    status = TranslationStatus(languages=languages, missing={lang: [] for lang in languages})
+    status = TranslationStatus(
+        languages=languages, missing={lang: [] for lang in languages}, has_questions=bool(questions)
+    )
     for q in questions:
         for lang in languages:
             if not (q.text.get(lang) or "").strip():

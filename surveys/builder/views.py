@@ -21,6 +21,7 @@ from accounts.scoping import WRITE_PROGRAM_ROLES, org_required
 from surveys.builder import selectors, services
 from surveys.builder.forms import AddQuestionForm, QuestionForm, SurveyForm
 from surveys.builder.presets import PRESETS
+from surveys.distribution import selectors as distribution_selectors
 from surveys.models import Question, Survey
 from surveys.public import language as lang_rules
 from surveys.public.forms import parse_answers
@@ -86,7 +87,11 @@ def _builder_response(request: HttpRequest, survey: Survey, **kwargs) -> HttpRes
 
 @org_required()
 def survey_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "surveys/builder/survey_list.html", {"surveys": selectors.survey_list(ctx=request.org)})
+    surveys = list(selectors.survey_list(ctx=request.org))
+    rates = distribution_selectors.response_rates_by_survey(ctx=request.org)
+    for survey in surveys:
+        survey.response_rate = rates.get(survey.pk, distribution_selectors.ResponseRate())
+    return render(request, "surveys/builder/survey_list.html", {"surveys": surveys})
 
 
 def _survey_fields(form: SurveyForm) -> dict:
@@ -136,6 +141,7 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = _builder_context(request, survey, editing=request.GET.get("edit", "")[:50])
     if request.htmx:
         return render(request, "surveys/builder/_builder.html", context)
+    context["response_rate"] = distribution_selectors.survey_response_rate(ctx=request.org, survey=survey)
     return render(request, "surveys/builder/survey_detail.html", context)
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +10,7 @@ from accounts.scoping import OrgContext
 from cxplatform.forms import BootstrapFormMixin
 from journeys.models import Touchpoint
 from surveys.distribution import selectors
+from surveys.ingestion.forms import touchpoints_by_journey
 from surveys.models import ContactDecision, Survey
 
 MAX_INVITES = 1000
@@ -28,7 +30,10 @@ class InviteForm(BootstrapFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.ctx = ctx
         self.fields["segment"].choices = [("", "—")] + [(s, s) for s in selectors.customer_segments(ctx=ctx)]
-        self.fields["touchpoint"].queryset = survey.touchpoints.for_org(ctx.organization)
+        self.fields["touchpoint"].queryset = (
+            survey.touchpoints.for_org(ctx.organization).select_related("journey").order_by("journey__name", "name")
+        )
+        self.fields["touchpoint"].choices = partial(touchpoints_by_journey, self.fields["touchpoint"].queryset)
 
     def clean(self):
         data = super().clean()
@@ -61,7 +66,10 @@ class DecisionFilterForm(BootstrapFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["decision"].choices = [("", _("All")), *ContactDecision.Decision.choices]
         self.fields["reason"].choices = [("", _("All")), *ContactDecision.Reason.choices]
-        self.fields["touchpoint"].queryset = Touchpoint.objects.for_org(ctx.organization).order_by("name")
+        self.fields["touchpoint"].queryset = (
+            Touchpoint.objects.for_org(ctx.organization).select_related("journey").order_by("journey__name", "name")
+        )
+        self.fields["touchpoint"].choices = partial(touchpoints_by_journey, self.fields["touchpoint"].queryset)
 
     def filters(self) -> dict:
         if not self.is_valid():

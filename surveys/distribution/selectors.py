@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from accounts.scoping import OrgContext, get_in_org
 from customers.models import Customer
@@ -37,6 +38,69 @@ def invitation_list(*, ctx: OrgContext, survey: Survey) -> QuerySet[Invitation]:
         .select_related("customer", "touchpoint")
         .order_by("-created_at", "-pk")
     )
+
+
+@dataclass(frozen=True)
+class ResponseRate:
+    """Invitations sent and how many of them were answered (anonymous link answers have no denominator)."""
+
+    sent: int = 0
+    responses: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        """Responses per invitation sent, in per cent (None before any invitation went out)."""
+        return 100.0 * self.responses / self.sent if self.sent else None
+
+
+# An invitation counts once it went out (sent_at: e-mailed, or handed to the caller of the API); held and withdrawn
+# ones never reached anyone. A response is the one answer an invitation allows.
+_SENT = Q(sent_at__isnull=False)
+RATE_STATS = {"sent": Count("pk", filter=_SENT), "responses": Count("response", filter=_SENT)}
+
+
+def _rate(row: dict) -> ResponseRate:
+    return ResponseRate(sent=row["sent"] or 0, responses=row["responses"] or 0)
+
+
+def response_rates_by_survey(*, ctx: OrgContext) -> dict[int, ResponseRate]:
+    """{survey id: its invitations' response rate} for the organization, in one grouped query."""
+    rows = Invitation.objects.for_org(ctx.organization).values("survey_id").annotate(**RATE_STATS).order_by("survey_id")
+    return {row["survey_id"]: _rate(row) for row in rows}
+
+
+def survey_response_rate(*, ctx: OrgContext, survey: Survey) -> ResponseRate:
+    return _rate(Invitation.objects.for_org(ctx.organization).filter(survey=survey).aggregate(**RATE_STATS))
+
+
+@dataclass(frozen=True)
+class RateGroup:
+    touchpoint_name: str
+    channel: str
+    channel_label: str
+    rate: ResponseRate
+
+
+def response_rates_by_group(*, ctx: OrgContext, survey: Survey) -> list[RateGroup]:
+    """The survey's response rate per batch of invitations: per touchpoint (the event or send it was about) and
+    channel (e-mail, SMS, personal link, API), in one grouped query."""
+    rows = (
+        Invitation.objects.for_org(ctx.organization)
+        .filter(survey=survey)
+        .values("touchpoint_id", "touchpoint__name", "channel")
+        .annotate(**RATE_STATS)
+        .order_by("touchpoint__name", "touchpoint_id", "channel")
+    )
+    labels = dict(Invitation.Channel.choices)
+    return [
+        RateGroup(
+            touchpoint_name=row["touchpoint__name"] or "",
+            channel=row["channel"],
+            channel_label=str(labels.get(row["channel"], row["channel"])),
+            rate=_rate(row),
+        )
+        for row in rows
+    ]
 
 
 def customers_by_external_ids(*, ctx: OrgContext, external_ids: list[str]) -> QuerySet[Customer]:

@@ -34,7 +34,13 @@ def survey_links(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "surveys/distribution/links.html",
-        {"survey": survey, "links": links, "missing": missing, "general_missing": not links},
+        {
+            "survey": survey,
+            "links": links,
+            "missing": missing,
+            "general_missing": not links,
+            "response_rate": selectors.survey_response_rate(ctx=request.org, survey=survey),
+        },
     )
 
 
@@ -95,7 +101,17 @@ def invitation_list(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, summary)
             return redirect("surveys:invitation_list", pk=survey.pk)
     page = Paginator(selectors.invitation_list(ctx=request.org, survey=survey), 50).get_page(request.GET.get("page"))
-    return render(request, "surveys/distribution/invitations.html", {"survey": survey, "form": form, "page": page})
+    context = {
+        "survey": survey,
+        "form": form,
+        "page": page,
+    }
+    # One grouped query gives the rate per touchpoint and channel and, summed, the survey's.
+    context["rate_groups"] = groups = selectors.response_rates_by_group(ctx=request.org, survey=survey)
+    context["response_rate"] = selectors.ResponseRate(
+        sent=sum(g.rate.sent for g in groups), responses=sum(g.rate.responses for g in groups)
+    )
+    return render(request, "surveys/distribution/invitations.html", context)
 
 
 @org_required(DECISION_READERS)

@@ -62,7 +62,7 @@ def header(question_columns: list[tuple[str, str]]) -> list[str]:
 def rows(
     queryset: QuerySet[Response], question_columns: list[tuple[str, str]], tz: dt.tzinfo
 ) -> Iterator[list[object]]:
-    """One list of cells per response (datetimes naive in the organization's time zone), neutralised."""
+    """One list of cells per response (datetimes in the organization's time zone, with its offset), neutralised."""
     codes = [code for code, _kind in question_columns]
     for response in queryset.iterator(chunk_size=CHUNK_SIZE):
         by_code: dict[str, object] = {}
@@ -76,7 +76,7 @@ def rows(
         customer = response.customer
         cells: list[object] = [
             response.pk,
-            response.submitted_at.astimezone(tz).replace(tzinfo=None, microsecond=0),
+            response.submitted_at.astimezone(tz).replace(microsecond=0),
             response.survey.name,
             response.journey.name if response.journey else "",
             response.touchpoint.name if response.touchpoint else "",
@@ -107,7 +107,15 @@ def _csv_cell(value: object) -> object:
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ")
+        return value.isoformat()  # ISO 8601 with the offset: 2026-05-10T14:00:00+02:00
+    return value
+
+
+def _xlsx_cell(value: object) -> object:
+    if isinstance(value, str):
+        return neutralise(_ILLEGAL_XML.sub("", value))
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.replace(tzinfo=None)  # Excel has no time zones: the organization's wall-clock time
     return value
 
 
@@ -119,7 +127,7 @@ def build_xlsx(header_cells: list[str], body: Iterable[list[object]]) -> IO[byte
     sheet = workbook.create_sheet(_("Responses")[:31])
     sheet.append([neutralise(h) for h in header_cells])
     for cells in body:
-        sheet.append([neutralise(_ILLEGAL_XML.sub("", c)) if isinstance(c, str) else c for c in cells])
+        sheet.append([_xlsx_cell(c) for c in cells])
     out = tempfile.TemporaryFile()  # noqa: SIM115 (handed to FileResponse, which closes it)
     workbook.save(out)
     out.seek(0)

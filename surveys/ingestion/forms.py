@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django import forms
 from django.conf import settings
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import OrgContext
@@ -14,6 +17,14 @@ from surveys.ingestion.selectors import NPS_BANDS, ResponseFilters
 from surveys.models import Response
 
 BAND_LABELS = {"promoter": _("Promoters (9-10)"), "passive": _("Passives (7-8)"), "detractor": _("Detractors (0-6)")}
+
+
+def touchpoints_by_journey(queryset) -> list:
+    """Select choices with the touchpoints grouped under their journey (an <optgroup> per journey)."""
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for tp in queryset:
+        groups.setdefault(tp.journey.name if tp.journey_id else "", []).append((tp.pk, tp.name))
+    return [("", "—"), *((journey or "—", options) for journey, options in groups.items())]
 
 
 class ResponseFilterForm(BootstrapFormMixin, forms.Form):
@@ -51,6 +62,25 @@ class ResponseFilterForm(BootstrapFormMixin, forms.Form):
         self.fields["source"].choices = empty + list(Response.Source.choices)
         for name in ("journey", "touchpoint", "survey", "persona"):
             self.fields[name].empty_label = "—"
+        self.fields["touchpoint"].choices = partial(touchpoints_by_journey, self.fields["touchpoint"].queryset)
+
+    def canonical_query(self) -> str:
+        """The filters that validated, as a query string in field order (what a saved filter stores)."""
+        self.is_valid()
+        d = getattr(self, "cleaned_data", {})
+        query = QueryDict(mutable=True)
+        for name in self.fields:
+            value = d.get(name)
+            if value in (None, "", False):
+                continue
+            if hasattr(value, "pk"):
+                value = value.pk
+            elif hasattr(value, "isoformat"):
+                value = value.isoformat()
+            elif value is True:
+                value = "on"
+            query[name] = str(value)
+        return query.urlencode()
 
     def to_filters(self) -> ResponseFilters:
         # Only fields that validated count: a bad value drops that filter instead of failing the page.
@@ -75,3 +105,33 @@ class ResponseFilterForm(BootstrapFormMixin, forms.Form):
             source=d.get("source") or None,
             with_comment=bool(d.get("comment")),
         )
+
+
+class SavedFilterForm(BootstrapFormMixin, forms.Form):
+    """Save the explorer's current filters under a name (POSTed with the filters' query string)."""
+
+    name = forms.CharField(label=_("Name"), max_length=100)
+    shared = forms.BooleanField(label=_("Share with the organization"), required=False)
+    query = forms.CharField(required=False, widget=forms.HiddenInput, max_length=2000)
+
+    def __init__(self, *args, ctx: OrgContext, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.ctx = ctx
+        self.fields["name"].widget.attrs["placeholder"] = _("e.g. Detractors this month")
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError(_("Give the filter a name."))
+        return name
+
+    @staticmethod
+    def query_of(data, *, ctx: OrgContext) -> str:
+        """The valid filters of a posted query string (so a failed save goes back to the same list)."""
+        return ResponseFilterForm(QueryDict((data.get("query") or "")[:2000]), ctx=ctx).canonical_query()
+
+    def clean_query(self) -> str:
+        query = self.query_of(self.cleaned_data, ctx=self.ctx)
+        if not query:
+            raise forms.ValidationError(_("Choose at least one filter before saving it."))
+        return query

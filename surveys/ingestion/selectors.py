@@ -8,7 +8,7 @@ import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -17,7 +17,7 @@ from customers.models import Customer
 from cxplatform.rawrows import RowReader
 from imports.models import ImportJob
 from journeys.models import Journey, Persona, Touchpoint
-from surveys.models import Answer, Invitation, Question, Response, Survey, SurveyVersion
+from surveys.models import Answer, Invitation, Question, Response, SavedFilter, Survey, SurveyVersion
 
 NPS_BANDS: dict[str, tuple[float, float]] = {
     "promoter": (9, 10),
@@ -107,6 +107,33 @@ def response_list(*, ctx: OrgContext, filters: ResponseFilters | None = None) ->
         .prefetch_related(_answers_prefetch())
         .order_by("-submitted_at", "-pk")
     )
+
+
+def response_summary(*, queryset: QuerySet[Response], metric: str) -> dict:
+    """How many responses `queryset` (an explorer list) holds and the statistics of their answers under `metric`.
+
+    One aggregate query in the database: the responses joined to their answers of that metric only (a filtered
+    LEFT JOIN), so the count is of responses and the sums are the rollups' statistics (kpis.models.STAT_FIELDS),
+    ready for kpis.scores.Score.
+    """
+    qs = queryset.select_related(None).prefetch_related(None).order_by()
+    qs = qs.annotate(scored=FilteredRelation("answers", condition=Q(answers__metric=metric)))
+    value = Q(scored__value__isnull=False)
+    stats = {
+        "responses": Count("pk", distinct=True),
+        "n": Count("scored__id", filter=value),
+        "promoters": Count("scored__id", filter=Q(scored__value__gte=9)),
+        "passives": Count("scored__id", filter=Q(scored__value__gte=7, scored__value__lt=9)),
+        "detractors": Count("scored__id", filter=Q(scored__value__lt=7)),
+        "total": Sum("scored__value"),
+        "total_sq": Sum(F("scored__value") * F("scored__value")),
+    }
+    for i in range(11):
+        stats[f"c{i}"] = Count("scored__id", filter=Q(scored__value=i))
+    row = qs.aggregate(**stats)
+    if metric != "nps":
+        row.update(promoters=0, passives=0, detractors=0)  # NPS bands only for the NPS metric, as in the rollups
+    return {k: v or 0 for k, v in row.items()}
 
 
 def response_get(*, ctx: OrgContext, pk: int) -> Response:
@@ -261,3 +288,26 @@ def fingerprints_by_idempotency_key(*, ctx: OrgContext, keys: Iterable[str]) -> 
         return {}
     rows = Response.objects.for_org(ctx.organization).filter(idempotency_key__in=keys)
     return dict(rows.values_list("idempotency_key", "idempotency_fingerprint"))
+
+
+# -- saved explorer filters ------------------------------------------------------------------------------------
+
+
+def saved_filter_list(*, ctx: OrgContext) -> QuerySet[SavedFilter]:
+    """The user's own saved filters and those others shared with the organization."""
+    qs = SavedFilter.objects.for_org(ctx.organization)
+    if ctx.user is None:
+        return qs.none()
+    return qs.filter(Q(user=ctx.user) | Q(shared=True)).select_related("user").order_by("name", "pk")
+
+
+def saved_filter_get(*, ctx: OrgContext, pk: int) -> SavedFilter:
+    """A saved filter the user may apply (their own or a shared one); anything else is a 404."""
+    return get_in_org(saved_filter_list(ctx=ctx), ctx, pk=pk)
+
+
+def own_saved_filter_get(*, ctx: OrgContext, pk: int) -> SavedFilter:
+    """One of the user's own saved filters (only its owner deletes it); anything else is a 404."""
+    if ctx.user is None:
+        raise Http404
+    return get_in_org(SavedFilter.objects.filter(user=ctx.user), ctx, pk=pk)

@@ -25,7 +25,7 @@ from journeys.models import Touchpoint
 from surveys.idempotency import fingerprints_conflict
 from surveys.ingestion.errors import IdempotencyConflict, InvitationExpired, InvitationUsed, SubmissionMismatch
 from surveys.ingestion.validation import clean_answers
-from surveys.models import Answer, Invitation, Response, Survey, SurveyVersion
+from surveys.models import Answer, Invitation, Response, SavedFilter, Survey, SurveyVersion
 from surveys.public.selectors import published_questions
 from surveys.signals import response_processed, responses_processed
 
@@ -504,3 +504,18 @@ def responses_sweep_unprocessed(
         if len(claimed) < batch_size:
             break  # nothing more to claim (rows other drains hold are theirs)
     return done
+
+
+# -- saved explorer filters ------------------------------------------------------------------------------------
+
+
+def saved_filter_save(*, ctx, name: str, query: str, shared: bool = False) -> tuple[SavedFilter, bool]:
+    """Save the user's filters under `name` (a name they used before is overwritten); returns (filter, created)."""
+    saved, created = SavedFilter.objects.update_or_create(
+        organization=ctx.organization, user=ctx.user, name=name, defaults={"query": query, "shared": shared}
+    )
+    return saved, created
+
+
+def saved_filter_delete(*, saved: SavedFilter) -> None:
+    saved.delete()

@@ -7,16 +7,20 @@ from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpRe
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.scoping import WRITE_PROGRAM_ROLES, org_required
+from accounts.scoping import WRITE_PROGRAM_ROLES, OrgContext, org_required
+from core.numbers import format_number
+from core.scales import NPS, measure_label
 from imports.mappings import saved_mapping_get
 from imports.models import ImportJob
 from kpis.metrics import nps_category
-from surveys.ingestion import export, importer, selectors
-from surveys.ingestion.forms import ResponseFilterForm
+from kpis.scores import Score
+from surveys.ingestion import export, importer, selectors, services
+from surveys.ingestion.forms import ResponseFilterForm, SavedFilterForm
 from surveys.ingestion.import_forms import ImportMappingForm, ImportSplitForm, ImportUploadForm
 from surveys.ingestion.importer import preview as import_preview
 
@@ -51,6 +55,20 @@ def _page_number(request: HttpRequest) -> int:
         return 1
 
 
+def _summary(ctx: OrgContext, qs) -> dict:
+    """Totals of the filtered set: its responses and its score in the organization's primary metric and measure."""
+    org = ctx.organization
+    metric = org.primary_metric or NPS
+    sums = selectors.response_summary(queryset=qs, metric=metric)
+    score = Score(metric, sums, org.min_n, org.primary_measure)
+    return {
+        "responses": sums["responses"],
+        "score": score,
+        "label": measure_label(metric, score.measure_key),
+        "min_n": org.min_n,
+    }
+
+
 @org_required()
 def response_list(request: HttpRequest) -> HttpResponse:
     form, _filters, qs = _filtered(request)
@@ -68,9 +86,53 @@ def response_list(request: HttpRequest) -> HttpResponse:
         "query": query.urlencode(),
         "first_index": (page - 1) * PER_PAGE + 1,
         "xlsx_max_rows": export.xlsx_max_rows(),
+        "summary": _summary(request.org, qs),
+        "saved_query": form.canonical_query(),
     }
+    if not request.htmx:
+        context["saved_filters"] = list(selectors.saved_filter_list(ctx=request.org))
     template = "surveys/explorer/_results.html" if request.htmx else "surveys/explorer/response_list.html"
     return render(request, template, context)
+
+
+@org_required()
+@require_POST
+def saved_filter_create(request: HttpRequest) -> HttpResponse:
+    """Save the explorer's current filters under a name, then show the explorer with them."""
+    form = SavedFilterForm(request.POST, ctx=request.org)
+    back = reverse("surveys:response_list")
+    if not form.is_valid():
+        query = SavedFilterForm.query_of(request.POST, ctx=request.org)
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(f"{back}?{query}" if query else back)
+    saved, created = services.saved_filter_save(
+        ctx=request.org,
+        name=form.cleaned_data["name"],
+        query=form.cleaned_data["query"],
+        shared=form.cleaned_data["shared"],
+    )
+    if created:
+        messages.success(request, _("Filter “%(name)s” saved.") % {"name": saved.name})
+    else:
+        messages.success(request, _("Filter “%(name)s” updated.") % {"name": saved.name})
+    return redirect(f"{back}?{saved.query}")
+
+
+@org_required()
+def saved_filter_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    saved = selectors.saved_filter_get(ctx=request.org, pk=pk)
+    return redirect(f"{reverse('surveys:response_list')}?{saved.query}")
+
+
+@org_required()
+@require_POST
+def saved_filter_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    saved = selectors.own_saved_filter_get(ctx=request.org, pk=pk)
+    services.saved_filter_delete(saved=saved)
+    messages.success(request, _("Filter “%(name)s” deleted.") % {"name": saved.name})
+    return redirect("surveys:response_list")
 
 
 @org_required()
@@ -107,7 +169,7 @@ def response_export_xlsx(request: HttpRequest) -> HttpResponse:
         messages.error(
             request,
             _("More than %(n)s responses match: narrow the filters for Excel, or export CSV (no limit).")
-            % {"n": f"{limit:,}"},
+            % {"n": format_number(limit, grouping=True)},
         )
         return redirect(f"{reverse('surveys:response_list')}?{request.GET.urlencode()}")
     columns = selectors.export_question_columns(ctx=request.org, survey_id=filters.survey_id)
@@ -224,7 +286,11 @@ def response_import_split(request: HttpRequest, pk: int) -> HttpResponse:
     messages.success(
         request,
         _("Two imports started: rows before %(day)s as import #%(first)s, rows from that day on as import #%(second)s.")
-        % {"day": form.cleaned_data["split_on"].isoformat(), "first": first.pk, "second": second.pk},
+        % {
+            "day": date_format(form.cleaned_data["split_on"], "SHORT_DATE_FORMAT"),
+            "first": first.pk,
+            "second": second.pk,
+        },
     )
     return redirect("imports:job_detail", pk=first.pk)
 
