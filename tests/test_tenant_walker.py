@@ -120,6 +120,12 @@ def seed_victim() -> World:
     WebhookDelivery.objects.create(
         organization=victim, endpoint=hook, event_type="case.opened", event_id=uuid.uuid4(), status="failed"
     )
+    # Nor a saved explorer filter: a shared one, which every member of the victim may apply.
+    from surveys.models import SavedFilter
+
+    SavedFilter.objects.create(
+        organization=victim, user=victim_admin.user, name="Victim detractors", query="band=detractor", shared=True
+    )
     from customers.models import Customer
     from journeys.models import Journey, Touchpoint
 
@@ -134,6 +140,7 @@ def seed_victim() -> World:
 
 # Which victim model a URL's `pk` points at, by the first matching fragment of the URL name (order matters).
 PK_MODEL_BY_NAME_FRAGMENT: list[tuple[str, str]] = [
+    ("saved_filter", "surveys.SavedFilter"),
     ("audit_event", "audit.AuditEvent"),
     ("member", "accounts.Membership"),
     ("team", "accounts.Team"),
