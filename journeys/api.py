@@ -249,7 +249,7 @@ class StageViewSet(OrgScopedViewSet):
             services.stage_delete(stage=self.get_object())
         except services.StageNotEmpty:
             return Response(
-                {"detail": "The stage still has touchpoints: move or deactivate them first."},
+                {"detail": _("The stage still has touchpoints: move or deactivate them first.")},
                 status=status.HTTP_409_CONFLICT,
             )
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import OrgOwned, OrgQuerySet, Team
 from customers.models import Customer
@@ -46,7 +47,7 @@ class CaseStatus(models.TextChoices):
     NEW = "new", _("New")
     CLAIMED = "claimed", _("Claimed")
     CONTACTED = "contacted", _("Contacted")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("case status", "Closed")
     REOPENED = "reopened", _("Reopened")
 
 

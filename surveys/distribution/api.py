@@ -7,6 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -39,7 +40,7 @@ class TouchpointEventView(APIView):
 
         def validate_occurred_at(self, value):
             if value > timezone.now() + dt.timedelta(minutes=10):
-                raise serializers.ValidationError("occurred_at is in the future.")
+                raise serializers.ValidationError(_("occurred_at is in the future."))
             return value
 
     class OutputSerializer(serializers.Serializer):
