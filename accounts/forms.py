@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
@@ -272,3 +273,42 @@ def measure_refresh_attrs(param: str, target_id: str) -> dict:
         "hx-swap": "innerHTML",
         "hx-vals": f'{{"param": "{param}"}}',
     }
+
+
+class ProfileForm(BootstrapFormMixin, forms.Form):
+    """The user's own settings: the language of the staff UI ("Browser default" follows Accept-Language)."""
+
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        help_text=_("Browser default: the language your browser asks for (English if we do not offer it)."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [("", _("Browser default")), *language_choices()]
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """Each language in its own name ("Svenska", "Norsk (bokmål)"), as language pickers do: anyone finds theirs."""
+    from django.utils.translation import get_language_info
+
+    choices = []
+    for code, _name in settings.LANGUAGES:
+        local = get_language_info(code)["name_local"]
+        choices.append((code, local[:1].upper() + local[1:]))
+    return choices
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's reset form; the e-mail is written in the account's saved language (the browser's otherwise)."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        from django.utils import translation
+
+        from accounts.selectors import saved_languages
+
+        user = context.get("user")
+        language = saved_languages([user.pk]).get(user.pk) if user is not None else None
+        with translation.override(language or translation.get_language()):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)

@@ -10,26 +10,70 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.models import Role, TwoFactorDevice
+from accounts.models import Role, TwoFactorDevice, UserPreference
 from accounts.scoping import AUTH_METHOD_KEY, context_for_session
 
 LAST_ACTIVITY_KEY = "last_activity"
 # The last activity is written at most this often (a session save per request would cost a query per page).
 ACTIVITY_RESOLUTION_SECONDS = 60
+# The signed-in user's saved language ("" = the browser's), read from UserPreference once per session.
+LANGUAGE_SESSION_KEY = "preferred_language"
 
 
 class CurrentOrganizationMiddleware:
-    """Attach `request.org` (an OrgContext, or None for anonymous users and users without a membership)."""
+    """Attach `request.org` (an OrgContext, or None for anonymous users and users without a membership) and show
+    every time of the request in the organization's time zone (the previous zone is active again afterwards)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         request.org = context_for_session(request)
+        if request.org is None:
+            return self.get_response(request)
+        with timezone.override(request.org.organization.zone):
+            return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """The signed-in user's saved language (accounts.UserPreference) wins over the browser's.
+
+    Placed right after AuthenticationMiddleware (and so after LocaleMiddleware, which has already chosen the
+    language-cookie or Accept-Language one, and whose response half writes the Content-Language chosen here).
+    The saved language is kept in the session, so it costs a query once per session, not per request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = saved_language(request)
+        if language:
+            translation.activate(language)
+            request.LANGUAGE_CODE = translation.get_language()
         return self.get_response(request)
+
+
+def load_saved_language(sender, request, user, **kwargs) -> None:
+    """user_logged_in receiver: the new session starts in the user's saved language (read once, at sign-in)."""
+    if request is not None and hasattr(request, "session"):
+        saved = UserPreference.objects.filter(user=user).values_list("language", flat=True).first()
+        request.session[LANGUAGE_SESSION_KEY] = saved or ""
+
+
+def saved_language(request) -> str:
+    """The language the signed-in user chose ("" for the browser's language, or for anonymous visitors)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not hasattr(request, "session"):
+        return ""
+    language = request.session.get(LANGUAGE_SESSION_KEY)
+    if language is None:
+        language = UserPreference.objects.filter(user=user).values_list("language", flat=True).first() or ""
+        request.session[LANGUAGE_SESSION_KEY] = language
+    return language if language in dict(settings.LANGUAGES) else ""
 
 
 def _leave(request, url: str):
@@ -94,6 +138,8 @@ class TwoFactorRequiredMiddleware:
         "accounts:login",
         "accounts:switch_organization",
         "accounts:no_organization",
+        "accounts:set_language",
+        "accounts:profile",
     )
 
     def __init__(self, get_response):

@@ -50,6 +50,11 @@ class OrgContext:
         return self.organization.pk
 
     @property
+    def role_label(self) -> str:
+        """The role in words, in the reader's language ("CX manager"), for badges and menus."""
+        return str(Role(self.role).label) if self.role in Role.values else self.role
+
+    @property
     def can_edit_program(self) -> bool:
         """Journeys, touchpoints, surveys, targets, customers."""
         return self.role in WRITE_PROGRAM_ROLES

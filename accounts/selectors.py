@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils.text import Truncator
 from django.utils.translation import get_language
 
-from accounts.models import ApiKey, Membership, Organization, Role, SsoProvider, Team
+from accounts.models import ApiKey, Membership, Organization, Role, SsoProvider, Team, UserPreference
 from accounts.scoping import OrgContext, get_in_org
 from core.scales import (
     CES,
@@ -139,3 +139,13 @@ def metric_choices(*, organization: Organization | None, current: str = "") -> l
             label = f"{label} – {Truncator(texts[key]).chars(70)}"
         choices.append((key, label))
     return choices
+
+
+def saved_languages(user_ids) -> dict[int, str]:
+    """The language each of these users saved in their settings (users without one are left out): e-mails to
+    staff are rendered in it (outbox.rendering.recipient_locale), falling back to the organization's language."""
+    return dict(
+        UserPreference.objects.filter(user_id__in=list(user_ids))
+        .exclude(language="")
+        .values_list("user_id", "language")
+    )

@@ -401,3 +401,17 @@ def sso_signed_in(*, provider: SsoProvider, user, request=None) -> None:
     audit_record(
         action="login.sso", organization=provider.organization, user=user, target=user, detail={}, request=request
     )
+
+
+# -- the user's own preferences ----------------------------------------------------------------------------------
+
+
+def language_preference_save(*, user, language: str):
+    """Save the language `user` reads the staff UI in ("" = the browser's language); unknown codes are refused."""
+    from accounts.models import UserPreference
+
+    language = (language or "").strip()
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Choose one of the languages offered.")})
+    preference, _created = UserPreference.objects.update_or_create(user=user, defaults={"language": language})
+    return preference

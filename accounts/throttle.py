@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import ngettext
 
+from accounts.forms import PasswordResetForm
 from cxplatform import ratelimit
 
 logger = logging.getLogger(__name__)
@@ -71,7 +72,10 @@ class ThrottledLoginView(auth_views.LoginView):
 
 class ThrottledPasswordResetView(auth_views.PasswordResetView):
     """At most ACCOUNTS_RESET_MAX_PER_EMAIL reset e-mails per address and hour (and a per-client limit). Over the
-    limit the page looks the same (it never tells whether an address exists) but nothing is sent."""
+    limit the page looks the same (it never tells whether an address exists) but nothing is sent. The e-mail is
+    written in the account's saved language (accounts.forms.PasswordResetForm)."""
+
+    form_class = PasswordResetForm
 
     def form_valid(self, form):
         email = form.cleaned_data["email"].strip().lower()

@@ -45,6 +45,8 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(template_name="accounts/password_reset_complete.html"),
         name="password_reset_complete",
     ),
+    path("profile/", views.profile, name="profile"),
+    path("language/", views.set_language, name="set_language"),
     path("no-organization/", views.no_organization, name="no_organization"),
     path("switch/", views.switch_organization, name="switch_organization"),
     path("organizations/new/", views.organization_create, name="organization_create"),

@@ -1,14 +1,17 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.i18n import set_language as django_set_language
 
 from accounts import selectors, services
-from accounts.forms import ApiKeyForm, MemberForm, OrganizationForm, TeamForm
-from accounts.models import Membership, TwoFactorDevice
+from accounts.forms import ApiKeyForm, MemberForm, OrganizationForm, ProfileForm, TeamForm
+from accounts.models import Membership, TwoFactorDevice, UserPreference
 from accounts.scoping import MANAGE_ORG_ROLES, SESSION_KEY, SSO_SESSION_KEY, org_required
 from core.scales import measure_label
 
@@ -232,3 +235,61 @@ def api_key_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     services.api_key_revoke(api_key=selectors.api_key_get(ctx=request.org, pk=pk), ctx=request.org, request=request)
     messages.success(request, _("API key revoked."))
     return redirect("accounts:api_key_list")
+
+
+# -- the user's own settings -------------------------------------------------------------------------------------
+
+
+def _remember_language(request: HttpRequest, response: HttpResponse, language: str) -> HttpResponse:
+    """Use `language` from now on: in this session, and in the language cookie (deleted for the browser's own)."""
+    from accounts.middleware import LANGUAGE_SESSION_KEY
+
+    request.session[LANGUAGE_SESSION_KEY] = language
+    if language:
+        translation.activate(language)
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    else:
+        response.delete_cookie(
+            settings.LANGUAGE_COOKIE_NAME, path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN
+        )
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    """My settings: the language of the staff UI (saved for the user, on every device)."""
+    preference = UserPreference.objects.filter(user=request.user).first()
+    form = ProfileForm(request.POST or None, initial={"language": preference.language if preference else ""})
+    if request.method == "POST" and form.is_valid():
+        language = form.cleaned_data["language"]
+        try:
+            services.language_preference_save(user=request.user, language=language)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            response = redirect("accounts:profile")
+            _remember_language(request, response, language)
+            messages.success(request, _("Your settings are saved."))
+            return response
+    return render(request, "accounts/profile.html", {"form": form})
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The menu's language switch: Django's set_language, and for a signed-in user also saved as their setting."""
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        services.language_preference_save(user=request.user, language=language)
+        _remember_language(request, response, language)
+    return response

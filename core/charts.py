@@ -41,12 +41,31 @@ def _walk(value: Any) -> Any:
     return value
 
 
+def plotly_separators(locale: str | None = None) -> str:
+    """plotly's `layout.separators` for `locale` (default: the active language): its decimal separator, then its
+    thousands separator, so chart ticks and hovers read "1 234,5" in Swedish and "1,234.5" in English."""
+    from django.utils import formats, translation
+
+    language = locale or translation.get_language() or "en"
+    with translation.override(language):
+        decimal = formats.get_format("DECIMAL_SEPARATOR", use_l10n=True)
+        thousands = formats.get_format("THOUSAND_SEPARATOR", use_l10n=True)
+    return f"{decimal}{thousands}"
+
+
 def figure_dict(figure: Any) -> dict:
-    """A plotly Figure (or its dict) as JSON-ready data, numpy values as plain numbers, user text escaped."""
+    """A plotly Figure (or its dict) as JSON-ready data, numpy values as plain numbers, user text escaped.
+
+    Numbers are drawn with the active language's separators (`layout.separators`, unless the figure sets its own);
+    plotly.js writes negative ticks with U+2212 itself."""
     if not isinstance(figure, dict):
         figure = json.loads(figure.to_json())
     else:
         from plotly.utils import PlotlyJSONEncoder
 
         figure = json.loads(json.dumps(figure, cls=PlotlyJSONEncoder))
-    return _walk(figure)
+    figure = _walk(figure)
+    layout = figure.setdefault("layout", {})
+    if isinstance(layout, dict):
+        layout.setdefault("separators", plotly_separators())
+    return figure

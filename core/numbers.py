@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+MINUS = "\u2212"
+
 
 def round_half_away(value: float | int | Decimal, decimals: int = 0) -> Decimal:
     """`value` rounded to `decimals` places, half away from zero (Decimal's ROUND_HALF_UP does exactly that)."""
@@ -36,4 +38,5 @@ def format_number(value, decimals: int = 0, *, grouping: bool = False) -> str:
         return str(value)
     if rounded == 0:
         rounded = abs(rounded)  # no "-0.0"
-    return number_format(rounded, decimal_pos=decimals, use_l10n=True, force_grouping=grouping)
+    text = number_format(rounded, decimal_pos=decimals, use_l10n=True, force_grouping=grouping)
+    return MINUS + text[1:] if text.startswith("-") else text  # one minus sign, U+2212, for every negative figure

@@ -6,6 +6,7 @@ import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
 from core.charts import figure_dict
+from core.money import currency_unit
 
 GOOD, NEUTRAL, BAD = "#198754", "#adb5bd", "#dc3545"
 COLORS = {"good": GOOD, "neutral": NEUTRAL, "bad": BAD}
@@ -45,6 +46,7 @@ def category_figures(rows: list[dict], currency: str) -> tuple[dict | None, dict
     shown = [r for r in rows if r["sufficient"] and r["churn_rate"] is not None]
     if not shown:
         return None, None
+    currency = currency_unit(currency)  # "kr" for SEK in Swedish, the ISO code elsewhere (core.money)
     revenue = _category_bars(
         shown,
         _("Revenue per customer a month (%(currency)s)") % {"currency": currency},
@@ -71,6 +73,7 @@ def touchpoint_value_figure(rows: list[dict], currency: str, unit: str) -> dict 
     if not shown:
         return None
     shown = sorted(shown, key=lambda r: r["value_per_point"])
+    currency = currency_unit(currency)
     fig = go.Figure(
         go.Bar(
             orientation="h",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django import template
 
+from core.money import format_money
 from core.numbers import format_number, round_half_away
 from core.scales import MEASURE_NPS, MEASURE_TOP_BOX, scale_for_metric
 
@@ -53,5 +54,6 @@ def plain(value, decimals: int = 1) -> str:
 
 
 @register.filter
-def money(value) -> str:
-    return format_number(value, 0, grouping=True)
+def money(value, currency: str = "") -> str:
+    """A whole amount (core.money.format_money); with a currency its locale's sign or code: `1 234 567 kr`."""
+    return format_money(value, currency)

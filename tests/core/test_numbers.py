@@ -15,7 +15,7 @@ from core.numbers import format_number, round_half_away
         (3.7599, 2, "3.76"),  # was shown as 3.75 (cut off)
         (4.2794, 2, "4.28"),  # was 4.27
         (2.5, 0, "3"),  # Python's round() gives 2
-        (-2.5, 0, "-3"),
+        (-2.5, 0, "\u22123"),  # one minus sign, U+2212
         (0.125, 2, "0.13"),
         (2.675, 2, "2.68"),  # binary 2.67499999... : the shortest repr decides
         (-0.04, 1, "0.0"),  # no negative zero
@@ -38,7 +38,7 @@ def test_kpi_and_value_filters_round_the_same_way():
 
     assert score(3.7599, "csat") == "3.76"
     assert score(31.5, "nps") == "+32"
-    assert score(-31.5, "nps") == "-32"
+    assert score(-31.5, "nps") == "\u221232"
     assert score(81.25, "csat|top_box") == "81.3\u00a0%"
     assert signed(-0.05, 1) == "\u22120.1"
     assert number(4.2794, 2) == "4.28"

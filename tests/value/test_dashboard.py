@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Role
+from core.money import format_money, format_money_interval
 from tests.value import synthetic
 from tests.value.conftest import load_synthetic
 from value.models import ValueSnapshot
@@ -23,6 +24,10 @@ RECOMPUTE = reverse("value:recompute")
 
 def money(value: float, currency: str = "SEK") -> str:
     return f"{round(value):,}\u00a0{currency}"
+
+
+def interval(low: float, high: float, currency: str = "SEK") -> str:
+    return f"{round(low):,}\u2013{round(high):,}\u00a0{currency}"
 
 
 def text_of(page: str, name: str) -> str:
@@ -66,14 +71,16 @@ def test_dashboard_numbers_equal_the_snapshot(client_for, cast_a, computed, djan
         page = c.get(URL).content.decode()
     at_risk = results["revenue_at_risk"]
     assert at_risk["supported"]
-    assert text_of(page, "revenue-at-risk") == f"{money(at_risk['amount'])} a year"
-    assert text_of(page, "revenue-at-risk-interval") == f"{money(at_risk['low'])} – {money(at_risk['high'])}"
+    # The headline in thousands/millions as English writes them (core.money, tested in tests/core/test_money.py),
+    # its 95 % interval on the same scale with the unit once.
+    assert text_of(page, "revenue-at-risk") == f"{format_money(at_risk['amount'], 'SEK', compact=True)} a year"
+    assert text_of(page, "revenue-at-risk-interval") == format_money_interval(
+        at_risk["low"], at_risk["high"], "SEK", compact=True
+    )
+    assert re.fullmatch(r"[\d.]+\xa0(k|M)\xa0SEK", format_money(at_risk["amount"], "SEK", compact=True))
     row = next(r for r in results["touchpoints"] if r["touchpoint_id"] == touchpoint.pk)
     cell = page.split(f'data-touchpoint-id="{touchpoint.pk}"', 1)[1]
-    assert (
-        text_of(cell, "value-per-point")
-        == f"{money(row['value_per_point'])} {money(row['low'])} – {money(row['high'])}"
-    )
+    assert text_of(cell, "value-per-point") == f"{money(row['value_per_point'])} ({interval(row['low'], row['high'])})"
     table = page.split('data-testid="category-table"', 1)[1]
     for category in results["categories"]["rows"]:
         part = table.split(f'data-category="{category["band"]}"', 1)[1]

@@ -14,6 +14,7 @@ import statsmodels.api as sm
 from django.urls import reverse
 from django.utils import formats
 
+from core.money import format_money
 from core.numbers import format_number
 from tests.value.builders import AS_OF, csat_org
 from value.models import ValueSnapshot
@@ -113,7 +114,8 @@ def test_a_csat_only_organization_sees_bands_revenue_at_risk_and_value_per_csat_
     at_risk = snapshot.results["revenue_at_risk"]
     assert at_risk["supported"] is True
     assert at_risk["amount"] == pytest.approx(truth["bad"]["active_revenue"] * excess, rel=1e-9)
-    assert text_of(page, "revenue-at-risk") == f"{money(truth['bad']['active_revenue'] * excess)} a year"
+    amount = format_money(truth["bad"]["active_revenue"] * excess, "SEK", compact=True)
+    assert text_of(page, "revenue-at-risk") == f"{amount} a year"
     assert "Bottom-2-box (1–2)" in text_of(page, "revenue-at-risk-method")
 
     visit = built.touchpoints["visit"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 
+from core.money import format_money, format_money_interval, format_money_range
 from core.numbers import format_number
 
 register = template.Library()
@@ -15,11 +16,20 @@ def _fixed(value: float, decimals: int, *, grouping: bool = True) -> str:
 
 @register.filter
 def money(value, currency: str = "") -> str:
-    """Whole amount with thousands separators and the currency code: `1,234,567 SEK`."""
-    if value is None or value == "":
-        return "–"
-    amount = format_number(value, 0, grouping=True)
-    return f"{amount}\u00a0{currency}".strip()
+    """Whole amount as the locale writes it (core.money.format_money): `1,234,567 SEK`, `1 234 567 kr` (sv)."""
+    return format_money(value, currency)
+
+
+@register.filter
+def money_compact(value, currency: str = "") -> str:
+    """An amount in thousands/millions as the locale writes them: `1.1 M SEK`, `1,1 mn kr` (sv)."""
+    return format_money(value, currency, compact=True)
+
+
+@register.simple_tag
+def money_range(value, low, high, currency: str = "", compact: bool = False) -> str:
+    """An amount with its interval: `1,1 mn kr (0,8-1,4 mn kr)`."""
+    return format_money_range(value, low, high, currency, compact=compact)
 
 
 @register.filter
@@ -43,3 +53,9 @@ def pvalue(value) -> str:
         return "–"
     value = float(value)
     return "< 0.001" if value < 0.001 else _fixed(value, 3, grouping=False)
+
+
+@register.simple_tag
+def money_interval(low, high, currency: str = "", compact: bool = False) -> str:
+    """An interval with the unit once: `800 000-1 400 000 kr`, `0,8-1,4 mn kr` (compact)."""
+    return format_money_interval(low, high, currency, compact=compact)

@@ -1,0 +1,117 @@
+"""One money formatter (core.money): full and compact amounts as each locale writes them, ranges, the filters of
+the value, KPI and action pages built on it, and the charts' separators."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.template import Context, Template
+from django.utils import translation
+
+from core.charts import figure_dict, plotly_separators
+from core.money import format_money, format_money_interval, format_money_range
+
+NB = "\u00a0"
+MINUS = "\u2212"
+
+
+@pytest.mark.parametrize(
+    ("language", "currency", "full", "compact"),
+    [
+        ("sv", "SEK", f"1{NB}234{NB}567{NB}kr", f"1,2{NB}mn{NB}kr"),
+        ("nb", "NOK", f"1{NB}234{NB}567{NB}kr", f"1,2{NB}mill.{NB}kr"),
+        ("da", "DKK", f"1.234.567{NB}kr.", f"1,2{NB}mio.{NB}kr."),
+        ("en", "SEK", f"1,234,567{NB}SEK", f"1.2{NB}M{NB}SEK"),
+        # Another country's currency keeps its ISO code, in the locale's number format.
+        ("sv", "EUR", f"1{NB}234{NB}567{NB}EUR", f"1,2{NB}mn{NB}EUR"),
+        ("da", "SEK", f"1.234.567{NB}SEK", f"1,2{NB}mio.{NB}SEK"),
+        ("nb", "DKK", f"1{NB}234{NB}567{NB}DKK", f"1,2{NB}mill.{NB}DKK"),
+    ],
+)
+def test_full_and_compact_amounts_per_locale(language, currency, full, compact):
+    assert format_money(1234567, currency, locale=language) == full
+    assert format_money(1234567, currency, compact=True, locale=language) == compact
+    # Without `locale` the active language decides.
+    with translation.override(language):
+        assert format_money(Decimal("1234567"), currency) == full
+
+
+def test_the_issues_examples():
+    assert format_money(1_100_000, "SEK", compact=True, locale="sv") == f"1,1{NB}mn{NB}kr"
+    assert format_money(1_100_000, "NOK", compact=True, locale="nb") == f"1,1{NB}mill.{NB}kr"
+    assert format_money(1_100_000, "DKK", compact=True, locale="da") == f"1,1{NB}mio.{NB}kr."
+    assert format_money(1_100_000, "SEK", compact=True, locale="en") == f"1.1{NB}M{NB}SEK"
+
+
+@pytest.mark.parametrize(
+    ("language", "thousands", "billions"),
+    [("en", "k", "B"), ("sv", "tn", "md"), ("nb", "tusen", "mrd."), ("da", "t.", "mia.")],
+)
+def test_compact_scales_write_thousands_and_billions_as_the_locale_does(language, thousands, billions):
+    decimal = "." if language == "en" else ","
+    assert format_money(45_600, "EUR", compact=True, locale=language) == f"45{decimal}6{NB}{thousands}{NB}EUR"
+    assert format_money(2_500_000_000, "EUR", compact=True, locale=language) == f"2{decimal}5{NB}{billions}{NB}EUR"
+    # Three digits before the separator need no decimal; below a thousand nothing is shortened.
+    assert format_money(123_400_000, "EUR", compact=True, locale=language).startswith(f"123{NB}")
+    assert format_money(512, "EUR", compact=True, locale=language) == f"512{NB}EUR"
+
+
+def test_negative_amounts_use_the_minus_sign_and_nothing_is_a_dash():
+    assert format_money(-45_600, "SEK", locale="sv") == f"{MINUS}45{NB}600{NB}kr"
+    assert format_money(-1_100_000, "SEK", compact=True, locale="en") == f"{MINUS}1.1{NB}M{NB}SEK"
+    assert format_money(None, "SEK") == "\u2013"
+    assert format_money("", "SEK") == "\u2013"
+    assert format_money(1234, "", locale="sv") == f"1{NB}234"  # no currency: the number alone
+
+
+def test_a_range_shares_one_scale_and_writes_the_unit_once():
+    assert format_money_range(1_100_000, 800_000, 1_400_000, "SEK", compact=True, locale="sv") == (
+        f"1,1{NB}mn{NB}kr (0,8\u20131,4{NB}mn{NB}kr)"
+    )
+    assert format_money_range(1_100_000, 800_000, 1_400_000, "SEK", compact=True, locale="en") == (
+        f"1.1{NB}M{NB}SEK (0.8\u20131.4{NB}M{NB}SEK)"
+    )
+    assert format_money_interval(-200_000, 1_400_000, "DKK", locale="da") == (
+        f"{MINUS}200.000{NB}\u2013 1.400.000{NB}kr."
+    )
+    # Without both bounds: the amount alone.
+    assert format_money_range(1_100_000, None, 1_400_000, "SEK", compact=True, locale="sv") == f"1,1{NB}mn{NB}kr"
+
+
+@pytest.mark.parametrize("language", ["en", "sv", "nb", "da"])
+def test_the_value_kpi_and_action_money_filters_all_write_the_same(language):
+    from actions.templatetags.actions_tags import money as action_money
+    from kpis.templatetags.kpi_format import money as kpi_money
+    from value.templatetags.value_tags import money as value_money
+
+    with translation.override(language):
+        expected = format_money(-1234567.5, "SEK")
+        assert value_money(-1234567.5, "SEK") == action_money(-1234567.5, "SEK") == expected
+        assert kpi_money(-1234567.5, "SEK") == expected
+        assert kpi_money(-1234567.5) == format_money(-1234567.5, "")  # the KPI filter's old call: no unit
+        assert expected.startswith(MINUS)
+
+
+def test_money_filters_render_through_a_template_in_the_pages_language():
+    template = Template(
+        '{% load cx_numbers %}{{ a|money:"SEK" }}|{{ a|money_compact:"SEK" }}|'
+        '{% money_range a low high "SEK" compact=True %}'
+    )
+    context = {"a": 1_100_000, "low": 800_000, "high": 1_400_000}
+    with translation.override("sv"):
+        assert template.render(Context(context)) == (
+            f"1{NB}100{NB}000{NB}kr|1,1{NB}mn{NB}kr|1,1{NB}mn{NB}kr (0,8\u20131,4{NB}mn{NB}kr)"
+        )
+    with translation.override("en"):
+        assert template.render(Context(context)).split("|")[1] == f"1.1{NB}M{NB}SEK"
+
+
+@pytest.mark.parametrize(("language", "separators"), [("en", ".,"), ("sv", f",{NB}"), ("nb", f",{NB}"), ("da", ",.")])
+def test_charts_draw_numbers_with_the_locales_separators(language, separators):
+    assert plotly_separators(language) == separators
+    with translation.override(language):
+        figure = figure_dict({"data": [{"type": "bar", "x": ["a"], "y": [1234.5]}], "layout": {}})
+    assert figure["layout"]["separators"] == separators
+    # A figure that chose its own separators keeps them.
+    assert figure_dict({"data": [], "layout": {"separators": ".,"}})["layout"]["separators"] == ".,"
