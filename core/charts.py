@@ -13,9 +13,24 @@ from __future__ import annotations
 import json
 from typing import Any
 
-# Trace and layout keys whose strings plotly draws as text (or substitutes into a hover template).
+# Trace and layout keys whose strings plotly draws as text (or substitutes into a hover template), and the keys that
+# name categories of x/y (tickvals, categoryarray): escaped the same way, or they would no longer match the data.
 TEXT_KEYS = frozenset(
-    {"x", "y", "z", "text", "name", "customdata", "labels", "parents", "hovertext", "ticktext", "title"}
+    {
+        "x",
+        "y",
+        "z",
+        "text",
+        "name",
+        "customdata",
+        "labels",
+        "parents",
+        "hovertext",
+        "ticktext",
+        "tickvals",
+        "categoryarray",
+        "title",
+    }
 )
 
 

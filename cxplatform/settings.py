@@ -67,7 +67,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "accounts.middleware.UserLanguageMiddleware",  # issue 13 (H4): the signed-in user's saved language
+    "accounts.middleware.UserLanguageMiddleware",  # the signed-in user's saved language (else the browser's)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -139,7 +139,7 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("sv", _("Swedish")), ("nb", _("Norwegian Bokmål")), ("da", _("Danish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-# issue 13 (H4): ISO/Nordic dates, 24-hour times, the locale's separators (cxplatform/formats/<lang>/formats.py)
+# ISO/Nordic dates, 24-hour times, the locale's separators (cxplatform/formats/<lang>/formats.py)
 FORMAT_MODULE_PATH = ["cxplatform.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Stockholm")
 USE_I18N = True

@@ -79,6 +79,17 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _english_and_server_time_after_each_test():
+    """A request activates its language and time zone in the thread; the next test starts from the defaults again."""
+    yield
+    from django.conf import settings as django_settings
+    from django.utils import timezone, translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+    timezone.deactivate()
+
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
