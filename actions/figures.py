@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from actions.selectors.analytics import ParetoRow
 from core.charts import figure_dict
+from core.charts import short_label as cut_label
 
 # Tick labels longer than this are cut with an ellipsis (the hover shows the full path); with the labels at an angle
 # and automargin, no label overlaps its neighbour or the legend and none is cut at the chart's edge.
@@ -15,8 +16,7 @@ TICK_MAX_CHARS = 18
 
 def short_label(label: str, limit: int = TICK_MAX_CHARS) -> str:
     """The leaf of a root-cause path ("Technician > Late" -> "Late"), cut to `limit` characters."""
-    leaf = label.rsplit(" › ", 1)[-1].strip()
-    return leaf if len(leaf) <= limit else leaf[: limit - 1].rstrip() + "…"
+    return cut_label(label.rsplit(" › ", 1)[-1], limit)
 
 
 def pareto_figure(rows: list[ParetoRow]) -> dict:

@@ -84,3 +84,15 @@ def figure_dict(figure: Any) -> dict:
     if isinstance(layout, dict):
         layout.setdefault("separators", plotly_separators())
     return figure
+
+
+def short_label(text: str, limit: int = 28) -> str:
+    """A category label that fits its axis: whole words up to `limit` characters, then an ellipsis (the full name
+    belongs in the hover text)."""
+    text = " ".join(str(text).split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut and cut.rfind(" ") > limit // 2:
+        cut = cut[: cut.rfind(" ")]
+    return cut.rstrip(" ,.;:-") + "\u2026"

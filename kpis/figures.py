@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.charts import figure_dict
+from core.charts import short_label as cut_label
 from core.numbers import format_number
 from core.scales import scale_for_metric
 
@@ -39,13 +40,7 @@ LABEL_CHARS = 28
 
 def short_label(text: str, limit: int = LABEL_CHARS) -> str:
     """An axis label that fits: whole words up to `limit` characters, then an ellipsis."""
-    text = " ".join(str(text).split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    if " " in cut and cut.rfind(" ") > limit // 2:
-        cut = cut[: cut.rfind(" ")]
-    return cut.rstrip(" ,.;:-") + "\u2026"
+    return cut_label(text, limit)
 
 
 def _plain(value: float) -> str:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
-from core.charts import figure_dict
+from core.charts import figure_dict, short_label
 from core.money import currency_unit
 
 GOOD, NEUTRAL, BAD = "#198754", "#adb5bd", "#dc3545"
 COLORS = {"good": GOOD, "neutral": NEUTRAL, "bad": BAD}
 LABELLED_DRIVERS = 8
+DRIVER_LABEL_CHARS = 22
 _LAYOUT = {
     "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
     "font": {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 12},
@@ -112,6 +113,12 @@ def drivers_figure(rows: list[dict], outcome_label: str, performance_label: str)
         return None
     # Name only the most important drivers on the chart; every point names itself on hover.
     labelled = {id(r) for r in sorted(shown, key=lambda r: -(r["importance"] or 0))[:LABELLED_DRIVERS]}
+    # Labels never overlap or get cut: cut to whole words (full name on hover), and neighbours along the x axis
+    # alternate above and below their point; the axes leave room for a label at either end.
+    position = {
+        id(r): ("top center" if i % 2 == 0 else "bottom center")
+        for i, r in enumerate(sorted((r for r in shown if id(r) in labelled), key=lambda r: (r["x"], r["r"])))
+    }
     fig = go.Figure()
     groups = (
         ("driver", _("Driver"), "#0d6efd"),
@@ -128,9 +135,10 @@ def drivers_figure(rows: list[dict], outcome_label: str, performance_label: str)
                 y=[r["r"] for r in group],
                 mode="markers+text",
                 name=name,
-                text=[r["label"] if id(r) in labelled else "" for r in group],
-                textposition="top center",
+                text=[short_label(r["label"], DRIVER_LABEL_CHARS) if id(r) in labelled else "" for r in group],
+                textposition=[position.get(id(r), "top center") for r in group],
                 textfont={"size": 10},
+                cliponaxis=False,
                 marker={"size": 11, "color": color, "line": {"width": 1, "color": "#fff"}},
                 error_y={
                     "type": "data",
@@ -155,9 +163,24 @@ def drivers_figure(rows: list[dict], outcome_label: str, performance_label: str)
         xaxis_title=_("Performance: %(figure)s") % {"figure": performance_label},
         yaxis_title=_("Importance: correlation with %(outcome)s") % {"outcome": outcome_label},
     )
-    fig.update_xaxes(gridcolor="#e9ecef", zeroline=False)
-    fig.update_yaxes(gridcolor="#e9ecef", automargin=True)
+    fig.update_xaxes(gridcolor="#e9ecef", zeroline=False, automargin=True, range=_padded([r["x"] for r in shown]))
+    fig.update_yaxes(
+        gridcolor="#e9ecef",
+        automargin=True,
+        range=_padded(
+            [r["low"] if r["low"] is not None else r["r"] for r in shown]
+            + [r["high"] if r["high"] is not None else r["r"] for r in shown]
+            + [0]
+        ),
+    )
     return _as_json(fig)
+
+
+def _padded(values: list[float], share: float = 0.15) -> list[float]:
+    """An axis range around `values` with room on both sides for a point's label."""
+    low, high = min(values), max(values)
+    pad = (high - low) * share or 1.0
+    return [low - pad, high + pad]
 
 
 def _driver_group(row: dict) -> str:
