@@ -8,6 +8,7 @@ language-neutral (numbers, ids, names, codes): sentences are made from it at ren
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 
 import plotly.graph_objects as go
@@ -19,7 +20,7 @@ from accounts.scoping import OrgContext
 from actions.models import Horizon, ImprovementAction, ImprovementStatus
 from actions.selectors.analytics import loop_analytics
 from actions.valuation import action_value_estimates, basis
-from core.charts import figure_dict
+from core.charts import figure_dict, plotly_separators
 from core.scales import measure_label
 from journeys.models import Journey, Touchpoint
 from kpis import dashboards
@@ -152,6 +153,36 @@ def report_figures(*, organization: Organization, month: dt.date, journey: Journ
     with translation.override(organization.default_language):
         figures["charts"] = {"trend": trend_chart(summary["trend"], label=measure_label(*_metric(figures)))}
     return figures
+
+
+def localized_charts(figures: dict, *, language: str) -> dict[str, dict]:
+    """The report's charts as drawn in `language`: they are frozen in the organization's language, so the trend's
+    words (axis title, legend) are put in `language` and every chart gets the number separators of `language`
+    (`layout.separators`). Only words and separators change (the frozen data stays as it is, a broken figure stays
+    broken); the stored figures are not modified."""
+    from django.utils.translation import gettext as _
+
+    out: dict[str, dict] = {}
+    with translation.override(language):
+        separators = plotly_separators(language)
+        for name, chart in (figures.get("charts") or {}).items():
+            chart = copy.deepcopy(chart)
+            if not isinstance(chart, dict):
+                out[name] = chart
+                continue
+            layout = chart.get("layout")
+            chart["layout"] = {**(layout if isinstance(layout, dict) else {}), "separators": separators}
+            if name == "trend" and figures.get("metric") and isinstance(chart.get("data"), list):
+                label = str(measure_label(*_metric(figures)))
+                words = [label, _("Target")]  # the traces of trend_chart, in its order
+                for trace, word in zip(chart["data"], words, strict=False):
+                    if isinstance(trace, dict):
+                        trace["name"] = word
+                yaxis = chart["layout"].get("yaxis")
+                if isinstance(yaxis, dict):
+                    chart["layout"]["yaxis"] = {**yaxis, "title": {**(yaxis.get("title") or {}), "text": label}}
+            out[name] = chart
+    return out
 
 
 def _metric(figures: dict) -> tuple[str, str]:

@@ -72,7 +72,8 @@ class ReportSubscription(OrgOwned):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_subscriptions")
     subscribed = models.BooleanField(_("subscribed"), default=True)
-    # The language of the user's report e-mails and their PDF; empty: the organization's default language.
+    # The language of the user's report e-mails and their PDF; empty: the user's saved language (their settings),
+    # else the organization's default language (reports.delivery.selectors.user_language).
     language = models.CharField(_("language"), max_length=8, blank=True, choices=settings.LANGUAGES)
     updated_at = models.DateTimeField(auto_now=True)
 

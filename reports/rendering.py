@@ -240,5 +240,5 @@ def body_context(report, *, language: str) -> dict:
 
 def render_report_body(report, *, language: str) -> str:
     """The report's body HTML from its frozen figures, in `language`, times in the organization's time zone."""
-    with translation.override(language):
+    with translation.override(language), timezone.override(report.organization.zone):
         return render_to_string("reports/monthly/_body.html", body_context(report, language=language))

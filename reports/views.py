@@ -21,7 +21,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from accounts.scoping import org_required
 from reports import selectors, services
 from reports.changes import headline_changes
-from reports.figures import add_months, month_start, parse_month
+from reports.figures import add_months, localized_charts, month_start, parse_month
 from reports.models import MonthlyReport
 from reports.rendering import chart_element_id, render_report_body
 
@@ -118,7 +118,9 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if language == report.language and report.html
             else render_report_body(report, language=language)
         )
-    charts = [(chart_element_id(name), fig) for name, fig in (report.figures.get("charts") or {}).items()]
+    charts = [
+        (chart_element_id(name), fig) for name, fig in localized_charts(report.figures or {}, language=language).items()
+    ]
     this_month = _this_month(request)
     return render(
         request,

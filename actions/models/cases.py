@@ -224,7 +224,7 @@ class CaseEvent(OrgOwned):
         NOTE = "note", _("Note")
         ROOT_CAUSE = "root_cause", _("Root cause")
         RESOLUTION = "resolution", _("Resolution")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("case event", "Closed")
         REOPENED = "reopened", _("Reopened")
         ESCALATED = "escalated", _("Escalated")
         NOTIFIED = "notified", _("Team notified")

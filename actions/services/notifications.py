@@ -3,8 +3,9 @@
 Each e-mail is an outbox row per recipient, written in the transaction of the change it reports (the case insert in
 `case_open`, the escalation level update in `case_escalate`), so a broker outage or a lost task loses none: the
 outbox's sweep sends what the after-commit task missed, and each recipient gets each e-mail once (outbox.services).
-The texts are rendered here when the rows are written: staff e-mails in the organization's language and time zone,
-the customer's reply in the customer's language (actions.replies).
+The texts are rendered here when the rows are written: staff e-mails in each recipient's saved language (their
+settings; the organization's language if they saved none) with times in the organization's time zone, one rendering
+per language; the customer's reply in the customer's language (actions.replies).
 
 The case's fields stay truthful: `team_notified_at` and `customer_replied_at` are stamped when the first such e-mail
 has actually been sent (the outbox calls `case_team_notified` / `case_customer_replied`, declared in
@@ -15,8 +16,7 @@ from the outbox, their recipients are on the timeline).
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
-from zoneinfo import ZoneInfo
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -24,13 +24,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
+from accounts.selectors import saved_languages
 from actions.models import OPEN_STATUSES, CaseEvent, EscalationLevel, FeedbackCase
 from actions.replies import render_reply
 from actions.services.cases import case_event_add
+from outbox.rendering import email_language, recipient_locale
 from outbox.services import Email, outbox_enqueue
 
 logger = logging.getLogger(__name__)
@@ -77,19 +78,37 @@ def _load(case_id: int) -> FeedbackCase | None:
     )
 
 
-@contextmanager
-def _locale(case: FeedbackCase):
-    """Staff e-mails in the organization's language, with times in its time zone."""
-    with (
-        translation.override(case.organization.default_language),
-        timezone.override(ZoneInfo(case.organization.timezone)),
-    ):
-        yield
+def recipient_languages(case: FeedbackCase, to: list[str]) -> dict[str, str]:
+    """The language of each address's e-mail: the saved language of the user with that address (their settings),
+    else the organization's default language. An address shared by several users takes the first saved one."""
+    fallback = email_language(case.organization.default_language)
+    User = get_user_model()
+    users = dict(User.objects.filter(email__in=to).order_by("pk").values_list("pk", "email"))
+    saved = saved_languages(users)
+    chosen: dict[str, str] = {}
+    for user_id, address in users.items():
+        if user_id in saved and address not in chosen:
+            chosen[address] = email_language(saved[user_id], fallback)
+    return {address: chosen.get(address, fallback) for address in to}
 
 
-def _staff_emails(case: FeedbackCase, to: list[str], subject: str, body: str) -> list[Email]:
-    language = case.organization.default_language
-    return [Email(recipient=address, subject=subject, body=body, language=language) for address in to]
+def _staff_emails(case: FeedbackCase, to: list[str], render: Callable[[], tuple[str, str]]) -> list[Email]:
+    """One e-mail per address, `render()` (-> subject, body) called once per language inside `recipient_locale`:
+    the recipient's language, times in the organization's time zone."""
+    languages = recipient_languages(case, to)
+    rendered: dict[str, tuple[str, str]] = {}
+    for language in sorted(set(languages.values())):
+        with recipient_locale(language=language, time_zone=case.organization.timezone):
+            rendered[language] = render()
+    return [
+        Email(
+            recipient=address,
+            subject=rendered[languages[address]][0],
+            body=rendered[languages[address]][1],
+            language=languages[address],
+        )
+        for address in to
+    ]
 
 
 # --- a new case ----------------------------------------------------------------------------------------------------
@@ -122,18 +141,20 @@ def _team_notification_enqueue(case: FeedbackCase) -> list[int]:
     if not to:
         logger.warning("case %s: nobody in its team has an e-mail address", case.pk)
         return []
-    with _locale(case):
+
+    def render() -> tuple[str, str]:
         subject = _("New feedback case #%(id)s: %(touchpoint)s") % {
             "id": case.pk,
             "touchpoint": case.touchpoint or _("no touchpoint"),
         }
-        body = render_to_string("actions/email/case_opened.txt", {"case": case, "url": case_url(case)})
+        return subject, render_to_string("actions/email/case_opened.txt", {"case": case, "url": case_url(case)})
+
     return outbox_enqueue(
         organization_id=case.organization_id,
         kind=KIND_CASE_OPENED,
         key=f"case:{case.pk}:team_notified",
         ref_id=case.pk,
-        emails=_staff_emails(case, to, subject, body),
+        emails=_staff_emails(case, to, render),
     )
 
 
@@ -220,7 +241,8 @@ def case_escalation_enqueue(*, case: FeedbackCase, level: int) -> list[str]:
     if not to:
         logger.warning("case %s escalated to level %s but nobody has an e-mail address", case.pk, level)
         return []
-    with _locale(case):
+
+    def render() -> tuple[str, str]:
         if level == EscalationLevel.NEARING:
             subject = _("Case #%(id)s is nearing its SLA") % {"id": case.pk}
         else:
@@ -229,12 +251,14 @@ def case_escalation_enqueue(*, case: FeedbackCase, level: int) -> list[str]:
             "actions/email/case_escalated.txt",
             {"case": case, "url": case_url(case), "overdue": level == EscalationLevel.OVERDUE},
         )
+        return subject, body
+
     outbox_enqueue(
         organization_id=case.organization_id,
         kind=KIND_CASE_ESCALATED,
         # A reopened case escalates afresh: its reopen count is part of the event.
         key=f"case:{case.pk}:escalated:{case.reopen_count}:{level}",
         ref_id=case.pk,
-        emails=_staff_emails(case, to, subject, body),
+        emails=_staff_emails(case, to, render),
     )
     return to

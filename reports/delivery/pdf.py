@@ -83,11 +83,13 @@ def render_report_pdf(report: MonthlyReport, *, language: str) -> bytes:
     """Render `report` as an A4 PDF in `language` (its body, charts as SVG, header, footer, page numbers)."""
     from weasyprint import HTML
 
+    from reports.figures import localized_charts
+
     started = time.monotonic()
     organization = report.organization
     with translation.override(language), timezone.override(ZoneInfo(organization.timezone)):
         body = report_body(report, language=language)
-        charts = (report.figures or {}).get("charts") or {}
+        charts = localized_charts(report.figures or {}, language=language)
         names = chart_names(body)
         svgs = charts_to_svg({name: charts[name] for name in names if name in charts}) if names else {}
         body = _inline_charts(body, charts, svgs)

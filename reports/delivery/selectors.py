@@ -10,6 +10,8 @@ from django.http import Http404
 
 from accounts.models import Membership, Role
 from accounts.scoping import OrgContext, get_in_org
+from accounts.selectors import saved_languages
+from outbox.rendering import email_language
 from reports.models import MonthlyReport, ReportSubscription
 
 if TYPE_CHECKING:
@@ -52,14 +54,15 @@ def subscribers(*, organization: Organization) -> list:
 
 
 def user_language(*, user, organization: Organization) -> str:
-    """The language of a user's report e-mails: the one they chose (Reports -> Report e-mail), else the
-    organization's default language."""
+    """The language of a user's report e-mails: the one they chose for it (Reports -> Report e-mail), else the
+    language saved in their settings, else the organization's default language."""
     chosen = (
         ReportSubscription.objects.filter(organization=organization, user=user)
         .values_list("language", flat=True)
         .first()
     )
-    return chosen or organization.default_language
+    saved = saved_languages([user.pk]).get(user.pk)
+    return email_language(chosen, saved, organization.default_language)
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ class SubscriptionRow:
     membership: Membership
     subscribed: bool
     explicit: bool  # False: the role's default applies
-    language: str = ""  # "": the organization's default language
+    language: str = ""  # "": the user's saved language, else the organization's default language
 
 
 def _row(membership: Membership, choice: tuple[bool, str] | None) -> SubscriptionRow:

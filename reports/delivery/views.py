@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.scoping import MANAGE_ORG_ROLES, org_required
+from accounts.selectors import saved_languages
 from reports.delivery import selectors, services
 from reports.delivery.pdf import pdf_filename
 
@@ -66,6 +67,8 @@ def subscription(request: HttpRequest) -> HttpResponse:
             "can_manage": ctx.can_manage_org,
             "languages": settings.LANGUAGES,
             "organization_language": ctx.organization.default_language or settings.LANGUAGE_CODE,
+            # What an empty choice means for this user: their saved language, else the organization's.
+            "saved_language": saved_languages([request.user.pk]).get(request.user.pk, ""),
         },
     )
 
