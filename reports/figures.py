@@ -181,8 +181,37 @@ def localized_charts(figures: dict, *, language: str) -> dict[str, dict]:
                 yaxis = chart["layout"].get("yaxis")
                 if isinstance(yaxis, dict):
                     chart["layout"]["yaxis"] = {**yaxis, "title": {**(yaxis.get("title") or {}), "text": label}}
+                _localized_months(chart)
             out[name] = chart
     return out
+
+
+def _localized_months(chart: dict) -> None:
+    """The trend's months in the active language ("okt. 2026", not plotly's English "Oct 2026"): tick labels (every
+    other month when there are many, so they never overlap) and the hover text."""
+    from django.utils.formats import date_format
+
+    first = chart["data"][0] if chart["data"] else None
+    months = first.get("x") if isinstance(first, dict) else None
+    if not isinstance(months, list):
+        return
+    labels = []
+    for value in months:
+        try:
+            labels.append(date_format(dt.date.fromisoformat(str(value)[:10]), "M Y"))
+        except ValueError:
+            return  # not the trend_chart shape: leave the chart as it was drawn
+    step = 2 if len(months) > 7 else 1
+    xaxis = chart["layout"].get("xaxis")
+    chart["layout"]["xaxis"] = {
+        **(xaxis if isinstance(xaxis, dict) else {}),
+        "tickmode": "array",
+        "tickvals": months[::step],
+        "ticktext": labels[::step],
+    }
+    first["text"] = labels
+    if isinstance(first.get("hovertemplate"), str):
+        first["hovertemplate"] = first["hovertemplate"].replace("%{x|%b %Y}", "%{text}")
 
 
 def _metric(figures: dict) -> tuple[str, str]:

@@ -12,6 +12,7 @@ import datetime as dt
 import pytest
 from django.core import mail
 from django.utils import translation
+from django.utils.formats import date_format
 
 from accounts.models import Role, UserPreference
 from core.charts import plotly_separators
@@ -101,5 +102,13 @@ def test_the_charts_are_drawn_in_the_language_being_rendered(new_york_org, djang
 
     danish = localized_charts(report.figures, language="da")["trend"]
     assert danish["layout"]["separators"] == plotly_separators("da")
+    # Month names in the reader's language on the axis and in the hover (plotly's own would be English).
+    months = danish["data"][0]["x"]
+    with translation.override("da"):
+        expected = [date_format(dt.date.fromisoformat(m[:10]), "M Y") for m in months]
+        assert date_format(dt.date(2026, 10, 1), "M Y") != "Oct 2026"  # not plotly's English
+    assert danish["data"][0]["text"] == expected and "%{x|" not in danish["data"][0]["hovertemplate"]
+    assert danish["layout"]["xaxis"]["tickvals"][0] == months[0]
+    assert danish["layout"]["xaxis"]["ticktext"][0] == expected[0]
     report.refresh_from_db()
     assert report.figures["charts"]["trend"] == stored  # the snapshot is left as it was
