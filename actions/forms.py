@@ -12,6 +12,7 @@ from accounts.scoping import OrgContext
 from accounts.selectors import measure_choices, metric_choices
 from accounts.services import primary_measure_for
 from actions.models import (
+    OPEN_STATUSES,
     WEEKDAYS,
     AlertRule,
     ContactAttempt,
@@ -167,17 +168,26 @@ class InboxFilterForm(BootstrapFormMixin, forms.Form):
 
     FILTER_FIELDS = ("q", "status", "team", "touchpoint", "score", "score_min", "score_max", "overdue")
 
-    def __init__(self, *args, ctx: OrgContext, **kwargs):
+    def __init__(self, *args, ctx: OrgContext, tab: str = "", **kwargs):
         kwargs.setdefault("auto_id", "filter_%s")
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", _("Any status")), *FeedbackCase.Status.choices]
+        if tab == "closed":
+            # Every case of the closed tab is closed: a status filter could only empty the list.
+            del self.fields["status"]
+        else:
+            self.fields["status"].choices = [
+                ("", _("Any status")),
+                *((value, label) for value, label in FeedbackCase.Status.choices if value in OPEN_STATUSES),
+            ]
+            self.fields["status"].error_messages["invalid_choice"] = _("Choose one of the statuses of open cases.")
         self.fields["team"].queryset = inbox_teams(ctx=ctx)
         self.fields["touchpoint"].queryset = Touchpoint.objects.for_org(ctx.organization).select_related("journey")
         self.fields["touchpoint"].label_from_instance = lambda t: f"{t.journey.name} › {t.name}"
         self.fields["score"].choices = [("", _("Any score")), *((k, SCORE_GROUP_LABELS[k]) for k in SCORE_GROUPS)]
         self.fields["sort"].choices = [(k, SORT_LABELS[k]) for k in INBOX_SORTS]
         for name in ("status", "team", "touchpoint", "score", "sort"):
-            self.fields[name].widget.attrs["class"] = "form-select"
+            if name in self.fields:
+                self.fields[name].widget.attrs["class"] = "form-select"
 
     def clean(self):
         data = super().clean()
@@ -197,10 +207,42 @@ class InboxFilterForm(BootstrapFormMixin, forms.Form):
         return sum(1 for k in self.filters() if k in self.FILTER_FIELDS)
 
 
-class BulkAssignForm(forms.Form):
-    """Several cases at once to one person, or to a team's queue (team leads and CX managers)."""
+class CasesField(forms.ModelMultipleChoiceField):
+    """The cases ticked in the inbox, as a list in id order. A ticked case that is no longer among the user's cases
+    (a colleague moved it to a team they do not see) does not fail the others: its id is kept in `unseen`."""
 
-    cases = forms.ModelMultipleChoiceField(queryset=None, error_messages={"required": _("Select at least one case.")})
+    def clean(self, value):
+        value = self.prepare_value(value)
+        if not value:
+            raise ValidationError(self.error_messages["required"], code="required")
+        if not isinstance(value, (list, tuple)):
+            raise ValidationError(self.error_messages["invalid_list"], code="invalid_list")
+        ids = set()
+        for pk in value:
+            try:
+                ids.add(int(pk))
+            except (TypeError, ValueError):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                ) from None
+        cases = list(self.queryset.filter(pk__in=ids).order_by("pk"))
+        self.unseen = sorted(ids - {case.pk for case in cases})
+        return cases
+
+
+class BulkAssignForm(forms.Form):
+    """Several cases at once to one person, or to a team's queue (team leads and CX managers).
+
+    `cases_qs` is every case the user sees, open or not: a case closed since the inbox was loaded is skipped by the
+    service with its reason, and the others are still assigned."""
+
+    cases = CasesField(
+        queryset=None,
+        error_messages={
+            "required": _("Select at least one case."),
+            "invalid_pk_value": _("Select cases from the list."),
+        },
+    )
     target = forms.ChoiceField(label=_("Assign to"))
 
     def __init__(self, *args, ctx: OrgContext, cases_qs, **kwargs):
@@ -227,6 +269,11 @@ class BulkAssignForm(forms.Form):
         if value == "nobody":
             return ("user", None)
         raise ValidationError(_("Choose a person or a team."))
+
+    @property
+    def unseen(self) -> list[int]:
+        """Ids of ticked cases the user no longer sees (after validation)."""
+        return getattr(self.fields["cases"], "unseen", [])
 
 
 class AlertRuleForm(BootstrapFormMixin, forms.ModelForm):

@@ -98,12 +98,17 @@ def case_inbox(*, ctx: OrgContext, tab: str, filters: dict | None = None) -> Que
     return qs.select_related("response").order_by(*(sort or INBOX_SORTS["due"])).prefetch_related(_comment_prefetch())
 
 
-def case_next(*, ctx: OrgContext, tab: str, filters: dict | None, exclude: FeedbackCase) -> FeedbackCase | None:
-    """The next open case of the inbox list the agent came from (the closed tab's next case is the team's)."""
-    if tab not in OPEN_TABS:
-        tab = "mine" if ctx.is_frontline else "team"
+def case_next(*, ctx: OrgContext, tab: str | None, filters: dict | None, exclude: FeedbackCase) -> FeedbackCase | None:
+    """The next open case of the inbox list the agent came from. From the closed tab or no tab, the default list's:
+    the team's, for the frontline their own cases, else the queue's (as `default_tab`, without counting)."""
     filters = {k: v for k, v in (filters or {}).items() if k != "status"}
-    return case_inbox(ctx=ctx, tab=tab, filters=filters).exclude(pk=exclude.pk).first()
+    default = ("mine", "queue") if ctx.is_frontline else ("team",)
+    tabs = (tab,) if tab in OPEN_TABS else default
+    for each in tabs:
+        found = case_inbox(ctx=ctx, tab=each, filters=filters).exclude(pk=exclude.pk).first()
+        if found is not None:
+            return found
+    return None
 
 
 def _comment_prefetch() -> Prefetch:

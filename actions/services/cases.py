@@ -254,9 +254,13 @@ class BulkAssignResult:
 
 def case_bulk_assign(*, ctx: OrgContext, cases, assignee=None, team=None) -> BulkAssignResult:
     """Assign several cases to one person (or to a team's queue): each case goes through the same checks, lock and
-    timeline event as a single assignment; a case that cannot take the change is skipped with the reason."""
+    timeline event as a single assignment; a case that cannot take the change (closed since the list was loaded,
+    another team's, a person who cannot take it) is skipped with the reason, and the others are still assigned."""
     done, skipped = [], []
     for case in cases:
+        if not case.is_open:
+            skipped.append((case, _("It has been closed.")))
+            continue
         try:
             if team is not None:
                 done.append(case_set_team(ctx=ctx, case=case, team=team))

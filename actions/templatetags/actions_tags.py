@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django import template
 from django.utils.translation import gettext as _
@@ -31,7 +32,8 @@ def duration(value: dt.timedelta | None) -> str:
 @register.filter
 def pct(value: float | None, digits: int = 0) -> str:
     """A share in per cent. A share strictly between 0 and 100 never reads "0 %" or "100 %": it gets up to two
-    more decimals (99.6 -> "99.6 %"), so "100 % with a case" always means every one."""
+    more decimals (99.6 -> "99.6 %"), and closer still to either end it reads "< 0.01 %" / "> 99.99 %" (with the
+    locale's decimal separator), so "100 % with a case" always means every one."""
     if value is None:
         return "–"
     digits = int(digits)
@@ -44,6 +46,10 @@ def pct(value: float | None, digits: int = 0) -> str:
                 break
         else:
             digits += 2
+            step = Decimal(1).scaleb(-digits)
+            if value < 50:
+                return f"< {format_number(step, digits)} %"
+            return f"> {format_number(Decimal(100) - step, digits)} %"
     return f"{format_number(value, digits)} %"
 
 

@@ -47,6 +47,13 @@ def _validation_message(exc: ValidationError) -> str:
 INBOX_PARAMS = ("tab", *InboxFilterForm.FILTER_FIELDS, "sort")
 
 
+def _inbox_filters(request: HttpRequest, query: QueryDict, tab: str) -> tuple[InboxFilterForm, dict]:
+    """(filter form, valid filters) of an inbox query string on a tab."""
+    bound = any(query.get(name) for name in INBOX_PARAMS if name != "tab")
+    form = InboxFilterForm(query if bound else None, ctx=request.org, tab=tab, initial={"sort": "due"})
+    return form, form.filters()
+
+
 def _inbox_state(request: HttpRequest, query: QueryDict) -> tuple[str, InboxFilterForm, dict, dict]:
     """(tab, filter form, filters, tab counts) of an inbox query string."""
     ctx = request.org
@@ -54,9 +61,8 @@ def _inbox_state(request: HttpRequest, query: QueryDict) -> tuple[str, InboxFilt
     tab = query.get("tab")
     if tab not in selectors.INBOX_TABS:
         tab = selectors.default_tab(ctx=ctx, counts=counts)
-    bound = any(query.get(name) for name in INBOX_PARAMS if name != "tab")
-    form = InboxFilterForm(query if bound else None, ctx=ctx, initial={"sort": "due"})
-    return tab, form, form.filters(), counts
+    form, filters = _inbox_filters(request, query, tab)
+    return tab, form, filters, counts
 
 
 def _inbox_query(query: QueryDict) -> str:
@@ -97,12 +103,17 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "active_filters": form.active_count(),
         "inbox_query": query or urlencode({"tab": tab}),
         "tab_query": _inbox_query(without_tab),
+        # The overdue badge counts open cases: it leads to an open tab (the closed tab has none overdue).
+        "overdue_tab": tab if tab in selectors.OPEN_TABS else selectors.default_tab(ctx=ctx, counts=counts),
         "can_bulk_assign": can_bulk_assign(ctx) and tab != "closed",
     }
     if context["can_bulk_assign"]:
-        context["bulk_form"] = BulkAssignForm(ctx=ctx, cases_qs=selectors.case_base_queryset(ctx=ctx).open())
-    template = "actions/_inbox_results.html" if request.htmx and request.htmx.target == "inbox-results" else None
-    return render(request, template or "actions/inbox.html", context)
+        context["bulk_form"] = BulkAssignForm(ctx=ctx, cases_qs=selectors.case_base_queryset(ctx=ctx))
+    if request.htmx and request.htmx.target == "inbox-results":
+        # Only the results are swapped; the tabs (whose links carry the filters) and the filter badge come along
+        # as out-of-band swaps, so they never keep the filters of the page load.
+        return render(request, "actions/_inbox_results.html", context | {"oob": True})
+    return render(request, "actions/inbox.html", context)
 
 
 @org_required(ALL_ROLES)
@@ -112,12 +123,16 @@ def case_bulk_assign(request: HttpRequest) -> HttpResponse:
     ctx = request.org
     if not can_bulk_assign(ctx):
         raise PermissionDenied
-    form = BulkAssignForm(request.POST, ctx=ctx, cases_qs=selectors.case_base_queryset(ctx=ctx).open())
+    # Every case the user sees, open or not: one closed in the meantime is skipped with its reason, not an error
+    # of the whole form.
+    form = BulkAssignForm(request.POST, ctx=ctx, cases_qs=selectors.case_base_queryset(ctx=ctx))
     if form.is_valid():
         kind, target = form.cleaned_data["target"]
-        cases = list(form.cleaned_data["cases"].order_by("pk"))
         result = services.case_bulk_assign(
-            ctx=ctx, cases=cases, assignee=target if kind == "user" else None, team=target if kind == "team" else None
+            ctx=ctx,
+            cases=form.cleaned_data["cases"],
+            assignee=target if kind == "user" else None,
+            team=target if kind == "team" else None,
         )
         if result.done:
             n = len(result.done)
@@ -126,6 +141,12 @@ def case_bulk_assign(request: HttpRequest) -> HttpResponse:
             )
         for case, reason in result.skipped:
             messages.warning(request, _("Case #%(id)s was not changed: %(reason)s") % {"id": case.pk, "reason": reason})
+        for pk in form.unseen:
+            messages.warning(
+                request,
+                _("Case #%(id)s was not changed: %(reason)s")
+                % {"id": pk, "reason": _("It is no longer among your cases.")},
+            )
     else:
         _errors(request, form)
     url = reverse("actions:inbox")
@@ -157,7 +178,10 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context["came_from"] = came_from
     context["inbox_url"] = reverse("actions:inbox") + (f"?{came_from}" if came_from else "")
     if not case.is_open:
-        tab, _form, filters, _counts = _inbox_state(request, QueryDict(came_from))
+        # The next case of the list the agent came from; the tab counts are not shown here, so not counted.
+        query = QueryDict(came_from)
+        tab = query.get("tab") if query.get("tab") in selectors.OPEN_TABS else None
+        _form, filters = _inbox_filters(request, query, tab or "")
         context["next_case"] = selectors.case_next(ctx=ctx, tab=tab, filters=filters, exclude=case)
     if can_act:
         context |= {

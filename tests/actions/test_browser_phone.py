@@ -83,6 +83,14 @@ def test_inbox_filters_and_tabs_fit_a_phone_and_bulk_assign_works(live_server, c
     page.wait_for_function(f"!document.querySelector('[data-case=\"{detractor.pk}\"]')")
     assert page.locator("[data-testid=case-card]").count() == 1
     assert f"touchpoint={loop.other_touchpoint.pk}" in page.url
+    # The tabs, the filter badge and "Clear filters" follow the htmx filter (out-of-band swaps): a tab keeps it.
+    assert page.locator("[data-testid=filter-count]").inner_text() == "1"
+    assert page.locator("[data-testid=clear-filters]").is_visible()
+    page.click("[data-testid=tab-closed]")
+    page.wait_for_url("**tab=closed**")
+    assert f"touchpoint={loop.other_touchpoint.pk}" in page.url
+    assert page.locator("[data-testid=filter-count]").inner_text() == "1"
+    assert page.locator("#filter_status").count() == 0  # no status filter among closed cases
     page.goto(live_server.url + reverse("actions:inbox") + "?tab=team")
 
     # Bulk assignment: two cases to Frida, by her name.
