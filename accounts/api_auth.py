@@ -55,6 +55,9 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
         from django.contrib.auth.models import AnonymousUser
 
+        # The API answers in the key's organization's time zone (datetimes carry its offset), as its pages do; the
+        # zone is active for this request only (CurrentOrganizationMiddleware restores the previous one).
+        timezone.activate(api_key.organization.zone)
         return (AnonymousUser(), api_key)
 
     def authenticate_header(self, request):

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from django.conf import settings
 from django.contrib import auth, messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
+from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -23,19 +27,23 @@ ACTIVITY_RESOLUTION_SECONDS = 60
 # The signed-in user's saved language ("" = the browser's), read from UserPreference once per session.
 LANGUAGE_SESSION_KEY = "preferred_language"
 
+logger = logging.getLogger(__name__)
+
 
 class CurrentOrganizationMiddleware:
     """Attach `request.org` (an OrgContext, or None for anonymous users and users without a membership) and show
-    every time of the request in the organization's time zone (the previous zone is active again afterwards)."""
+    every time of the request in the organization's time zone (the previous zone is active again afterwards).
+
+    Without an organization the request starts in the server's zone; an API key's organization zone is activated
+    by its authentication (accounts.api_auth), inside this middleware, so it is undone here after the request too.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         request.org = context_for_session(request)
-        if request.org is None:
-            return self.get_response(request)
-        with timezone.override(request.org.organization.zone):
+        with timezone.override(request.org.organization.zone if request.org is not None else None):
             return self.get_response(request)
 
 
@@ -44,7 +52,7 @@ class UserLanguageMiddleware:
 
     Placed right after AuthenticationMiddleware (and so after LocaleMiddleware, which has already chosen the
     language-cookie or Accept-Language one, and whose response half writes the Content-Language chosen here).
-    The saved language is kept in the session, so it costs a query once per session, not per request."""
+    The saved language is cached per user (see saved_language), so it costs no query per request."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -57,21 +65,75 @@ class UserLanguageMiddleware:
         return self.get_response(request)
 
 
+def language_cache_key(user_id: int) -> str:
+    return f"accounts:language:{user_id}"
+
+
+def _language_cache_seconds() -> int:
+    """How long a user's saved language is cached. Redis (production) is shared by every web process and a save
+    clears the entry, so an hour is safe (it only bounds a read racing a save); a per-process cache (locmem, the
+    demo's default) is cleared only in the process that served the save, so the others re-read it every minute."""
+    return 60 if isinstance(caches["default"], LocMemCache) else 3600
+
+
+def forget_saved_language(user_id: int) -> None:
+    """The user's saved language changed: every session re-reads it on its next request (now, and again once the
+    transaction commits, so that a session reading in between cannot cache the old value)."""
+
+    def forget():
+        try:
+            caches["default"].delete(language_cache_key(user_id))
+        except Exception:  # a Redis outage: the entry expires by itself (see _language_cache_seconds)
+            logger.warning("saved language not cleared from the cache", exc_info=True)
+
+    forget()
+    transaction.on_commit(forget)
+
+
+def language_changed(sender, instance, **kwargs) -> None:
+    """post_save/post_delete receiver of UserPreference."""
+    forget_saved_language(instance.user_id)
+
+
+def _read_saved_language(user) -> str:
+    return UserPreference.objects.filter(user=user).values_list("language", flat=True).first() or ""
+
+
 def load_saved_language(sender, request, user, **kwargs) -> None:
-    """user_logged_in receiver: the new session starts in the user's saved language (read once, at sign-in)."""
+    """user_logged_in receiver: the new session starts in the user's saved language (read at sign-in, and cached
+    for the user's sessions, so the first page costs no query for it)."""
     if request is not None and hasattr(request, "session"):
-        saved = UserPreference.objects.filter(user=user).values_list("language", flat=True).first()
-        request.session[LANGUAGE_SESSION_KEY] = saved or ""
+        language = request.session[LANGUAGE_SESSION_KEY] = _read_saved_language(user)
+        _cache_language(user.pk, language)
+
+
+def _cache_language(user_id: int, language: str) -> None:
+    try:
+        caches["default"].set(language_cache_key(user_id), language, _language_cache_seconds())
+    except Exception:  # a Redis outage: the next request reads the session's copy
+        logger.warning("saved language not cached", exc_info=True)
 
 
 def saved_language(request) -> str:
-    """The language the signed-in user chose ("" for the browser's language, or for anonymous visitors)."""
+    """The language the signed-in user chose ("" for the browser's language, or for anonymous visitors).
+
+    Kept in the cache per user (no query per request) and cleared whenever the user saves a language, so a saved
+    language reaches every session of the user, on every device, on its next request. The session keeps a copy
+    for when the cache cannot be reached."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not hasattr(request, "session"):
         return ""
-    language = request.session.get(LANGUAGE_SESSION_KEY)
+    key = language_cache_key(user.pk)
+    try:
+        language = caches["default"].get(key)
+        cache_up = True
+    except Exception:  # a Redis outage costs the language nothing: the session's copy, else the database
+        language, cache_up = request.session.get(LANGUAGE_SESSION_KEY), False
     if language is None:
-        language = UserPreference.objects.filter(user=user).values_list("language", flat=True).first() or ""
+        language = _read_saved_language(user)
+        if cache_up:
+            _cache_language(user.pk, language)
+    if request.session.get(LANGUAGE_SESSION_KEY) != language:
         request.session[LANGUAGE_SESSION_KEY] = language
     return language if language in dict(settings.LANGUAGES) else ""
 

@@ -413,5 +413,7 @@ def language_preference_save(*, user, language: str):
     language = (language or "").strip()
     if language and language not in dict(settings.LANGUAGES):
         raise ValidationError({"language": _("Choose one of the languages offered.")})
+    # Saving clears the cached language (accounts.middleware.language_changed): the user's other sessions, on other
+    # devices, follow on their next request.
     preference, _created = UserPreference.objects.update_or_create(user=user, defaults={"language": language})
     return preference

@@ -1,3 +1,5 @@
+from types import SimpleNamespace
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -258,6 +260,9 @@ def _remember_language(request: HttpRequest, response: HttpResponse, language: s
             samesite=settings.LANGUAGE_COOKIE_SAMESITE,
         )
     else:
+        # The browser's language from now on: the language cookie is deleted, so Accept-Language alone decides, and
+        # the confirmation written next is in that language too (not in the one saved before).
+        translation.activate(translation.get_language_from_request(SimpleNamespace(COOKIES={}, META=request.META)))
         response.delete_cookie(
             settings.LANGUAGE_COOKIE_NAME, path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN
         )

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils import translation
 
-from core.numbers import format_number
+from core.numbers import format_number, round_half_away
 
 DASH = "\u2013"
 NBSP = "\u00a0"
@@ -49,7 +49,17 @@ def currency_unit(currency: str, locale: str | None = None) -> str:
     return code
 
 
+def _is_non_finite(value) -> bool:
+    """NaN or an infinity (float or Decimal): no amount to write."""
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(float(value)))
+    except (InvalidOperation, ValueError, TypeError, OverflowError):
+        return False
+    return not number.is_finite()
+
+
 def _decimal(value) -> Decimal | None:
+    """`value` as a Decimal; None for nothing, for text that is no number, and for NaN and the infinities."""
     if value is None or value == "":
         return None
     try:
@@ -59,24 +69,39 @@ def _decimal(value) -> Decimal | None:
     return number if number.is_finite() else None
 
 
+def _scaled(number: Decimal, divisor: int) -> tuple[Decimal, int]:
+    """`number` / `divisor` rounded as a compact amount is written, with its number of decimals: one while the
+    rounded figure is small ("1,1 mn"), none once it has three digits ("123 mn", and 99.95 -> "100 mn"); the
+    decimals follow the rounded figure, never the unrounded one."""
+    if divisor == 1:
+        return round_half_away(number, 0), 0
+    scaled = number / divisor
+    rounded = round_half_away(scaled, 1)
+    if abs(rounded) < 100:
+        return rounded, 1
+    return round_half_away(scaled, 0), 0
+
+
 def compact_scale(values: Iterable, locale: str | None = None) -> tuple[int, str]:
-    """The (divisor, abbreviation) that suits the largest of `values`: (1, "") below a thousand."""
+    """The (divisor, abbreviation) that suits the largest of `values`: (1, "") below a thousand.
+
+    Chosen from the rounded figure: an amount that rounds to a thousand of a unit is written in the next unit
+    ("999 950" is "1,0 mn", not "1 000 tn")."""
     numbers = [abs(n) for n in (_decimal(v) for v in values) if n is not None]
     largest = max(numbers, default=Decimal(0))
-    for threshold, unit in COMPACT_UNITS[money_language(locale)]:
-        if largest >= threshold:
-            return threshold, unit
-    return 1, ""
+    scales = [(1, ""), *reversed(COMPACT_UNITS[money_language(locale)])]  # smallest first
+    index = max(i for i, (divisor, _unit) in enumerate(scales) if i == 0 or largest >= divisor)
+    if index + 1 < len(scales) and abs(_scaled(largest, scales[index][0])[0]) >= 1000:
+        index += 1
+    return scales[index]
 
 
 def _amount(number: Decimal, scale: tuple[int, str], *, compact: bool) -> str:
     divisor, _unit = scale
     if not compact or divisor == 1:
         return format_number(number, 0, grouping=True)
-    scaled = number / divisor
-    # One decimal while the scaled figure is small ("1,1 mn"), none once it has three digits ("123 mn").
-    decimals = 1 if abs(scaled) < 100 else 0
-    return format_number(scaled, decimals, grouping=True)
+    rounded, decimals = _scaled(number, divisor)
+    return format_number(rounded, decimals, grouping=True)
 
 
 def _join(*parts: str) -> str:
@@ -89,7 +114,7 @@ def format_money(value, currency: str = "", *, compact: bool = False, locale: st
     Without a currency only the number is written (for tables whose heading names the currency)."""
     number = _decimal(value)
     if number is None:
-        return DASH if value is None or value == "" else str(value)
+        return DASH if value is None or value == "" or _is_non_finite(value) else str(value)
     language = money_language(locale)
     with translation.override(language):
         scale = compact_scale([number], language) if compact else (1, "")

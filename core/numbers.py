@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 MINUS = "\u2212"
+DASH = "\u2013"
 
 
 def round_half_away(value: float | int | Decimal, decimals: int = 0) -> Decimal:
@@ -26,16 +27,18 @@ def round_int(value: float | int | Decimal) -> int:
 
 
 def format_number(value, decimals: int = 0, *, grouping: bool = False) -> str:
-    """Localised text of a number rounded half away from zero (a dash for nothing)."""
+    """Localised text of a number rounded half away from zero (a dash for nothing, and for NaN and infinity)."""
     from django.utils.formats import number_format
 
     if value is None or value == "":
-        return "\u2013"
+        return DASH
     decimals = int(decimals)
     try:
         rounded = round_half_away(value, decimals)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, InvalidOperation):  # text that is no number is shown as it is
         return str(value)
+    if not rounded.is_finite():  # NaN or an infinity (a ratio over nothing): no figure to write
+        return DASH
     if rounded == 0:
         rounded = abs(rounded)  # no "-0.0"
     text = number_format(rounded, decimal_pos=decimals, use_l10n=True, force_grouping=grouping)

@@ -97,3 +97,30 @@ def test_e_mails_render_in_the_recipients_language_and_the_organizations_zone():
     # A language the platform does not speak falls back to the organization's, then the site's.
     assert email_language("fr", "sv") == "sv"
     assert email_language(None, "") == settings.LANGUAGE_CODE
+
+
+@pytest.mark.parametrize(
+    ("zone", "shown"),
+    [("Asia/Tokyo", "2026-05-10T21:30:00+09:00"), ("America/New_York", "2026-05-10T08:30:00-04:00")],
+)
+def test_the_api_answers_in_the_api_keys_organizations_time_zone(cast_a, zone, shown):
+    """An API key has no session organization: its own organization's zone is active for the request only."""
+    from rest_framework.test import APIClient
+
+    from accounts.scoping import context_for_membership
+    from accounts.services import api_key_create
+
+    cast_a.org.timezone = zone
+    cast_a.org.save(update_fields=["timezone"])
+    response = submit(make_program(cast_a))
+    _key, raw = api_key_create(ctx=context_for_membership(cast_a.admin, user=cast_a.admin.user), name="zone")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    for url in (f"/api/v1/responses/{response.pk}/", "/api/v1/responses/"):
+        answer = client.get(url)
+        assert answer.status_code == 200, answer.content
+        data = answer.json()
+        item = data["results"][0] if "results" in data else data
+        assert item["id"] == response.pk and item["submitted_at"] == shown
+        # Only for that request: the server's zone is active again afterwards.
+        assert timezone.get_current_timezone_name() == settings.TIME_ZONE

@@ -3,6 +3,8 @@ the menu's language switch saves it too; roles are shown in words."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -168,3 +170,100 @@ def test_the_org_context_names_its_role_in_the_readers_language(cast_a):
         assert ctx.role_label == "CX manager"
     with translation.override("sv"):
         assert ctx.role_label == translation.gettext("CX manager") != "cx_manager"
+
+
+# -- a saved language reaches every session of the user -----------------------------------------------------------
+
+REDIS_CACHE = {
+    "BACKEND": "django.core.cache.backends.redis.RedisCache",
+    "LOCATION": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/4"),
+    "KEY_PREFIX": "test-preferences",
+    "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+}
+
+
+@pytest.fixture(
+    params=[
+        pytest.param({"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}, id="locmem"),
+        pytest.param(REDIS_CACHE, id="redis", marks=pytest.mark.redis),
+    ]
+)
+def cache_backend(request, settings):
+    """The demo's per-process cache and production's Redis: the language must reach every session on both."""
+    from django.core.cache import caches
+
+    settings.CACHES = {"default": request.param}
+    caches["default"].clear()
+    yield caches["default"]
+    caches["default"].clear()
+
+
+def preference_queries(client, url) -> tuple[str, int]:
+    """(Content-Language of GET url, how many queries of that request read the saved language)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    table = UserPreference._meta.db_table
+    return language_of(response), sum(table in query["sql"] for query in queries.captured_queries)
+
+
+def test_a_language_saved_in_one_session_reaches_the_users_other_sessions(cast_a, cache_backend):
+    user = cast_a.admin.user
+    laptop, phone = signed_in(user, accept="en"), signed_in(user, accept="en")
+    assert language_of(phone.get(HOME)) == "en"
+    # Once read, the saved language costs no query per request.
+    assert preference_queries(phone, HOME) == ("en", 0)
+
+    assert laptop.post(PROFILE, {"language": "sv"}).status_code == 302
+    response = phone.get(HOME)
+    assert language_of(response) == "sv"  # the phone, signed in before, follows on its next request
+    assert "Medlemmar" in response.content.decode()
+    assert preference_queries(phone, HOME) == ("sv", 0)
+
+    # The menu's switch saves the language for every session too.
+    laptop.post(SET_LANGUAGE, {"language": "da", "next": HOME})
+    assert language_of(phone.get(HOME)) == "da"
+
+    # Back to the browser's language: each session then follows its own browser.
+    laptop.post(PROFILE, {"language": ""})
+    assert language_of(phone.get(HOME)) == "en"
+    assert language_of(signed_in(user, accept="nb").get(HOME)) == "nb"
+
+
+def test_a_language_changed_outside_the_settings_page_reaches_signed_in_sessions(cast_a, cache_backend):
+    user = cast_a.cx_manager.user
+    session = signed_in(user, accept="en")
+    assert language_of(session.get(reverse("home"))) == "en"
+    UserPreference.objects.create(user=user, language="nb")  # e.g. by an administrator in the admin
+    assert language_of(session.get(reverse("home"))) == "nb"
+    UserPreference.objects.filter(user=user).delete()
+    assert language_of(session.get(reverse("home"))) == "en"
+
+
+def test_without_the_cache_the_saved_language_still_applies(cast_a, settings):
+    """A Redis outage costs a request its cache, not its language: the session's copy, else the database."""
+    from django.core.cache import caches
+
+    settings.CACHES = {"default": {**REDIS_CACHE, "LOCATION": "redis://127.0.0.1:6390/0"}}  # nothing listens there
+    assert caches["default"]._servers == ["redis://127.0.0.1:6390/0"]
+    UserPreference.objects.create(user=cast_a.admin.user, language="da")
+    session = signed_in(cast_a.admin.user, accept="sv")
+    assert language_of(session.get(HOME)) == "da"
+    session.post(PROFILE, {"language": "nb"})
+    assert language_of(session.get(HOME)) == "nb"
+
+
+def test_browser_default_confirms_in_the_browsers_language(cast_a):
+    """Choosing "Browser default" shows the confirmation in the language the page is now shown in."""
+    client = signed_in(cast_a.frontline.user, accept="da")
+    client.post(PROFILE, {"language": "sv"})
+    html = client.get(PROFILE).content.decode()
+    assert "Dina inställningar har sparats." in html
+
+    response = client.post(PROFILE, {"language": ""}, follow=True)
+    assert language_of(response) == "da"
+    html = response.content.decode()
+    assert "Dine indstillinger er gemt." in html
+    assert "Dina inställningar har sparats." not in html

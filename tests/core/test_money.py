@@ -115,3 +115,57 @@ def test_charts_draw_numbers_with_the_locales_separators(language, separators):
     assert figure["layout"]["separators"] == separators
     # A figure that chose its own separators keeps them.
     assert figure_dict({"data": [], "layout": {"separators": ".,"}})["layout"]["separators"] == ".,"
+
+
+# -- compact amounts are scaled after rounding ---------------------------------------------------------------------
+
+COMPACT_BOUNDARIES = {
+    # amount: (en, sv, nb, da) with SEK/NOK/DKK in their own languages
+    999_950: ("1.0 M SEK", "1,0 mn kr", "1,0 mill. kr", "1,0 mio. kr."),
+    999_500: ("1.0 M SEK", "1,0 mn kr", "1,0 mill. kr", "1,0 mio. kr."),  # 999.5 thousand has three digits: 1000
+    999_499: ("999 k SEK", "999 tn kr", "999 tusen kr", "999 t. kr."),
+    99_950_000: ("100 M SEK", "100 mn kr", "100 mill. kr", "100 mio. kr."),
+    99_949_999: ("99.9 M SEK", "99,9 mn kr", "99,9 mill. kr", "99,9 mio. kr."),
+    999_950_000: ("1.0 B SEK", "1,0 md kr", "1,0 mrd. kr", "1,0 mia. kr."),
+    999.5: ("1.0 k SEK", "1,0 tn kr", "1,0 tusen kr", "1,0 t. kr."),
+    999.4: ("999 SEK", "999 kr", "999 kr", "999 kr."),
+    # The largest unit goes on counting.
+    1_234_500_000_000: ("1,235 B SEK", "1 235 md kr", "1 235 mrd. kr", "1.235 mia. kr."),
+}
+
+
+@pytest.mark.parametrize("amount", list(COMPACT_BOUNDARIES))
+@pytest.mark.parametrize("sign", [1, -1])
+def test_an_amount_that_rounds_to_a_thousand_of_a_unit_is_written_in_the_next_unit(amount, sign):
+    currencies = {"en": "SEK", "sv": "SEK", "nb": "NOK", "da": "DKK"}
+    for language, expected in zip(("en", "sv", "nb", "da"), COMPACT_BOUNDARIES[amount], strict=True):
+        text = format_money(sign * amount, currencies[language], compact=True, locale=language)
+        assert text == (MINUS if sign < 0 else "") + expected.replace(" ", NB)
+
+
+def test_the_reviewers_examples_round_first():
+    assert format_money(999_950, "SEK", compact=True, locale="sv") == f"1,0{NB}mn{NB}kr"
+    assert format_money(999_950, "SEK", compact=True, locale="en") == f"1.0{NB}M{NB}SEK"
+    assert format_money(99_950_000, "SEK", compact=True, locale="sv") == f"100{NB}mn{NB}kr"
+    assert format_money(-999_999, "SEK", compact=True, locale="sv") == f"{MINUS}1,0{NB}mn{NB}kr"
+
+
+def test_a_range_takes_the_scale_its_largest_figure_rounds_to():
+    assert format_money_range(900_000, 800_000, 999_960, "SEK", compact=True, locale="sv") == (
+        f"0,9{NB}mn{NB}kr (0,8\u20131,0{NB}mn{NB}kr)"
+    )
+    assert format_money_interval(-999_990, 999_400, "SEK", compact=True, locale="en") == (
+        f"{MINUS}1.0{NB}\u2013 1.0{NB}M{NB}SEK"
+    )
+
+
+@pytest.mark.parametrize(
+    "value", [float("nan"), float("inf"), float("-inf"), Decimal("NaN"), Decimal("-Infinity"), "nan"]
+)
+@pytest.mark.parametrize("language", ["en", "sv", "nb", "da"])
+def test_nan_and_infinity_are_a_dash(value, language):
+    assert format_money(value, "SEK", locale=language) == "\u2013"
+    assert format_money(value, "SEK", compact=True, locale=language) == "\u2013"
+    assert format_money_range(value, 1, 2, "SEK", locale=language).startswith("\u2013")
+    assert format_money_interval(value, 2, "SEK", locale=language) == "\u2013"
+    assert format_money("abc", "SEK", locale=language) == "abc"  # text that is no number is shown as it is

@@ -44,3 +44,19 @@ def test_kpi_and_value_filters_round_the_same_way():
     assert number(4.2794, 2) == "4.28"
     assert percent(0.080249, 1) == "8.0\u00a0%"
     assert round_half_away(Decimal("1.005"), 2) == Decimal("1.01")
+
+
+@pytest.mark.parametrize(
+    "value", [float("nan"), float("inf"), float("-inf"), Decimal("NaN"), Decimal("Infinity"), Decimal("-Infinity")]
+)
+@pytest.mark.parametrize("decimals", [0, 1, 3])
+def test_nan_and_infinity_are_a_dash_not_a_crash(value, decimals):
+    for language in ("en", "sv", "nb", "da"):
+        with translation.override(language):
+            assert format_number(value, decimals) == "\u2013"
+            assert format_number(value, decimals, grouping=True) == "\u2013"
+    assert Template("{{ x|num:1 }}").render(Context({"x": value})) == "\u2013"
+
+
+def test_text_that_is_no_number_is_shown_as_it_is():
+    assert format_number("n/a", 1) == "n/a"

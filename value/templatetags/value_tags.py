@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from django import template
 
 from core.money import format_money, format_money_interval, format_money_range
@@ -37,7 +39,10 @@ def percent(value, decimals: int = 1) -> str:
     """A share (0..1) as a percentage."""
     if value is None or value == "":
         return "–"
-    return f"{_fixed(100 * float(value), int(decimals), grouping=False)}\u00a0%"
+    share = float(value)
+    if not math.isfinite(share):
+        return "–"
+    return f"{_fixed(100 * share, int(decimals), grouping=False)}\u00a0%"
 
 
 @register.filter
@@ -52,7 +57,9 @@ def pvalue(value) -> str:
     if value is None or value == "":
         return "–"
     value = float(value)
-    return "< 0.001" if value < 0.001 else _fixed(value, 3, grouping=False)
+    if value < 0.001:  # the locale's decimal separator: "< 0,001" in sv/nb/da
+        return f"<\u00a0{_fixed(0.001, 3, grouping=False)}"
+    return _fixed(value, 3, grouping=False)
 
 
 @register.simple_tag
