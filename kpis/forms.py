@@ -111,6 +111,14 @@ class KpiForm(BootstrapFormMixin, forms.ModelForm):
 QUARTERS = [("", "---"), ("1", "Q1"), ("2", "Q2"), ("3", "Q3"), ("4", "Q4")]
 
 
+# One whole sentence per scope (a translator words each one; never a sentence built around a lower-cased label).
+SCOPE_MISSING = {
+    Target.Scope.JOURNEY: _("Choose the journey this target is for."),
+    Target.Scope.STAGE: _("Choose the stage this target is for."),
+    Target.Scope.TOUCHPOINT: _("Choose the touchpoint this target is for."),
+}
+
+
 class TargetForm(BootstrapFormMixin, forms.ModelForm):
     """A target; the period is either given by dates or by a year (and optional quarter)."""
 
@@ -173,10 +181,8 @@ class TargetForm(BootstrapFormMixin, forms.ModelForm):
         if data["period_end"] < data["period_start"]:
             self.add_error("period_end", _("The period ends before it starts."))
         scope = data.get("scope")
-        if scope in (Target.Scope.TOUCHPOINT, Target.Scope.STAGE, Target.Scope.JOURNEY) and not data.get(scope):
-            self.add_error(
-                scope, _("Choose the %(scope)s this target is for.") % {"scope": Target.Scope(scope).label.lower()}
-            )
+        if scope in SCOPE_MISSING and not data.get(scope):
+            self.add_error(scope, SCOPE_MISSING[scope])
         return data
 
     def _post_clean(self):

@@ -16,6 +16,16 @@ from surveys.ingestion import selectors
 from surveys.ingestion.selectors import NPS_BANDS, ResponseFilters
 from surveys.models import Response
 
+# What the explorer says about a filter it could not apply (a link to a touchpoint outside the reader's teams,
+# another organization's id, a bad date): whole sentences per filter, else the field's label with Django's error.
+IGNORED_FILTER = {
+    "journey": _("The journey filter was not applied: that journey does not exist or is not one you can see."),
+    "touchpoint": _(
+        "The touchpoint filter was not applied: that touchpoint does not exist or its responses are not yours to see."
+    ),
+    "survey": _("The survey filter was not applied: that survey does not exist or is not one you can see."),
+    "persona": _("The persona filter was not applied: that persona does not exist or is not one you can see."),
+}
 BAND_LABELS = {"promoter": _("Promoters (9-10)"), "passive": _("Passives (7-8)"), "detractor": _("Detractors (0-6)")}
 
 
@@ -28,7 +38,8 @@ def touchpoints_by_journey(queryset) -> list:
 
 
 class ResponseFilterForm(BootstrapFormMixin, forms.Form):
-    """GET filters of the explorer. Invalid values (e.g. another organization's id) are ignored, never looked up."""
+    """GET filters of the explorer. Invalid values (e.g. another organization's id) are not applied, never looked up,
+    and `filter_errors()` says which (the explorer shows them above the results)."""
 
     journey = forms.ModelChoiceField(queryset=None, required=False, label=_("Journey"))
     touchpoint = forms.ModelChoiceField(queryset=None, required=False, label=_("Touchpoint"))
@@ -63,6 +74,23 @@ class ResponseFilterForm(BootstrapFormMixin, forms.Form):
         for name in ("journey", "touchpoint", "survey", "persona"):
             self.fields[name].empty_label = "—"
         self.fields["touchpoint"].choices = partial(touchpoints_by_journey, self.fields["touchpoint"].queryset)
+
+    def filter_errors(self) -> list[str]:
+        """The filters given that could not be applied, in words (shown above the results, never dropped silently)."""
+        if not self.is_bound:
+            return []
+        self.is_valid()
+        errors = []
+        for name, field_errors in self.errors.items():
+            if name in IGNORED_FILTER:
+                errors.append(str(IGNORED_FILTER[name]))
+                continue
+            label = self.fields[name].label if name in self.fields else name
+            for error in field_errors:
+                errors.append(
+                    _("The filter “%(filter)s” was not applied: %(error)s") % {"filter": label, "error": error}
+                )
+        return errors
 
     def canonical_query(self) -> str:
         """The filters that validated, as a query string in field order (what a saved filter stores)."""

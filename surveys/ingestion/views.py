@@ -88,6 +88,7 @@ def response_list(request: HttpRequest) -> HttpResponse:
         "xlsx_max_rows": export.xlsx_max_rows(),
         "summary": _summary(request.org, qs),
         "saved_query": form.canonical_query(),
+        "filter_errors": form.filter_errors(),
     }
     if not request.htmx:
         context["saved_filters"] = list(selectors.saved_filter_list(ctx=request.org))

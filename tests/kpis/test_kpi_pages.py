@@ -112,6 +112,47 @@ def test_target_scope_needs_its_object(client_for, cast_a, nps_kpi):
     assert Target.objects.get().scope_object == journey
 
 
+# How a translator words each scope's sentence (Swedish): each a whole sentence of its own, with its own article
+# and case ("kundresan", "steget", "kontaktpunkten"), which no "Choose the %(scope)s ..." sentence can give.
+WHOLE_SCOPE_SENTENCES = {
+    "journey": ("Choose the journey this target is for.", "Välj kundresan som målet gäller."),
+    "stage": ("Choose the stage this target is for.", "Välj steget som målet gäller."),
+    "touchpoint": ("Choose the touchpoint this target is for.", "Välj kontaktpunkten som målet gäller."),
+}
+
+
+@pytest.fixture
+def swedish_scope_sentences():
+    """The three sentences in the Swedish catalogue as a translator would word them (removed afterwards)."""
+    from django.utils.translation import trans_real
+
+    catalog = trans_real.translation("sv")._catalog
+    added = [msgid for msgid, _sv in WHOLE_SCOPE_SENTENCES.values() if msgid not in catalog]
+    for msgid, sv in WHOLE_SCOPE_SENTENCES.values():
+        if msgid in added:
+            catalog[msgid] = sv
+    yield
+    for msgid in added:
+        del catalog._catalogs[0][msgid]
+
+
+@pytest.mark.parametrize("scope", ["journey", "stage", "touchpoint"])
+def test_a_missing_scope_object_is_one_whole_translated_sentence(
+    client_for, cast_a, nps_kpi, scope, swedish_scope_sentences
+):
+    from django.utils import translation
+
+    english, swedish = WHOLE_SCOPE_SENTENCES[scope]
+    c = client_for(cast_a.cx_manager)
+    url = reverse("kpis:target_create", args=[nps_kpi.pk])
+    form = c.post(url, {"scope": scope, "value": "10", "year": "2026"}).context["form"]
+    assert form.errors[scope] == [english]
+    with translation.override("sv"):
+        form = c.post(url, {"scope": scope, "value": "10", "year": "2026"}, HTTP_ACCEPT_LANGUAGE="sv").context["form"]
+        assert [str(e) for e in form.errors[scope]] == [swedish]
+    assert not Target.objects.exists()
+
+
 def test_benchmark_is_added_and_shown(client_for, cast_a, nps_kpi):
     c = client_for(cast_a.cx_manager)
     c.post(

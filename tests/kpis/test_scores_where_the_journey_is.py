@@ -17,12 +17,13 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from accounts.scoping import context_for_membership
+from journeys.models import Touchpoint
 from kpis import figures, rollups
 from kpis.dashboards import filters_from
 from kpis.forms import DashboardFilterForm, KpiForm
 from kpis.models import Kpi, Target
 from kpis.templatetags.kpi_format import score
-from tests.factories import JourneyFactory, StageFactory, TouchpointFactory
+from tests.factories import JourneyFactory, StageFactory, TeamFactory, TouchpointFactory
 from tests.kpis.conftest import make_world
 
 pytestmark = pytest.mark.django_db
@@ -80,6 +81,8 @@ def _map_card(page: str, touchpoint) -> str:
 
 def test_journey_map_shows_score_n_target_status_and_links_for_every_touchpoint(client_for, cast_a, scored):
     good, bad, thin = scored.touchpoints
+    # The frontline member's team answers for these touchpoints (others' touchpoints get no Responses/Cases links).
+    Touchpoint.objects.filter(pk__in=[good.pk, bad.pk, thin.pk]).update(responsible_team=cast_a.team)
     response = client_for(cast_a.frontline).get(reverse("journeys:journey_map", args=[scored.journey.pk]))
     assert response.status_code == 200
     page = response.content.decode()
@@ -109,6 +112,67 @@ def test_journey_map_shows_score_n_target_status_and_links_for_every_touchpoint(
     cards = {c.touchpoint.pk: c.assessment for col in gap.context["data"].stages for c in col.cards}
     assert cards[good.pk].score.value == pytest.approx(good_score.value)
     assert cards[bad.pk].gap == pytest.approx(scores.get(bad.pk).gap)
+
+
+def test_frontline_gets_no_responses_or_cases_links_for_another_teams_touchpoint(client_for, cast_a, scored):
+    """The explorer and the inbox show a frontline member only their teams' responses and cases: a link to another
+    team's touchpoint would open their own team's list under that touchpoint's name."""
+    good, bad, thin = scored.touchpoints
+    other_team = TeamFactory(organization=cast_a.org, name="Field technicians")
+    Touchpoint.objects.filter(pk=good.pk).update(responsible_team=cast_a.team)
+    Touchpoint.objects.filter(pk=bad.pk).update(responsible_team=other_team)  # thin: no team at all
+    responses_link = f'href="{reverse("surveys:response_list")}?touchpoint='
+    cases_link = f'href="{reverse("actions:inbox")}?touchpoint='
+    for member, reachable in (
+        (cast_a.frontline, {good}),
+        (cast_a.cx_manager, {good, bad, thin}),
+        (cast_a.executive, {good, bad, thin}),
+    ):
+        c = client_for(member)
+        page = c.get(reverse("journeys:journey_map", args=[scored.journey.pk])).content.decode()
+        for tp in (good, bad, thin):
+            card = _map_card(page, tp)
+            assert f'href="{reverse("kpis:touchpoint_dashboard", args=[tp.pk])}"' in card
+            assert (f'{responses_link}{tp.pk}"' in card) is (tp in reachable), (member.role, tp.name)
+            assert (f'{cases_link}{tp.pk}"' in card) is (tp in reachable), (member.role, tp.name)
+            for url in (
+                reverse("journeys:touchpoint_detail", args=[tp.pk]),
+                reverse("kpis:touchpoint_dashboard", args=[tp.pk]),
+            ):
+                detail = c.get(url).content.decode()
+                assert (f'{responses_link}{tp.pk}"' in detail) is (tp in reachable), (member.role, url)
+                assert (f'{cases_link}{tp.pk}"' in detail) is (tp in reachable), (member.role, url)
+
+
+def _score_block(n: int, min_n: int, *, sufficient: bool) -> str:
+    """The map's score block for a touchpoint with `n` answers, compiled afresh from its source (so a filter
+    swapped in by the test is the one it uses)."""
+    from types import SimpleNamespace
+
+    from django.template import Context, engines
+
+    a = SimpleNamespace(
+        score=SimpleNamespace(sufficient=sufficient, value=12.5, n=n),
+        status="below" if sufficient else "insufficient",
+        status_label="Below target",
+        target=None,
+    )
+    touchpoint = SimpleNamespace(pk=1, name="Install", kpi_assessment=a, responsible_team_id=None)
+    scores = SimpleNamespace(filters=SimpleNamespace(spec="nps"), min_n=min_n)
+    engine = engines["django"].engine
+    source = engine.find_template("journeys/_touchpoint_score.html")[0].source
+    return engine.from_string(source).render(Context({"touchpoint": touchpoint, "scores": scores}))
+
+
+def test_the_maps_n_and_minimum_n_go_through_the_num_filter(monkeypatch):
+    """n and the minimum n are written by `num` (the locale's digits and grouping), never as raw integers."""
+    from core.templatetags import cx_numbers
+
+    monkeypatch.setitem(cx_numbers.register.filters, "num", lambda value, decimals=0: f"<{value}>")
+    block = _score_block(1234, 30, sufficient=True)
+    assert 'data-testid="tp-n">n=&lt;1234&gt;<' in block, block
+    block = _score_block(1234, 5000, sufficient=False)
+    assert "(&lt;1234&gt; of &lt;5000&gt;)" in block, block
 
 
 def test_journey_map_reads_the_scores_in_a_fixed_number_of_queries(client_for, cast_a, scored):

@@ -190,3 +190,29 @@ def test_the_contact_decision_filter_and_the_invite_form_group_touchpoints_by_jo
     page = c.get(reverse("surveys:invitation_list", args=[survey.pk])).content.decode()
     select = re.search(r'<select name="touchpoint".*?</select>', page, re.S)[0]
     assert re.findall(r'<optgroup label="([^"]+)">', select) == ["Billing", "Moving"]
+
+
+@pytest.mark.parametrize(
+    ("sent", "responses", "en", "sv"),
+    [
+        (1000, 999, "99.9&nbsp;%", "99,9&nbsp;%"),  # never rounded up to 100 %
+        (10_000, 9_999, "&gt;&nbsp;99.9&nbsp;%", "&gt;&nbsp;99,9&nbsp;%"),
+        (1000, 1000, "100&nbsp;%", "100&nbsp;%"),
+        (2000, 1, "&lt;&nbsp;0.1&nbsp;%", "&lt;&nbsp;0,1&nbsp;%"),  # never rounded down to 0 %
+        (1000, 1, "0.1&nbsp;%", "0,1&nbsp;%"),
+        (1000, 0, "0&nbsp;%", "0&nbsp;%"),
+        (3, 1, "33.3&nbsp;%", "33,3&nbsp;%"),
+        (8, 1, "12.5&nbsp;%", "12,5&nbsp;%"),
+        (6, 3, "50&nbsp;%", "50&nbsp;%"),  # whole: no decimal
+    ],
+)
+def test_a_response_rate_shows_a_decimal_when_it_is_not_whole_and_never_100_or_0_unless_it_is(sent, responses, en, sv):
+    from django.template.loader import render_to_string
+
+    rate = distribution_selectors.ResponseRate(sent=sent, responses=responses)
+    for language, expected in (("en", en), ("sv", sv)):
+        with translation.override(language):
+            badge = render_to_string("surveys/distribution/_response_rate.html", {"rate": rate})
+            cell = render_to_string("surveys/distribution/_rate_percent.html", {"rate": rate})
+        assert f"<strong>{expected}</strong>" in badge, (language, badge)
+        assert cell == expected, (language, cell)
