@@ -14,8 +14,9 @@ register = template.Library()
 
 @register.filter
 def num(value, decimals: int = 0) -> str:
-    """`value` with `decimals` places (default 0), rounded half away from zero; a dash for None or ""."""
-    return format_number(value, decimals)
+    """`value` with `decimals` places (default 0), rounded half away from zero, thousands grouped as the locale
+    writes them ("12 345" in sv, "12.345" in da, "12,345" in en); a dash for None or ""."""
+    return format_number(value, decimals, grouping=True)
 
 
 @register.filter
