@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "kpis",
     "value",
     "actions",
+    "voice",
     "reports",
     "audit",
     "privacy",

@@ -79,6 +79,15 @@ class AlertRule(OrgOwned):
         blank=True,
     )
     requires_comment = models.BooleanField(_("any comment at all"), default=False)
+    # Conditions on the analysed comment (voice): any of these themes, and/or negative sentiment. Rules with one of
+    # them are evaluated once the comment is analysed (voice.services), not in the drain.
+    themes = models.ManyToManyField(
+        "voice.Theme", verbose_name=_("comment mentions one of these themes"), blank=True, related_name="+"
+    )
+    negative_sentiment = models.BooleanField(_("comment is negative"), default=False)
+    # Set when `themes` is not empty (the rule form keeps the two together), so the database's "has a condition"
+    # check can see a theme-only rule (a check constraint cannot look at a many-to-many field).
+    on_themes = models.BooleanField(default=False, editable=False)
     default_team = models.ForeignKey(
         Team,
         verbose_name=_("default team"),
@@ -113,7 +122,9 @@ class AlertRule(OrgOwned):
                 | models.Q(csat_max__isnull=False)
                 | ~models.Q(keywords="")
                 | models.Q(min_revenue_12m__isnull=False)
-                | models.Q(requires_comment=True),
+                | models.Q(requires_comment=True)
+                | models.Q(negative_sentiment=True)
+                | models.Q(on_themes=True),
             )
         ]
 

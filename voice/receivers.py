@@ -1,0 +1,1 @@
+"""Signal receivers of the voice app (connected in VoiceConfig.ready)."""
