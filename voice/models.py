@@ -15,7 +15,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import OrgOwned, OrgQuerySet, Organization
+from accounts.models import Organization, OrgOwned, OrgQuerySet
 
 LANGUAGES = ("sv", "nb", "da", "en")  # analysed languages; anything else is "other"
 
@@ -42,6 +42,9 @@ class Taxonomy(models.Model):
     organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="+", primary_key=True)
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"taxonomy v{self.version} of organization {self.organization_id}"
 
 
 class ThemeQuerySet(OrgQuerySet):
@@ -215,6 +218,9 @@ class ThemeStat(models.Model):
                 name="themestat_unique_key",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} theme {self.theme_key} touchpoint {self.touchpoint_key}: {self.comments}"
 
 
 class ThemeProposal(OrgOwned):
