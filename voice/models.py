@@ -206,6 +206,9 @@ class ThemeStat(models.Model):
     scored = models.IntegerField(default=0)
     score_sum = models.FloatField(default=0)
     score_sumsq = models.FloatField(default=0)
+    # NPS only: promoters (9-10) and detractors (0-6) among the scored comments, for NPS with and without a theme.
+    promoters = models.IntegerField(default=0)
+    detractors = models.IntegerField(default=0)
     positive = models.IntegerField(default=0)
     negative = models.IntegerField(default=0)
     mixed = models.IntegerField(default=0)
@@ -214,13 +217,28 @@ class ThemeStat(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["organization", "month", "theme_key", "touchpoint_key", "language", "metric"],
+                fields=["organization", "month", "theme_key", "touchpoint_key", "journey_key", "language", "metric"],
                 name="themestat_unique_key",
             )
         ]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} theme {self.theme_key} touchpoint {self.touchpoint_key}: {self.comments}"
+
+
+class StatDirty(models.Model):
+    """An (organization, month) whose ThemeStat rows must be recomputed (marked by analysis and re-tagging, claimed
+    and cleared by the statistics task; idempotent)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
+    month = models.DateField()
+    marked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "month"], name="statdirty_unique_key")]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.month:%Y-%m}"
 
 
 class ThemeProposal(OrgOwned):
