@@ -32,6 +32,13 @@ HOLIDAY_ADD = "holiday.add"
 HOLIDAY_DELETE = "holiday.delete"
 TOUCHPOINT_WEIGHT_CHANGE = "touchpoint.weight_change"
 JOURNEY_SCORE_METHOD_CHANGE = "journey.score_method_change"
+THEME_CREATE = "theme.create"
+THEME_CHANGE = "theme.change"
+THEME_ARCHIVE = "theme.archive"
+THEME_PROPOSAL_ACCEPT = "theme_proposal.accept"
+THEME_PROPOSAL_MERGE = "theme_proposal.merge"
+THEME_PROPOSAL_REJECT = "theme_proposal.reject"
+THEME_DISCOVERY_START = "theme_discovery.start"
 
 # The audit log itself.
 AUDIT_EXPORT = "audit.export"
@@ -51,6 +58,13 @@ LABELS: dict[str, str] = {
     ALERT_RULE_CREATE: _("Created an alert rule"),
     ALERT_RULE_CHANGE: _("Changed an alert rule"),
     ALERT_RULE_DELETE: _("Deleted an alert rule"),
+    THEME_CREATE: _("Created a theme"),
+    THEME_CHANGE: _("Changed a theme"),
+    THEME_ARCHIVE: _("Archived a theme"),
+    THEME_PROPOSAL_ACCEPT: _("Accepted a proposed theme"),
+    THEME_PROPOSAL_MERGE: _("Merged a proposed theme into a theme"),
+    THEME_PROPOSAL_REJECT: _("Rejected a proposed theme"),
+    THEME_DISCOVERY_START: _("Started theme discovery"),
     CALENDAR_CHANGE: _("Changed the business calendar"),
     HOLIDAY_ADD: _("Added a holiday"),
     HOLIDAY_DELETE: _("Deleted a holiday"),

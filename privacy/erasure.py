@@ -42,6 +42,7 @@ from reports.masking import MASK
 from reports.models import MonthlyReport
 from surveys.models import Answer, ContactDecision, Invitation, Response
 from value.models import ChurnEvent, CustomerRevenue
+from voice.services import analyses_forget_text
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +84,8 @@ def customers_erase(*, organization_id: int, customer_ids: list[int]) -> Erasure
 
     # Surveys. Updates, not saves: no signal marks a rollup dirty (scores, days and touchpoints do not change).
     counts["comments_masked"] = answers.exclude(text="").exclude(text=MASK).update(text=MASK)
+    # Their analyses (voice) lose the text too: masked text, sentences, sentiment words, search vector.
+    analyses_forget_text(organization_id=organization_id, response_ids=response_ids)
     answers.exclude(customer=None).update(customer=None)
     Answer.objects.filter(organization_id=organization_id, customer_id__in=ids).update(customer=None)
     for pk, key in responses.exclude(idempotency_key=None).values_list("pk", "idempotency_key"):

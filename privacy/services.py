@@ -26,6 +26,7 @@ from privacy import erasure, export, selectors
 from privacy.models import ConsentEvent, ErasureRecord, RetentionPolicy, RetentionRun
 from reports.masking import MASK
 from surveys.models import Answer
+from voice.services import analyses_forget_text
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -293,6 +294,7 @@ def _retain_comments(organization_id: int, cutoff: dt.datetime) -> dict[str, int
             .exclude(text=MASK)
             .update(text=MASK)
         )
+        analyses_forget_text(organization_id=organization_id, before=day)
         reports = erasure.reports_mask(organization_id=organization_id, pattern=None, before=day.replace(day=1))
     return {"comments_masked": masked, "reports_rewritten": len(reports)}
 

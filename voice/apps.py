@@ -6,4 +6,4 @@ class VoiceConfig(AppConfig):
     verbose_name = "Voice of the customer (comment language, masking, sentiment, themes)"
 
     def ready(self) -> None:
-        from voice import receivers  # noqa: F401  (connects the signal receivers)
+        from voice import receivers, signals_loop  # noqa: F401  (connect the signal receivers)
