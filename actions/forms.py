@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import MeasureField, measure_refresh_attrs
@@ -291,6 +293,8 @@ class AlertRuleForm(BootstrapFormMixin, forms.ModelForm):
             "keywords",
             "min_revenue_12m",
             "requires_comment",
+            "themes",
+            "negative_sentiment",
             "default_team",
             "sla_hours",
             "sla_business_hours",
@@ -308,6 +312,32 @@ class AlertRuleForm(BootstrapFormMixin, forms.ModelForm):
         self.fields["default_team"].queryset = Team.objects.for_org(org)
         for name in ("touchpoint", "journey", "survey"):
             self.fields[name].empty_label = _("Any")
+        self._theme_field(org)
+
+    def _theme_field(self, org) -> None:
+        """The organization's active themes, each sub-theme after its parent as "Parent > Sub", and the rule's own
+        themes even if archived since (so saving the rule again does not drop them unseen)."""
+        field = self.fields["themes"]
+        theme_model = field.queryset.model  # voice.Theme, named through the relation (actions never imports voice)
+        own = Q(pk__in=self.instance.themes.values("pk")) if self.instance.pk else Q(pk__in=[])
+        field.queryset = (
+            theme_model.objects.for_org(org)
+            .filter(Q(status="active") | own)
+            .select_related("parent")
+            .order_by(
+                Coalesce("parent__position", "position"),
+                Coalesce("parent__name", "name"),
+                F("parent").asc(nulls_first=True),
+                "position",
+                "name",
+            )
+        )
+        field.label_from_instance = lambda t: f"{t.parent.name} › {t.name}" if t.parent_id else t.name
+        field.help_text = _("Evaluated once the comment is analysed; a theme also covers its sub-themes.")
+        field.widget.attrs["size"] = 8
+        self.fields["negative_sentiment"].help_text = _(
+            "Negative, or mixed with a negative sentence; evaluated once the comment is analysed."
+        )
 
     def clean(self):
         data = super().clean()
@@ -317,6 +347,8 @@ class AlertRuleForm(BootstrapFormMixin, forms.ModelForm):
             or (data.get("keywords") or "").strip()
             or data.get("min_revenue_12m") is not None
             or data.get("requires_comment")
+            or data.get("negative_sentiment")
+            or bool(data.get("themes"))
         )
         if not has_condition:
             raise forms.ValidationError(_("Set at least one condition."))

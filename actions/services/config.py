@@ -28,6 +28,7 @@ RULE_FIELDS = frozenset(
         "keywords",
         "min_revenue_12m",
         "requires_comment",
+        "negative_sentiment",
         "default_team",
         "sla_hours",
         "sla_business_hours",
@@ -35,6 +36,9 @@ RULE_FIELDS = frozenset(
         "reply_to_customer",
     }
 )
+# Many-to-many fields of a rule: set once it is saved. `on_themes` follows `themes` (the database's "has a
+# condition" check cannot look at a many-to-many field).
+RULE_M2M_FIELDS = frozenset({"themes"})
 
 
 def _require_edit(ctx: OrgContext) -> None:
@@ -52,28 +56,42 @@ def _check_same_org(ctx: OrgContext, values: dict[str, Any]) -> None:
 @transaction.atomic
 def alert_rule_save(*, ctx: OrgContext, rule: AlertRule | None, fields: dict[str, Any]) -> AlertRule:
     _require_edit(ctx)
-    if set(fields) - RULE_FIELDS:
-        raise ValueError(f"not editable: {sorted(set(fields) - RULE_FIELDS)}")
+    if set(fields) - RULE_FIELDS - RULE_M2M_FIELDS:
+        raise ValueError(f"not editable: {sorted(set(fields) - RULE_FIELDS - RULE_M2M_FIELDS)}")
+    fields = dict(fields)
+    themes = fields.pop("themes", None)
+    themes = None if themes is None else list(themes)
     _check_same_org(ctx, fields)
-    before = None if rule is None else audit_snapshot(rule, sorted(RULE_FIELDS))
+    _check_same_org(ctx, {theme.pk: theme for theme in themes or []})
+    before = None if rule is None else _rule_snapshot(rule)
     if rule is None:
         rule = AlertRule(organization=ctx.organization, created_by=actor(ctx))
     for name, value in fields.items():
         setattr(rule, name, value)
+    if themes is not None:
+        rule.on_themes = bool(themes)
     rule.full_clean(exclude=["organization", "created_by", "touchpoint", "journey", "survey", "default_team"])
     rule.save()
-    changes = audit_changes(before, audit_snapshot(rule, sorted(RULE_FIELDS)))
+    if themes is not None:
+        rule.themes.set(themes)
+    changes = audit_changes(before, _rule_snapshot(rule))
     if before is None or changes:
         action = audit_actions.ALERT_RULE_CREATE if before is None else audit_actions.ALERT_RULE_CHANGE
         audit_record(action=action, ctx=ctx, target=rule, detail={"changes": changes})
     return rule
 
 
+def _rule_snapshot(rule: AlertRule) -> dict[str, Any]:
+    values = audit_snapshot(rule, sorted(RULE_FIELDS))
+    values["themes"] = sorted(rule.themes.values_list("pk", flat=True)) if rule.pk else []
+    return values
+
+
 @transaction.atomic
 def alert_rule_delete(*, ctx: OrgContext, rule: AlertRule) -> None:
     """Delete a rule; its cases stay (they keep their team and SLA, and lose the link to the rule)."""
     _require_edit(ctx)
-    changes = audit_changes(audit_snapshot(rule, sorted(RULE_FIELDS)), None)
+    changes = audit_changes(_rule_snapshot(rule), None)
     audit_record(action=audit_actions.ALERT_RULE_DELETE, ctx=ctx, target=rule, detail={"changes": changes})
     rule.delete()
 

@@ -4,6 +4,10 @@
 gives the same cases with one query per batch. Evaluation is idempotent: a response has at most one case (unique
 index), so a re-sent signal finds the case and changes nothing. The first matching rule by priority opens the case;
 the others are named in its first event.
+
+Rules with a condition on the analysed comment (a theme, negative sentiment) are not evaluated here: the drain runs
+before the comment is analysed (in the background, by voice). voice.rules evaluates them once the analysis is done,
+with `rule_matches` for their other conditions.
 """
 
 from __future__ import annotations
@@ -82,8 +86,17 @@ class _Revenue:
         return self._value
 
 
+def has_text_condition(rule: AlertRule) -> bool:
+    """Whether the rule waits for the comment's analysis (a theme or negative-sentiment condition)."""
+    return rule.on_themes or rule.negative_sentiment
+
+
+# The rules the drain evaluates: those whose every condition is known when the response is processed.
+DRAIN_RULES = Q(on_themes=False, negative_sentiment=False)
+
+
 def rule_matches(rule: AlertRule, facts: ResponseFacts, revenue: _Revenue) -> bool:
-    """All conditions set on the rule must hold."""
+    """All conditions set on the rule must hold, except those on the analysed comment (voice.rules checks them)."""
     if rule.nps_max is not None and (facts.nps is None or facts.nps > rule.nps_max):
         return False
     if rule.csat_max is not None and (facts.csat is None or facts.csat > rule.csat_max):
@@ -117,6 +130,7 @@ def alert_rules_evaluate(*, response: Response, now: dt.datetime | None = None) 
     rules = list(
         AlertRule.objects.for_org(response.organization_id)
         .active()
+        .filter(DRAIN_RULES)
         .filter(Q(touchpoint__isnull=True) | Q(touchpoint_id=response.touchpoint_id))
         .filter(Q(journey__isnull=True) | Q(journey_id=response.journey_id))
         .filter(Q(survey__isnull=True) | Q(survey_id=response.survey_id))
@@ -166,7 +180,7 @@ def alert_rules_evaluate_batch(
     if not response_ids:
         return []
     now = now or timezone.now()
-    rules_qs = AlertRule.objects.active()
+    rules_qs = AlertRule.objects.active().filter(DRAIN_RULES)
     if organization_ids is not None:
         rules_qs = rules_qs.filter(organization_id__in=organization_ids)
     rules = list(rules_qs.order_by("priority", "pk"))
@@ -197,8 +211,10 @@ def alert_rules_evaluate_batch(
 def alert_rules_match_batch(*, response_ids: list[int], rules: list[AlertRule], now: dt.datetime) -> list[BatchMatch]:
     """The responses of the batch that call for a case (none yet, recent enough, a rule matches), in one query.
 
-    `rules` must be sorted by priority (then pk): a match lists its rules in that order.
+    `rules` must be sorted by priority (then pk): a match lists its rules in that order. Rules with a condition on
+    the analysed comment are left out (voice.rules evaluates them after the analysis).
     """
+    rules = [rule for rule in rules if not has_text_condition(rule)]
     if not response_ids or not rules:
         return []
     collate = _regex_collation()

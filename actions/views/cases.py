@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.dispatch import Signal
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,12 +26,18 @@ from actions.forms import (
     ReopenForm,
     RootCauseForm,
 )
+from actions.models import FeedbackCase
 from actions.policies import can_act_on_case, can_assign_case, can_bulk_assign, can_claim_case
 from actions.selectors import cases as selectors
 from actions.services import cases as services
 from core.numbers import format_number
 
 PAGE_SIZE = 50
+
+# Panels other apps add to the case page without actions knowing them (voice: the comment's themes, sentiment and
+# suggested root cause). Receivers get `case=` (already scoped to the viewer) and `ctx=`, and return a dict merged
+# into the page's context; they only read.
+case_page_context = Signal()
 
 
 def _errors(request: HttpRequest, form) -> None:
@@ -194,6 +201,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         }
     if context["can_assign"]:
         context["assign_form"] = AssignForm(ctx=ctx, case=case, initial={"assignee": case.assignee_id})
+    for _receiver, extra in case_page_context.send(sender=FeedbackCase, case=case, ctx=ctx):
+        context |= extra or {}
     return render(request, "actions/case_detail.html", context)
 
 

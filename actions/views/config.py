@@ -19,7 +19,8 @@ from actions.services import config as services
 @org_required(WRITE_PROGRAM_ROLES)
 @require_safe
 def rule_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "actions/rule_list.html", {"rules": selectors.alert_rule_list(ctx=request.org)})
+    rules = selectors.alert_rule_list(ctx=request.org).prefetch_related("themes__parent")
+    return render(request, "actions/rule_list.html", {"rules": rules})
 
 
 @org_required(WRITE_PROGRAM_ROLES)
