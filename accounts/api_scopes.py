@@ -22,6 +22,7 @@ SCOPES: dict[str, object] = {
     "audit": _("Audit log"),
     "privacy": _("Privacy requests"),
     "webhooks": _("Webhooks"),
+    "voice": _("Voice of the customer: themes, comments and theme statistics"),
 }
 
 

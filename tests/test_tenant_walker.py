@@ -41,6 +41,9 @@ SKIP_NAMES = {
     "accounts:password_reset_done",
     "accounts:password_reset_confirm",
     "accounts:password_reset_complete",
+    # Installs the starter taxonomy in the caller's own organization (no id, nothing of the victim): its theme names
+    # ("Moving") are also the demo journeys' names, so every later page would falsely "show" the victim's marker.
+    "voice:starter_install",
 }
 ALLOWED_FOR_ID_URLS = {301, 302, 400, 403, 404, 405, 409, 415}
 # URLs keyed by a natural key that lives in each organization's own namespace: the victim's external id names (or,
@@ -126,6 +129,7 @@ def seed_victim() -> World:
     SavedFilter.objects.create(
         organization=victim, user=victim_admin.user, name="Victim detractors", query="band=detractor", shared=True
     )
+    seed_voice(victim)
     from customers.models import Customer
     from journeys.models import Journey, Touchpoint
 
@@ -138,8 +142,44 @@ def seed_victim() -> World:
     return World(victim=victim, markers=[m for m in markers if len(m) >= 6])
 
 
+def seed_voice(victim: Organization) -> None:
+    """The voice objects the demo may lack: a theme, an analysed comment, a proposal and a run (the voice pages and
+    API take their ids)."""
+    from surveys.models import Answer
+    from voice.models import CommentAnalysis, Theme, ThemeProposal, VoiceRun
+
+    if not Theme.objects.filter(organization=victim).exists():
+        Theme.objects.create(organization=victim, name="Victim invoice theme", keywords={"sv": ["faktura"]})
+    if not CommentAnalysis.objects.filter(organization=victim).exists():
+        answer = Answer.objects.filter(organization=victim).select_related("response").order_by("pk").first()
+        CommentAnalysis.objects.create(
+            answer_id=answer.pk,
+            organization=victim,
+            response=answer.response,
+            survey_id=answer.response.survey_id,
+            submitted_on=answer.submitted_on,
+            month=answer.submitted_on.replace(day=1),
+            status=CommentAnalysis.Status.DONE,
+            language="sv",
+            masked_text="Victim comment about the invoice",
+        )
+    comment = CommentAnalysis.objects.filter(organization=victim).order_by("pk").first()
+    if not ThemeProposal.objects.filter(organization=victim).exists():
+        ThemeProposal.objects.create(
+            organization=victim, language="sv", label="victim proposal", terms=["leverans"], example_ids=[comment.pk]
+        )
+    if not VoiceRun.objects.filter(organization=victim).exists():
+        VoiceRun.objects.create(organization=victim, kind=VoiceRun.Kind.RETAG, taxonomy_version=1)
+
+
 # Which victim model a URL's `pk` points at, by the first matching fragment of the URL name (order matters).
 PK_MODEL_BY_NAME_FRAGMENT: list[tuple[str, str]] = [
+    # voice (pages and API): voice:theme_detail, voice-theme-detail, voice:proposal_accept, voice:run_progress...
+    ("proposal", "voice.ThemeProposal"),
+    ("theme", "voice.Theme"),
+    ("voice_comment", "voice.CommentAnalysis"),
+    ("voice_run", "voice.VoiceRun"),
+    ("run_progress", "voice.VoiceRun"),
     ("saved_filter", "surveys.SavedFilter"),
     ("audit_event", "audit.AuditEvent"),
     ("member", "accounts.Membership"),

@@ -73,6 +73,8 @@ def test_the_daily_pages_have_no_serious_or_critical_violations(live_server, chr
         "overview": reverse("kpis:overview"),
         "case inbox": reverse("actions:inbox"),
         "case page": reverse("actions:case_detail", args=[case.pk]),
+        "voice overview": reverse("voice:overview"),
+        "voice comments": reverse("voice:comment_list") + "?q=faktura",
         "error page (404)": "/no-such-page/",
     }
     session = signed_in_page(
