@@ -192,6 +192,13 @@ class CommentAnalysis(OrgOwned):
         indexes = [
             models.Index(fields=["organization", "month", "touchpoint"], name="voice_ca_org_month_tp"),
             models.Index(fields=["response"], name="voice_ca_response"),
+            # Newest analysed comments first (the explorer, a theme's latest comments): a backward scan that stops
+            # after a page, whatever the number of comments.
+            models.Index(
+                fields=["organization", "-submitted_on", "-answer"],
+                condition=models.Q(status="done"),
+                name="voice_ca_org_newest",
+            ),
             models.Index(
                 fields=["organization", "created_at"],
                 condition=models.Q(status="pending"),
