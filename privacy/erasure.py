@@ -32,13 +32,13 @@ from django.db import models, transaction
 from actions.models import CaseEvent, ContactAttempt, FeedbackCase
 from audit.models import AuditEvent
 from audit.services import audit_redact
+from core.masking import MASK
 from customers.models import Customer
 from imports.models import ImportJob
 from outbox.models import OutboxMessage
 from privacy import generic
 from privacy.models import ConsentEvent
 from privacy.scrub import Needles, mask_note, mentions, scrub_value
-from reports.masking import MASK
 from reports.models import MonthlyReport
 from surveys.models import Answer, ContactDecision, Invitation, Response
 from value.models import ChurnEvent, CustomerRevenue

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from reports.masking import MASK, mask_personal_data
+from core.masking import MASK, mask_personal_data
 
 MIN_STRONG = 4
 MIN_DIGITS = 6

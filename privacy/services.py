@@ -19,12 +19,12 @@ from django.utils import timezone
 from accounts.models import Organization
 from accounts.scoping import OrgContext
 from audit.services import audit_purge, audit_record
+from core.masking import MASK
 from customers.models import Customer
 from customers.signals import change_source
 from imports.models import ImportJob
 from privacy import erasure, export, selectors
 from privacy.models import ConsentEvent, ErasureRecord, RetentionPolicy, RetentionRun
-from reports.masking import MASK
 from surveys.models import Answer
 from voice.services import analyses_forget_text
 

@@ -21,6 +21,7 @@ from actions.models import Horizon, ImprovementAction, ImprovementStatus
 from actions.selectors.analytics import loop_analytics
 from actions.valuation import action_value_estimates, basis
 from core.charts import figure_dict, plotly_separators
+from core.masking import mask_personal_data
 from core.scales import measure_label
 from journeys.models import Journey, Touchpoint
 from kpis import dashboards
@@ -28,7 +29,6 @@ from kpis.dashboards.common import MONTH, _month_end, _scope_targets, _targets
 from kpis.models import NPS_METRIC, Kpi, KpiValue, Rollup, Target
 from kpis.scores import Assessment, change_between, empty_sums, pick_target
 from kpis.selectors import rollup_rows, stat_sums
-from reports.masking import mask_personal_data
 from surveys.models import Answer, Response
 
 SCHEMA = 1

@@ -30,7 +30,7 @@ from cxplatform.api_params import check_query_params, choice_param
 from surveys.ingestion.api import ResponseCursorPagination
 from voice import selectors, taxonomy
 from voice import serializers as s
-from voice.models import CommentAnalysis, Taxonomy, Theme, ThemeProposal, VoiceRun
+from voice.models import CommentAnalysis, Theme, ThemeProposal, VoiceRun
 from voice.stats import add_months, month_start, months_between
 
 # Executives read the proposals; frontline staff work cases and do not curate the taxonomy (as voice.views).
@@ -80,11 +80,6 @@ def _period(request, *, months_back: int) -> tuple[dt.date, dt.date, dict]:
 
 def _month_end(month: dt.date) -> dt.date:
     return add_months(month, 1) - dt.timedelta(days=1)
-
-
-def _taxonomy_version(ctx: OrgContext) -> int:
-    # The organization's own row (its primary key is the organization); 1 before the first change.
-    return Taxonomy.objects.filter(pk=ctx.org_id).values_list("version", flat=True).first() or 1
 
 
 class Conflict(exceptions.APIException):
@@ -191,7 +186,7 @@ class TaxonomyView(APIView):
     def get(self, request):
         ctx = request.org_ctx
         data = {
-            "version": _taxonomy_version(ctx),
+            "version": selectors.taxonomy_version(ctx),
             "themes": selectors.theme_tree(ctx),
             "last_run": selectors.run_latest(ctx, VoiceRun.Kind.RETAG),
         }

@@ -73,7 +73,7 @@ class MonthField(forms.DateField):
         match = re.fullmatch(r"\s*(\d{4})-(\d{1,2})(?:-\d{1,2})?\s*", str(value))
         if match:
             year, month = int(match[1]), int(match[2])
-            if 1 <= month <= 12 and 1900 <= year <= 9999:
+            if 1 <= month <= 12 and 1900 <= year <= 2999:  # room for the month after, and for a period
                 return dt.date(year, month, 1)
         raise forms.ValidationError(_("Enter a month as year and month, for example 2026-03."), code="invalid")
 
@@ -191,7 +191,7 @@ class CommentFilterForm(FilterFormMixin, BootstrapFormMixin, forms.Form):
             required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
         )
         _scope_fields(self, ctx)
-        self.fields["theme"].queryset = selectors.theme_list(ctx=ctx)
+        self.fields["theme"].queryset = selectors.theme_list(ctx=ctx, include_archived=True)  # old links still work
         self.fields["theme"].empty_label = _("All themes")
         self.fields["theme"].label_from_instance = lambda t: f"{t.parent.name} › {t.name}" if t.parent_id else t.name
         empty = [("", "—")]

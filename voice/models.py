@@ -162,7 +162,7 @@ class CommentAnalysis(OrgOwned):
         db_constraint=False,
     )
     submitted_on = models.DateField()
-    month = models.DateField(help_text="First day of the month of submitted_on.")
+    month = models.DateField()  # the first day of submitted_on's month
     # The response's score the theme impact is measured on: NPS (0-10) when the response has one, else CSAT, else
     # CES; `metric` says which ("" when the response has no score).
     metric = models.CharField(max_length=10, blank=True)
@@ -171,7 +171,7 @@ class CommentAnalysis(OrgOwned):
     language = models.CharField(_("language"), max_length=5, choices=Language.choices, blank=True)
     masked_text = models.TextField(_("comment (personal data masked)"), blank=True)
     has_personal_data = models.BooleanField(_("personal data masked"), default=False)
-    sentiment = models.FloatField(_("sentiment"), null=True, blank=True, help_text="-1 (negative) to 1 (positive)")
+    sentiment = models.FloatField(_("sentiment"), null=True, blank=True)  # -1 (negative) to 1 (positive)
     sentiment_label = models.CharField(_("sentiment"), max_length=8, choices=Sentiment.choices, blank=True)
     # [{"text": masked sentence, "sentiment": float, "label": str, "drivers": [[word, valence], ...]}, ...]
     sentences = models.JSONField(default=list, blank=True)

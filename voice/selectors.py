@@ -33,7 +33,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from accounts.scoping import OrgContext, get_in_org
 from journeys.models import Journey, Touchpoint
-from voice.models import LANGUAGES, CommentAnalysis, CommentTheme, Theme, ThemeProposal, ThemeStat, VoiceRun
+from voice.models import LANGUAGES, CommentAnalysis, CommentTheme, Taxonomy, Theme, ThemeProposal, ThemeStat, VoiceRun
 from voice.stats import (
     MIN_N,
     NPS,
@@ -864,3 +864,8 @@ def run_get(ctx: OrgContext, pk: int) -> VoiceRun:
 def run_latest(ctx: OrgContext, kind: str) -> VoiceRun | None:
     """The organization's most recent run of `kind` (VoiceRun.Kind), if any."""
     return VoiceRun.objects.for_org(ctx.organization).filter(kind=kind).order_by("-created_at", "-pk").first()
+
+
+def taxonomy_version(ctx: OrgContext) -> int:
+    """The version of the organization's theme taxonomy (its own row; 1 before the first change)."""
+    return Taxonomy.objects.filter(pk=ctx.org_id).values_list("version", flat=True).first() or 1

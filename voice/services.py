@@ -29,7 +29,7 @@ from django.db import OperationalError, connection, connections, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
-from reports.masking import MASK
+from core.masking import MASK
 from surveys.models import Answer, Response
 from voice import loop, search_vector
 from voice.models import (
@@ -48,7 +48,6 @@ from voice.taxonomy import compiled_taxonomy, lock_versions
 logger = logging.getLogger(__name__)
 
 CHUNK = 2000
-PIPELINE_WRITERS = 2  # chunks in flight in analyse_backlog: one written while the next is analysed
 RETAG_CHUNK = 2000
 PIPELINE_WRITERS = 2  # chunks in flight in analyse_backlog: one written while the next is analysed
 STATS_CHUNK = 200  # (organization, month) keys per statistics transaction
@@ -287,8 +286,22 @@ def _analyse_chunk(
             ordered += items
         _write_results(ordered, results, versions, timezone.now())
         mark_months_dirty({(p.organization_id, p.month) for p in ordered})
-        loop.after_analysis(response_ids=sorted({p.response_id for p in ordered}), organization_ids=sorted(by_org))
+        _after_analysis(ordered, by_org)
     return len(claimed)
+
+
+def _after_analysis(ordered: list, by_org) -> None:
+    """Alert rules on comments and suggested root causes, per organization in a savepoint: a failure there (a rule,
+    a case e-mail) is logged and must not hold the analysis of every organization back (the chunk would roll back
+    to pending and fail again forever). The comments stay analysed; the failed responses get no comment-rule case
+    or suggestion (the error is in the log)."""
+    for org_id in sorted(by_org):
+        response_ids = sorted({p.response_id for p in ordered if p.organization_id == org_id})
+        try:
+            with transaction.atomic():
+                loop.after_analysis(response_ids=response_ids, organization_ids=[org_id])
+        except Exception:
+            logger.exception("alert rules or suggestions after analysis failed for organization %s", org_id)
 
 
 def analyse_pending(*, organization_id: int | None = None, limit: int = CHUNK, analyse: Callable = _engine) -> int:
@@ -483,6 +496,9 @@ def _current_version(organization_id: int) -> int:
     return Taxonomy.objects.filter(pk=organization_id).values_list("version", flat=True).first() or 1
 
 
+RETAG_LOCK = 0x76726574  # "vret": the advisory-lock class of re-tagging chunks (the second key: the organization)
+
+
 def _retag_chunk(run: VoiceRun, version: int, taxonomy) -> int:
     from voice.engine import retag_comment
 
@@ -492,8 +508,15 @@ def _retag_chunk(run: VoiceRun, version: int, taxonomy) -> int:
             organization_id=org_id, status=CommentAnalysis.Status.DONE, taxonomy_version__lt=version
         ).order_by("answer_id")
         if connection.vendor == "postgresql":
-            qs = qs.select_for_update(skip_locked=True)
-        rows = list(qs.values_list("answer_id", "month", "language", "masked_text", "sentences")[:RETAG_CHUNK])
+            # One re-tagging chunk at a time per organization, and no skipping of locked rows: a run started by a
+            # later change waits for the chunk in flight and then re-tags those rows too (with SKIP LOCKED it would
+            # find nothing, finish at once and leave them on the older taxonomy).
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [RETAG_LOCK, org_id])
+            qs = qs.select_for_update()
+        rows = list(
+            qs.values_list("answer_id", "month", "language", "masked_text", "sentences", "sentiment")[:RETAG_CHUNK]
+        )
         if not rows:
             return 0
         ids = [r[0] for r in rows]
@@ -512,9 +535,11 @@ def _retag_chunk(run: VoiceRun, version: int, taxonomy) -> int:
             ]
         theme_rows = kept + [
             row
-            for answer_id, _month, language, masked_text, sentences in rows
+            for answer_id, _month, language, masked_text, sentences, sentiment in rows
             if masked_text != MASK
-            for row in _theme_rows(answer_id, org_id, retag_comment(masked_text, language, sentences, taxonomy))
+            for row in _theme_rows(
+                answer_id, org_id, retag_comment(masked_text, language, sentences, taxonomy, score=sentiment)
+            )
         ]
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:

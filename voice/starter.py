@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, TypedDict
 
 from django.db import transaction
 
-from voice.models import LANGUAGES, Theme
+from voice.models import LANGUAGES, Taxonomy, Theme
 
 if TYPE_CHECKING:
     from accounts.models import Organization
@@ -758,6 +758,9 @@ def install_starter_taxonomy(organization: Organization, *, user=None) -> int:
     """
     from voice.taxonomy import bump_version
 
+    # Two installs at once (a double click) wait for each other instead of colliding on the unique names.
+    Taxonomy.objects.get_or_create(organization=organization)
+    Taxonomy.objects.select_for_update().get(pk=organization.pk)
     causes = root_cause_paths(organization)
     existing = {
         (theme.parent_id, theme.name): theme for theme in Theme.objects.for_org(organization).select_related("parent")

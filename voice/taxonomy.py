@@ -24,7 +24,7 @@ from accounts.scoping import OrgContext
 from actions.policies import actor
 from audit import actions as audit_actions
 from audit.services import audit_changes, audit_record, audit_snapshot
-from voice.models import LANGUAGES, CommentAnalysis, Taxonomy, Theme, ThemeProposal, VoiceRun
+from voice.models import LANGUAGES, Taxonomy, Theme, ThemeProposal, VoiceRun
 
 logger = logging.getLogger(__name__)
 
@@ -35,8 +35,6 @@ EDITABLE_FIELDS = frozenset(
 )
 AUDIT_FIELDS = sorted(EDITABLE_FIELDS)
 PROPOSAL_TERMS = 6  # the top terms of a proposal that become keywords
-EXAMPLE_MAX_CHARS = 120  # example phrases taken from proposals: short comments only
-EXAMPLES_PER_PROPOSAL = 3
 CACHE_SIZE = 256
 
 # Audit verbs (listed in audit.actions when they settle).
@@ -374,7 +372,12 @@ def theme_archive(ctx: OrgContext, theme: Theme) -> Theme:
 
 def _locked_proposal(ctx: OrgContext, proposal: ThemeProposal) -> ThemeProposal:
     _require_edit(ctx)
-    locked = ThemeProposal.objects.select_for_update().get(pk=proposal.pk, organization_id=ctx.org_id)
+    locked = ThemeProposal.objects.select_for_update().filter(pk=proposal.pk, organization_id=ctx.org_id).first()
+    if locked is None:
+        if proposal.organization_id != ctx.org_id:
+            raise ThemeProposal.DoesNotExist
+        # A new discovery run replaced the undecided proposals meanwhile.
+        raise ValidationError(_("This proposal was replaced by a newer theme discovery. Reload the page."))
     if locked.status != ThemeProposal.Status.PROPOSED:
         raise ValidationError(_("This proposal has already been decided."))
     return locked
@@ -388,35 +391,23 @@ def _decide(ctx: OrgContext, proposal: ThemeProposal, status: str, theme: Theme 
     proposal.save(update_fields=["status", "theme", "decided_by", "decided_at"])
 
 
-def _proposal_examples(proposal: ThemeProposal) -> list[str]:
-    texts = dict(
-        CommentAnalysis.objects.filter(organization_id=proposal.organization_id, pk__in=proposal.example_ids or [])
-        .exclude(masked_text="")
-        .values_list("pk", "masked_text")
-    )
-    out: list[str] = []
-    for pk in proposal.example_ids or []:
-        text = " ".join((texts.get(pk) or "").split())
-        if text and len(text) <= EXAMPLE_MAX_CHARS and "▒" not in text and text not in out:
-            out.append(text)
-        if len(out) >= EXAMPLES_PER_PROPOSAL:
-            break
-    return out
-
-
 @transaction.atomic
 def proposal_accept(ctx: OrgContext, proposal: ThemeProposal, *, name: str, parent: Theme | None = None) -> Theme:
-    """Make a proposal a theme of its own (origin: discovered), with its top terms as keywords."""
+    """Make a proposal a theme of its own (origin: discovered), with its top terms as keywords.
+
+    Customers' comments are not copied into the theme's example phrases: a theme is read by every role (frontline
+    of any team, the API, the audit log), outlives comment retention and erasure, and masking cannot remove a name
+    or an address from free text. The CX manager writes example phrases on the theme's form.
+    """
     proposal = _locked_proposal(ctx, proposal)
     language = proposal.language
-    examples = _proposal_examples(proposal)
     theme = theme_create(
         ctx,
         name=name,
         parent=parent,
         labels={language: name} if language in LANGUAGES else {},
         keywords={language: list(proposal.terms or [])[:PROPOSAL_TERMS]},
-        examples={language: examples} if examples else {},
+        examples={},
         origin=Theme.Origin.DISCOVERED,
     )
     _decide(ctx, proposal, ThemeProposal.Status.ACCEPTED, theme)
@@ -432,6 +423,7 @@ def proposal_merge(ctx: OrgContext, proposal: ThemeProposal, theme: Theme) -> Th
     proposal = _locked_proposal(ctx, proposal)
     if theme.organization_id != ctx.org_id:
         raise ValidationError(_("Unknown theme."))
+    theme = Theme.objects.select_for_update().get(pk=theme.pk)  # read its keywords as they are now
     keywords = dict(theme.keywords or {})
     keywords[proposal.language] = [*keywords.get(proposal.language, []), *list(proposal.terms or [])[:PROPOSAL_TERMS]]
     theme = theme_update(ctx, theme, keywords=keywords)

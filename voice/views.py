@@ -39,6 +39,7 @@ from voice.forms import (
     month_start,
 )
 from voice.models import Language, VoiceRun
+from voice.suggestions import suggestion_accuracy
 
 PER_PAGE = 25
 MAX_PAGE = 400  # deep OFFSETs get slow; past this, narrow the filters
@@ -360,14 +361,17 @@ def taxonomy_page(request: HttpRequest) -> HttpResponse:
             "run": selectors.run_latest(ctx, VoiceRun.Kind.RETAG),
             "can_edit": ctx.can_edit_program,
             "starter_available": _starter_available() and not tree,
+            "suggestion_accuracy": suggestion_accuracy(ctx) if tree else None,
         },
     )
 
 
-def _save_theme(request: HttpRequest, form: ThemeForm, save, done: str) -> HttpResponse | None:
-    """Run `save(**fields)` for a valid form; errors of the service go back onto the form (None: show it again)."""
+def _save_theme(request: HttpRequest, form: ThemeForm, save, done: str, retagging: str = "") -> HttpResponse | None:
+    """Run `save(**fields)` for a valid form; errors of the service go back onto the form (None: show it again).
+    `done` is the message of success; `retagging`, when given, the message when the change re-tags the comments."""
     if request.method != "POST" or not form.is_valid():
         return None
+    version = selectors.taxonomy_version(request.org)
     try:
         theme = save(**form.service_fields())
     except ValidationError as exc:
@@ -376,7 +380,8 @@ def _save_theme(request: HttpRequest, form: ThemeForm, save, done: str) -> HttpR
     except IntegrityError:
         form.add_error("name", _("A theme with this name already exists at this level."))
         return None
-    messages.success(request, _("Theme “%(name)s” saved. The comments are being tagged again.") % {"name": theme.name})
+    retagged = retagging and selectors.taxonomy_version(request.org) != version
+    messages.success(request, (retagging if retagged else done) % {"name": theme.name})
     return redirect("voice:taxonomy")
 
 
@@ -403,6 +408,7 @@ def theme_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form,
         lambda **fields: taxonomy.theme_update(ctx, theme, **fields),
         _("Theme “%(name)s” saved."),
+        _("Theme “%(name)s” saved. The comments are being tagged again."),
     )
     return done or render(request, "voice/theme_form.html", {"form": form, "theme": theme})
 

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from core.masking import mask_personal_data
 from surveys.models import Response
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -72,7 +73,9 @@ def rows(
             elif answer.choices:
                 by_code[answer.question.code] = "; ".join(str(c) for c in answer.choices)
             else:
-                by_code[answer.question.code] = answer.text
+                # Comments leave the platform masked (e-mail addresses, phone numbers, national ids, cards), as
+                # every page outside the customer's own case shows them.
+                by_code[answer.question.code] = mask_personal_data(answer.text)
         customer = response.customer
         cells: list[object] = [
             response.pk,

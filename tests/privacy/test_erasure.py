@@ -10,11 +10,11 @@ from django.urls import reverse
 
 from actions.models import CaseEvent, ContactAttempt, FeedbackCase
 from audit.models import AuditEvent
+from core.masking import MASK
 from customers.models import Customer
 from outbox.models import OutboxMessage
 from outbox.services import Email, outbox_enqueue
 from privacy.models import ConsentEvent, ErasureRecord
-from reports.masking import MASK
 from reports.models import MonthlyReport
 from surveys.models import Answer, ContactDecision, Invitation, Response
 from tests.privacy.conftest import IDENTIFIERS, person_world, scan_database

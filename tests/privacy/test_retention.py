@@ -11,11 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from core.masking import MASK
 from customers.models import Customer
 from privacy import services
 from privacy.models import ErasureRecord, RetentionPolicy, RetentionRun
 from privacy.tasks import run_retention
-from reports.masking import MASK
 from reports.models import MonthlyReport
 from surveys.models import Answer
 from tests.privacy.conftest import COMMENT, IDENTIFIERS, ctx_of, person_world, scan_database

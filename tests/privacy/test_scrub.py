@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from core.masking import MASK
 from privacy.scrub import Needles, mask_note, mentions, scrub_text, scrub_value
-from reports.masking import MASK
 
 
 def person() -> Needles:

@@ -1,11 +1,11 @@
 """Personal data in quoted comments: e-mail addresses, phone numbers and Nordic national id numbers are masked.
 
-Id numbers are masked only with valid check digits (the rules and their own tests: voice.engine.masking,
+Id numbers are masked only with valid check digits (the rules and their own tests: core.masking,
 tests/voice/test_engine_masking.py), so the examples here are real-format numbers."""
 
 import pytest
 
-from reports.masking import MASK, mask_personal_data
+from core.masking import MASK, mask_personal_data
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from accounts.models import Role
 from accounts.scoping import context_for_membership
 from accounts.services import api_key_create
 from actions.models import RootCause
+from core.masking import MASK
 from tests.factories import (
     AnswerFactory,
     CustomerFactory,
@@ -26,7 +27,6 @@ from tests.factories import (
     TouchpointFactory,
 )
 from voice import selectors
-from voice.engine.masking import MASK
 from voice.models import CommentAnalysis, CommentTheme, Taxonomy, Theme, ThemeProposal, VoiceRun
 from voice.search_vector import config_for
 from voice.stats import recompute_stats

@@ -2,9 +2,7 @@
 
 import pytest
 
-import reports.masking
-from voice.engine import masking
-from voice.engine.masking import (
+from core.masking import (
     MASK,
     PersonalData,
     cpr_valid,
@@ -149,8 +147,3 @@ def test_several_kinds_in_one_comment_are_found_in_order_and_the_text_around_is_
     ]
     assert isinstance(found[0], PersonalData)
     assert mask_personal_data(text) == f"Ring {MASK} eller maila {MASK}, pnr {MASK}, kort {MASK}. Tack!"
-
-
-def test_reports_masking_is_the_engine():
-    assert reports.masking.MASK is masking.MASK == "▒▒▒"
-    assert reports.masking.mask_personal_data is masking.mask_personal_data

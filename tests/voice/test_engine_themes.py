@@ -2,9 +2,9 @@
 
 import pytest
 
+from core.masking import MASK
 from voice.engine import ThemeHit, analyse_comments, retag_comment
 from voice.engine.lemmas import STOPWORDS, lemmas, tokens
-from voice.engine.masking import MASK
 from voice.engine.themes import ThemeSpec, compile_taxonomy, match_themes
 
 BILLING, PRICE, TECHNICIAN, WAITING, CANCEL = 1, 2, 3, 4, 5

@@ -13,10 +13,10 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from accounts.scoping import context_for_membership
+from core.masking import MASK
 from customers.models import Customer
 from privacy import services as privacy_services
 from privacy.models import RetentionPolicy
-from reports.masking import MASK
 from surveys.ingestion.services import response_submit, responses_sweep_unprocessed
 from surveys.models import Answer, Response
 from surveys.signals import responses_processed

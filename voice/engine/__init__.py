@@ -9,7 +9,7 @@ find_personal_data), lemmas (tokens, lemmas, STOPWORDS), sentiment (analyse_sent
 compile_taxonomy, match_themes), lexicon (sentiment resources), discovery (theme proposals).
 
 The names below load `analysis` (and with it the lexicons and spaCy's stop-word lists) on first use only: the web
-processes that merely mask a comment for display (voice.engine.masking) do not pay for them.
+processes that merely mask a comment for display (core.masking) do not pay for them.
 """
 
 from __future__ import annotations

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from core.masking import MASK, find_personal_data
 from voice.engine.language import detect_language
 from voice.engine.lemmas import ANALYSED, lemmas
-from voice.engine.masking import MASK, find_personal_data
 from voice.engine.sentiment import NEUTRAL, SentimentResult, analyse_sentiment
 from voice.engine.themes import CompiledTaxonomy, ThemeSpec, compile_taxonomy, match_themes
 

@@ -1,7 +1,7 @@
 """Comments as staff may read them: personal data (e-mail addresses, phone numbers, national id numbers, card
 numbers) masked wherever the reader has no permission to contact the customer.
 
-    {% load voice_masking %}
+    {% load cx_masking %}
     {{ answer.text|masked }}                               always masked (explorer, reports, insight pages)
     {{ answer.text|masked_unless_consent:case.customer }}  the original only on the customer's own case, when the
                                                            customer agreed to be contacted back (None: masked)
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django import template
 
-from voice.engine.masking import mask_personal_data
+from core.masking import mask_personal_data
 
 register = template.Library()
 
