@@ -430,14 +430,30 @@ def pending_exists(*, older_than: dt.datetime | None = None) -> bool:
 # -- statistics -------------------------------------------------------------------------------------------------
 
 
+STATS_BACKLOG_SECONDS = 30
+
+
+def stats_waiting() -> bool:
+    """Whether months are still marked dirty (some wait for their organization's backlog)."""
+    return StatDirty.objects.exists()
+
+
 def _claim_dirty(limit: int) -> list[tuple[int, dt.date]]:
     table = StatDirty._meta.db_table
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            # While an organization still has a backlog of pending comments (an import), its months wait until
+            # they have been dirty for STATS_BACKLOG_SECONDS: each recompute reads every analysed comment of the
+            # month, so recomputing after every chunk would make a large backlog quadratic. Without a backlog a
+            # key is recomputed at once. The oldest mark is kept (ON CONFLICT DO NOTHING), so figures trail a
+            # backlog by at most that long.
             cursor.execute(
-                f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} ORDER BY organization_id, month "
-                f"LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING organization_id, month",
-                [limit],
+                f"DELETE FROM {table} WHERE id IN (SELECT d.id FROM {table} d "
+                f"WHERE d.marked_at < now() - make_interval(secs => %s) OR NOT EXISTS ("
+                f"SELECT 1 FROM {CommentAnalysis._meta.db_table} p "
+                "WHERE p.organization_id = d.organization_id AND p.status = 'pending') "
+                "ORDER BY d.organization_id, d.month LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING organization_id, month",
+                [STATS_BACKLOG_SECONDS, limit],
             )
             return cursor.fetchall()
     rows = list(StatDirty.objects.order_by("organization_id", "month").values_list("pk", "organization_id", "month"))

@@ -69,7 +69,18 @@ def _requeue(helper: bool) -> None:
 def recompute_stats_task(self) -> int:
     """Recompute the monthly theme statistics of the (organization, month) keys marked dirty."""
     cache.delete(STATS_DEBOUNCE_KEY)
-    return services.recompute_dirty_stats()
+    done = services.recompute_dirty_stats()
+    if (
+        not self.request.is_eager
+        and services.stats_waiting()
+        and cache.add("voice:recompute-stats:retry", 1, timeout=services.STATS_BACKLOG_SECONDS)
+    ):
+        # Months of an organization with a backlog wait (services.STATS_BACKLOG_SECONDS): come back for them once.
+        try:
+            recompute_stats_task.apply_async(countdown=services.STATS_BACKLOG_SECONDS)
+        except Exception:
+            logger.exception("could not queue the next statistics run; the sweep will")
+    return done
 
 
 @shared_task(name="voice.retag", ignore_result=True)
