@@ -23,6 +23,7 @@ SCOPES: dict[str, object] = {
     "privacy": _("Privacy requests"),
     "webhooks": _("Webhooks"),
     "voice": _("Voice of the customer: themes, comments and theme statistics"),
+    "program": _("Program health, perception gap, compound failures and customer updates"),
 }
 
 

@@ -39,6 +39,10 @@ THEME_PROPOSAL_ACCEPT = "theme_proposal.accept"
 THEME_PROPOSAL_MERGE = "theme_proposal.merge"
 THEME_PROPOSAL_REJECT = "theme_proposal.reject"
 THEME_DISCOVERY_START = "theme_discovery.start"
+PROGRAM_SETTINGS_CHANGE = "program.settings_change"
+PERCEPTION_SURVEY_CREATE = "perception_survey.create"
+HEALTH_RECOMPUTE = "program_health.recompute"
+CUSTOMER_UPDATE_SEND = "customer_update.send"
 
 # The audit log itself.
 AUDIT_EXPORT = "audit.export"
@@ -65,6 +69,10 @@ LABELS: dict[str, str] = {
     THEME_PROPOSAL_MERGE: _("Merged a proposed theme into a theme"),
     THEME_PROPOSAL_REJECT: _("Rejected a proposed theme"),
     THEME_DISCOVERY_START: _("Started theme discovery"),
+    PROGRAM_SETTINGS_CHANGE: _("Changed the program owner or steering group"),
+    PERCEPTION_SURVEY_CREATE: _("Created a perception survey"),
+    HEALTH_RECOMPUTE: _("Recomputed the program's health"),
+    CUSTOMER_UPDATE_SEND: _("Told customers what changed"),
     CALENDAR_CHANGE: _("Changed the business calendar"),
     HOLIDAY_ADD: _("Added a holiday"),
     HOLIDAY_DELETE: _("Deleted a holiday"),

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "value",
     "actions",
     "voice",
+    "program",
     "reports",
     "audit",
     "privacy",

@@ -21,6 +21,7 @@ api_v1 = [
     path("", include("privacy.api_urls")),
     path("", include("webhooks.api_urls")),
     path("", include("voice.api_urls")),
+    path("", include("program.api_urls")),
 ]
 
 # Styled error pages; under /api/ (e.g. a URL that matches no route) they answer JSON like every other API error.
@@ -41,6 +42,7 @@ urlpatterns = [
     path("actions/", include("actions.urls")),
     path("reports/", include("reports.urls")),
     path("voice/", include("voice.urls")),
+    path("program/", include("program.urls")),
     path("audit/", include("audit.urls")),
     path("privacy/", include("privacy.urls")),
     path("webhooks/", include("webhooks.urls")),

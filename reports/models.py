@@ -101,6 +101,9 @@ class ReportDelivery(OrgOwned):
     attempts = models.PositiveSmallIntegerField(default=0)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The first time the recipient opened the report (web page or PDF) after it was sent: "reports read by their
+    # subscribers" in the program's health.
+    read_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -129,6 +129,16 @@ class FeedbackCase(OrgOwned):
     root_cause = models.ForeignKey(
         RootCause, verbose_name=_("root cause"), null=True, blank=True, on_delete=models.RESTRICT, related_name="cases"
     )
+    # Where the problem started, when that is another touchpoint than the one the customer answered about (a bad
+    # sale causing a bad invoice): the Pareto of root causes can be read by origin touchpoint.
+    origin_touchpoint = models.ForeignKey(
+        Touchpoint,
+        verbose_name=_("where the problem started"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     resolution = models.TextField(_("resolution"), blank=True)
     reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
     # Escalation and notifications are claimed with conditional UPDATEs on these fields, so each is sent once.

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 # Order matters: surveys need journeys and customers, KPIs need responses, value needs revenue, actions need all,
 # the monthly reports read everything.
-STEPS = ["base", "surveys", "kpis", "value", "actions", "voice", "reports"]
+STEPS = ["base", "surveys", "kpis", "value", "actions", "voice", "reports", "program"]
 
 
 @dataclass

@@ -1,0 +1,1 @@
+"""Receivers of other apps' signals (the improvement page's "you said, we did" panel, outbox hooks)."""
