@@ -83,7 +83,8 @@ def survey_link_revoke(*, link: SurveyLink) -> SurveyLink:
 
 
 def survey_for_touchpoint(*, touchpoint: Touchpoint) -> Survey | None:
-    """The published survey that asks about this touchpoint (a touchpoint survey first, then the newest)."""
+    """The published customer survey that asks about this touchpoint (a touchpoint survey first, then the newest);
+    never an employee or leadership survey, even one that lists the touchpoint."""
     return (
         Survey.objects.filter(
             organization_id=touchpoint.organization_id,
@@ -91,6 +92,7 @@ def survey_for_touchpoint(*, touchpoint: Touchpoint) -> Survey | None:
             status=Survey.Status.PUBLISHED,
             current_version__isnull=False,
         )
+        .exclude(kind__in=Survey.INTERNAL_KINDS)
         .annotate(
             kind_rank=Case(
                 When(kind=Survey.Kind.TOUCHPOINT, then=Value(0)), default=Value(1), output_field=IntegerField()
