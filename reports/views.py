@@ -21,6 +21,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from accounts.scoping import org_required
 from reports import selectors, services
 from reports.changes import headline_changes
+from reports.delivery.services import delivery_mark_read
 from reports.figures import add_months, localized_charts, month_start, parse_month
 from reports.models import MonthlyReport
 from reports.rendering import chart_element_id, render_report_body
@@ -110,6 +111,9 @@ def month(request: HttpRequest) -> HttpResponse:
 @require_safe
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = selectors.report_get(ctx=request.org, pk=pk)
+    if report.status == MonthlyReport.Status.READY:
+        # The recipient of its e-mail opened it: "reports read" in the program's health.
+        delivery_mark_read(report=report, user=request.user)
     language = get_language() or report.language
     body = ""
     if report.status == MonthlyReport.Status.READY:

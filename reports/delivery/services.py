@@ -247,6 +247,22 @@ def delivery_send(*, delivery_id: int) -> bool:
     return True
 
 
+def delivery_mark_read(*, report: MonthlyReport, user) -> bool:
+    """The recipient opened the report (page or PDF): stamp their sent delivery's read time, the first time only
+    (a conditional UPDATE: a second visit, or two at once, change nothing). True if it was stamped now."""
+    if user is None or not user.is_authenticated:
+        return False
+    return bool(
+        ReportDelivery.objects.filter(
+            organization_id=report.organization_id,
+            report_id=report.pk,
+            user_id=user.pk,
+            state=ReportDelivery.State.SENT,
+            read_at__isnull=True,
+        ).update(read_at=timezone.now())
+    )
+
+
 def deliveries_sweep(*, now: dt.datetime | None = None, stale_after: dt.timedelta | None = None) -> dict[str, int]:
     """Recover lost work: reopen sends whose worker died, finish recent reports, queue every pending delivery.
 

@@ -28,7 +28,9 @@ def pdf_response(report, *, language: str | None) -> HttpResponse:
 def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The report's PDF: the stored one, or (with ?lang=sv|nb|da|en) rendered once in that language and cached."""
     report = selectors.report_get_for_pdf(ctx=request.org, pk=pk)
-    return pdf_response(report, language=request.GET.get("lang"))
+    response = pdf_response(report, language=request.GET.get("lang"))
+    services.delivery_mark_read(report=report, user=request.user)  # "reports read" in the program's health
+    return response
 
 
 def _wants(request: HttpRequest) -> bool | None:

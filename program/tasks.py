@@ -1,0 +1,29 @@
+"""Celery tasks of the program app: thin wrappers around the services (ids in; safe to run twice, on any worker)."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from accounts.models import Organization
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="program.health_snapshots", ignore_result=True)
+def health_snapshots_task(organization_id: int | None = None) -> None:
+    """Store this month's health (and the missing history) of one organization; without an id (the daily
+    schedule), queue one run per organization, so a slow or failing one holds no other back."""
+    from program.health.services import health_snapshots_refresh
+
+    if organization_id is None:
+        for pk in Organization.objects.order_by("pk").values_list("pk", flat=True):
+            try:
+                health_snapshots_task.delay(organization_id=pk)
+            except Exception:  # eager runs raise the organization's own error here: log it, go on with the next
+                logger.exception("program health of organization %s failed or could not be queued", pk)
+        return
+    organization = Organization.objects.filter(pk=organization_id).first()
+    if organization is not None:
+        health_snapshots_refresh(organization=organization)
