@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.dispatch import Signal
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,6 +19,11 @@ from actions.selectors.cases import root_cause_get
 from actions.services import improvements as services
 from actions.valuation import action_value_estimates
 from journeys.selectors import touchpoint_get
+
+# Panels other apps add to the improvement page (program: "you said, we did") without actions knowing them. Receivers
+# get `action=` (already scoped to the viewer) and `ctx=`, and return a dict merged into the page's context; they only
+# read.
+improvement_page_context = Signal()
 
 
 def _board_context(request: HttpRequest) -> dict:
@@ -119,17 +125,16 @@ def improvement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     action = selectors.improvement_get(ctx=request.org, pk=pk)
     estimate = action_value_estimates(ctx=request.org, actions=[action])[action.pk]
     can_measure = action.status in (ImprovementAction.Status.DONE, ImprovementAction.Status.IMPACT_MEASURED)
-    return render(
-        request,
-        "actions/improvement_detail.html",
-        {
-            "action": action,
-            "estimate": estimate,
-            "cases": selectors.improvement_cases(ctx=request.org, action=action),
-            "can_measure": can_measure and request.org.can_edit_program,
-            "publish_form": PublishForm(initial={"story": action.win_story}),
-        },
-    )
+    context = {
+        "action": action,
+        "estimate": estimate,
+        "cases": selectors.improvement_cases(ctx=request.org, action=action),
+        "can_measure": can_measure and request.org.can_edit_program,
+        "publish_form": PublishForm(initial={"story": action.win_story}),
+    }
+    for _receiver, extra in improvement_page_context.send(sender=ImprovementAction, action=action, ctx=request.org):
+        context |= extra or {}
+    return render(request, "actions/improvement_detail.html", context)
 
 
 @org_required(WRITE_PROGRAM_ROLES)
