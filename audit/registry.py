@@ -64,6 +64,7 @@ READS: dict[str, AuditedRead] = {
     "surveys:customer_contact_decisions": _customer("customer_pk", part="contact_decisions"),
     "surveys:contact_decision_list": AuditedRead(actions.CUSTOMER_LIST, "customers.Customer", part="contact_decisions"),
     "surveys:invitation_list": AuditedRead(actions.CUSTOMER_LIST, "customers.Customer", part="invitations"),
+    "program:customer_update_detail": AuditedRead(actions.CUSTOMER_LIST, "customers.Customer", part="customer_update"),
     "surveys:response_list": RESPONSE_LIST,
     "surveys:response_detail": _response(),
     "surveys:response_export_csv": AuditedRead(actions.RESPONSES_EXPORT, "surveys.Response", part="csv"),

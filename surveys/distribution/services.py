@@ -183,7 +183,8 @@ def contact_decide(
             customer=customer,
             channel=channel,
             language=invitation_language(survey=survey, customer=customer, requested=language),
-            expires_at=now + dt.timedelta(days=survey.invitation_expiry_days),
+            # Valid for the survey's expiry days from when it goes out (a held invitation must not expire unsent).
+            expires_at=held_until + dt.timedelta(days=survey.invitation_expiry_days),
             # Without an e-mail address the caller delivers the returned link: it counts as sent now.
             send_after=held_until if channel == Invitation.Channel.EMAIL else None,
             sent_at=None if channel == Invitation.Channel.EMAIL else now,

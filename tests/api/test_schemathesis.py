@@ -101,6 +101,8 @@ ID_MODELS = {
     "targets": "kpis.Target",
     "touchpoints": "journeys.Touchpoint",
     "privacy": "customers.Customer",
+    "customer-updates": "program.CustomerUpdate",
+    "perception-surveys": "program.PerceptionSurvey",
 }
 
 
@@ -108,7 +110,9 @@ def _real_path_parameters(operation, org) -> dict | None:
     names = [p.name for p in operation.path_parameters]
     if not names:
         return None
-    collection = operation.path.split("/")[3]
+    parts = operation.path.split("/")
+    # /api/v1/<collection>/... or, for the apps that keep their endpoints under their own name, /api/v1/program/<...>/
+    collection = parts[4] if parts[3] == "program" and len(parts) > 4 else parts[3]
     label = ID_MODELS.get(collection)
     if label is None:
         return None
