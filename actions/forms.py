@@ -87,12 +87,45 @@ class NoteForm(UniqueIdsMixin, BootstrapFormMixin, forms.Form):
     note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class OriginTouchpointField(forms.TypedChoiceField):
+    """Where the problem started: the organization's active touchpoints grouped by journey (and the case's current
+    origin, even if archived since, so saving again keeps it); empty = the case's own touchpoint. Cleans to a
+    Touchpoint or None."""
+
+    def __init__(self, *, ctx: OrgContext, current: int | None = None, **kwargs):
+        touchpoints = list(
+            Touchpoint.objects.for_org(ctx.organization)
+            .filter(Q(is_active=True) | Q(pk=current))
+            .select_related("journey", "stage")
+            .order_by("journey__name", "journey_id", "stage__position", "position", "pk")
+        )
+        self._touchpoints = {t.pk: t for t in touchpoints}
+        groups: dict[int, tuple[str, list]] = {}
+        for t in touchpoints:
+            groups.setdefault(t.journey_id, (t.journey.name, []))[1].append((t.pk, t.name))
+        choices = [("", _("At this case's touchpoint")), *groups.values()]
+        kwargs.setdefault("widget", forms.Select(attrs={"class": "form-select"}))
+        kwargs.setdefault("label", _("Where the problem started"))
+        kwargs.setdefault(
+            "help_text",
+            _("Another touchpoint when the problem began earlier, e.g. a sale that led to a wrong invoice."),
+        )
+        super().__init__(choices=choices, coerce=self._to_touchpoint, empty_value=None, required=False, **kwargs)
+
+    def _to_touchpoint(self, value) -> Touchpoint:
+        return self._touchpoints[int(value)]
+
+    def prepare_value(self, value):
+        return value.pk if isinstance(value, Touchpoint) else value
+
+
 class RootCauseForm(UniqueIdsMixin, BootstrapFormMixin, forms.Form):
     id_prefix = "rc"
 
-    def __init__(self, *args, ctx: OrgContext, **kwargs):
+    def __init__(self, *args, ctx: OrgContext, current_origin: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["root_cause"] = RootCauseChoiceField(ctx=ctx, label=_("Root cause"), required=False)
+        self.fields["origin_touchpoint"] = OriginTouchpointField(ctx=ctx, current=current_origin)
 
 
 class CloseForm(UniqueIdsMixin, BootstrapFormMixin, forms.Form):
@@ -100,9 +133,10 @@ class CloseForm(UniqueIdsMixin, BootstrapFormMixin, forms.Form):
 
     resolution = forms.CharField(label=_("Resolution"), widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, ctx: OrgContext, **kwargs):
+    def __init__(self, *args, ctx: OrgContext, current_origin: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["root_cause"] = RootCauseChoiceField(ctx=ctx, label=_("Root cause"), required=False)
+        self.fields["origin_touchpoint"] = OriginTouchpointField(ctx=ctx, current=current_origin)
 
 
 class CloseWithoutContactForm(UniqueIdsMixin, BootstrapFormMixin, forms.Form):

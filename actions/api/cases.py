@@ -24,6 +24,7 @@ from actions.selectors.cases import customer_contact_details
 from actions.services import cases as case_services
 from cxplatform.api import ModelSerializer, OrgRelatedField, StrictBooleanField, StrictCharField
 from cxplatform.api_params import IdFilter
+from journeys.models import Touchpoint
 
 CASE_WRITE_ROLES = frozenset({Role.ADMIN, Role.CX_MANAGER, Role.FRONTLINE})
 
@@ -65,6 +66,11 @@ class CaseSerializer(ModelSerializer):
     assignee = UserRefSerializer(read_only=True, allow_null=True)
     customer = CaseCustomerSerializer(read_only=True, allow_null=True)
     root_cause = RootCauseRefSerializer(read_only=True, allow_null=True)
+    origin_touchpoint = NamedRefSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="Where the problem started, when another touchpoint than `touchpoint`; null: at `touchpoint`.",
+    )
     rule = NamedRefSerializer(read_only=True, allow_null=True)
     is_overdue = serializers.BooleanField(read_only=True)
     time_to_first_contact_seconds = serializers.SerializerMethodField()
@@ -97,6 +103,7 @@ class CaseSerializer(ModelSerializer):
             "time_to_close_seconds",
             "closed_without_contact",
             "root_cause",
+            "origin_touchpoint",
             "resolution",
             "reopen_count",
             "updated_at",
@@ -110,9 +117,17 @@ class CaseSerializer(ModelSerializer):
         return int(case.time_to_close.total_seconds()) if case.time_to_close is not None else None
 
 
+ORIGIN_HELP = (
+    "Touchpoint id where the problem started (a touchpoint of the organization); null: the case's own touchpoint."
+)
+
+
 class CaseUpdateSerializer(serializers.Serializer):
     assignee = OrgUserField(required=False, allow_null=True, help_text="User id; null puts the case back in the queue.")
     root_cause = OrgRelatedField(queryset=RootCause.objects.all(), required=False, allow_null=True)
+    origin_touchpoint = OrgRelatedField(
+        queryset=Touchpoint.objects.all(), required=False, allow_null=True, help_text=ORIGIN_HELP
+    )
     resolution = StrictCharField(required=False, allow_blank=True)
     status = serializers.ChoiceField(
         choices=[CaseStatus.CLOSED, CaseStatus.REOPENED],
@@ -124,6 +139,9 @@ class CaseUpdateSerializer(serializers.Serializer):
 class CaseCloseSerializer(serializers.Serializer):
     resolution = StrictCharField(required=False, allow_blank=True, default="")
     root_cause = OrgRelatedField(queryset=RootCause.objects.all(), required=False, allow_null=True)
+    origin_touchpoint = OrgRelatedField(
+        queryset=Touchpoint.objects.all(), required=False, allow_null=True, help_text=ORIGIN_HELP
+    )
     without_contact = StrictBooleanField(
         required=False, default=False, help_text="Close without contacting the customer (root cause optional)."
     )
@@ -198,7 +216,11 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Updat
     http_method_names = ["get", "patch", "post", "head", "options"]
 
     def get_queryset(self):
-        return case_selectors.case_base_queryset(ctx=self.request.org_ctx).order_by("due_at", "pk")
+        return (
+            case_selectors.case_base_queryset(ctx=self.request.org_ctx)
+            .select_related("origin_touchpoint")
+            .order_by("due_at", "pk")
+        )
 
     def _out(self, case: FeedbackCase) -> Response:
         case = self.get_queryset().get(pk=case.pk)
@@ -213,7 +235,14 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Updat
             if "assignee" in values:
                 case = case_services.case_assign(ctx=ctx, case=case, assignee=values["assignee"])
             if "root_cause" in values:
-                case = case_services.case_set_root_cause(ctx=ctx, case=case, root_cause=values["root_cause"])
+                case = case_services.case_set_root_cause(
+                    ctx=ctx,
+                    case=case,
+                    root_cause=values["root_cause"],
+                    origin_touchpoint=values.get("origin_touchpoint", case_services.UNCHANGED),
+                )
+            elif "origin_touchpoint" in values:
+                case = case_services.case_set_origin(ctx=ctx, case=case, origin_touchpoint=values["origin_touchpoint"])
             if "resolution" in values and values.get("status") != CaseStatus.CLOSED:
                 case = case_services.case_set_resolution(ctx=ctx, case=case, resolution=values["resolution"])
             if values.get("status") == CaseStatus.CLOSED:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.db.models import Avg, BooleanField, Count, DurationField, ExpressionWrapper, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -72,6 +73,38 @@ class ParetoRow:
 
 
 @dataclass
+class OriginRow:
+    """Closed cases whose problem started at one touchpoint (their origin, else their own touchpoint)."""
+
+    touchpoint_id: int | None
+    label: str
+    count: int
+    share: float
+    cumulative_share: float
+
+
+@dataclass
+class OriginPair:
+    """Closed cases whose problem started at one touchpoint and was felt by the customer at another."""
+
+    origin_id: int
+    origin_label: str
+    felt_id: int | None
+    felt_label: str
+    count: int
+
+
+@dataclass
+class OriginPareto:
+    rows: list[OriginRow] = field(default_factory=list)
+    pairs: list[OriginPair] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(r.count for r in self.rows)
+
+
+@dataclass
 class NextScoreRow:
     contacted: bool
     n: int
@@ -94,6 +127,7 @@ class LoopAnalytics:
     by_team: list[LoopRow] = field(default_factory=list)
     pareto: list[ParetoRow] = field(default_factory=list)
     next_score: list[NextScoreRow] = field(default_factory=list)
+    origin: OriginPareto | None = None  # only when asked for (the page's "by origin touchpoint" switch)
 
 
 def _period_bounds(ctx: OrgContext, start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -142,8 +176,9 @@ def _fill(row: LoopRow, values: dict) -> None:
         setattr(row, name, value)
 
 
-def loop_analytics(*, ctx: OrgContext, start: dt.date, end: dt.date) -> LoopAnalytics:
-    """Every figure of the closed-loop analytics page for cases opened (and detractors answering) in the period."""
+def loop_analytics(*, ctx: OrgContext, start: dt.date, end: dt.date, by_origin: bool = False) -> LoopAnalytics:
+    """Every figure of the closed-loop analytics page for cases opened (and detractors answering) in the period;
+    with `by_origin`, also the Pareto of closed cases by the touchpoint where the problem started."""
     now = timezone.now()
     since, until = _period_bounds(ctx, start, end)
     cases = FeedbackCase.objects.for_org(ctx.organization).filter(opened_at__gte=since, opened_at__lt=until)
@@ -199,6 +234,7 @@ def loop_analytics(*, ctx: OrgContext, start: dt.date, end: dt.date) -> LoopAnal
         by_team=sorted(by_team.values(), key=lambda r: (-r.cases, -r.detractors, r.label)),
         pareto=root_cause_pareto(ctx=ctx, cases=cases),
         next_score=next_score_after_close(ctx=ctx, start=since, end=until),
+        origin=origin_pareto(ctx=ctx, cases=cases) if by_origin else None,
     )
 
 
@@ -225,6 +261,64 @@ def root_cause_pareto(*, ctx: OrgContext, cases) -> list[ParetoRow]:
             )
         )
     return rows
+
+
+def _touchpoint_labels(ctx: OrgContext, ids) -> dict[int, str]:
+    return {
+        pk: f"{journey} › {name}"
+        for pk, journey, name in Touchpoint.objects.for_org(ctx.organization)
+        .filter(pk__in=[i for i in ids if i is not None])
+        .values_list("pk", "journey__name", "name")
+    }
+
+
+def origin_pareto(*, ctx: OrgContext, cases) -> OriginPareto:
+    """Closed cases of `cases` by where the problem started (the origin touchpoint, else the case's own), most
+    frequent first, with the (origin -> touchpoint where the customer felt it) pairs where the two differ. Two
+    grouped queries and one for the names."""
+    closed = cases.filter(status=CaseStatus.CLOSED)
+    counts = list(
+        closed.annotate(started=Coalesce("origin_touchpoint_id", "touchpoint_id"))
+        .values("started")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "started")
+    )
+    pairs = list(
+        closed.filter(origin_touchpoint__isnull=False)
+        .exclude(touchpoint_id=F("origin_touchpoint_id"))
+        .values("origin_touchpoint_id", "touchpoint_id")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "origin_touchpoint_id", "touchpoint_id")
+    )
+    ids = {c["started"] for c in counts} | {p["touchpoint_id"] for p in pairs}
+    labels = _touchpoint_labels(ctx, ids)
+    no_touchpoint = str(_("No touchpoint (journey or relationship survey)"))
+    total = sum(c["n"] for c in counts)
+    result, running = OriginPareto(), 0
+    for c in counts:
+        running += c["n"]
+        key = c["started"]
+        result.rows.append(
+            OriginRow(
+                touchpoint_id=key,
+                label=labels.get(key, "?") if key is not None else no_touchpoint,
+                count=c["n"],
+                share=100.0 * c["n"] / total,
+                cumulative_share=100.0 * running / total,
+            )
+        )
+    for p in pairs:
+        felt = p["touchpoint_id"]
+        result.pairs.append(
+            OriginPair(
+                origin_id=p["origin_touchpoint_id"],
+                origin_label=labels.get(p["origin_touchpoint_id"], "?"),
+                felt_id=felt,
+                felt_label=labels.get(felt, "?") if felt is not None else no_touchpoint,
+                count=p["n"],
+            )
+        )
+    return result
 
 
 def next_score_after_close(*, ctx: OrgContext, start: dt.datetime, end: dt.datetime) -> list[NextScoreRow]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,6 +33,7 @@ from actions.policies import can_act_on_case, can_assign_case
 from actions.selectors.config import working_calendar
 from actions.signals import case_closed, case_opened
 from actions.sla import due_times
+from journeys.models import Touchpoint
 from surveys.models import Response
 
 
@@ -337,26 +339,83 @@ def _root_cause_label(root_cause: RootCause | None) -> str:
     return root_cause_path(root_cause)
 
 
-def case_set_root_cause(
-    *, ctx: OrgContext, case: FeedbackCase, root_cause: RootCause | None, at: dt.datetime | None = None
+# "Leave where the problem started as it is" (a caller that does not deal with it), as opposed to None: "at the
+# case's own touchpoint".
+UNCHANGED: Any = object()
+
+
+def _touchpoint_label(touchpoint: Touchpoint | None) -> str:
+    if touchpoint is None:
+        return ""
+    return f"{touchpoint.journey.name} › {touchpoint.name}"
+
+
+def _check_origin(case: FeedbackCase, origin: Touchpoint | None) -> None:
+    if origin is not UNCHANGED and origin is not None and origin.organization_id != case.organization_id:
+        raise ValidationError(_("Unknown touchpoint."))
+
+
+def _set_origin(ctx: OrgContext, case: FeedbackCase, origin: Touchpoint | None, at: dt.datetime | None) -> None:
+    """On the locked case: where the problem started. The case's own touchpoint is stored as None, so "it started
+    elsewhere" is simply a non-empty origin. The change is a note on the timeline (a root-cause event would tell
+    listeners the root cause changed)."""
+    new = None if origin is None or origin.pk == case.touchpoint_id else origin
+    if case.origin_touchpoint_id == (new.pk if new else None):
+        return
+    old = case.origin_touchpoint
+    case.origin_touchpoint = new
+    case.save(update_fields=["origin_touchpoint", "updated_at"])
+    case_event_add(
+        case=case,
+        kind=CaseEvent.Kind.NOTE,
+        actor=ctx.user,
+        old=_touchpoint_label(old or case.touchpoint),
+        new=_touchpoint_label(new or case.touchpoint),
+        note=_("Where the problem started changed."),
+        at=at,
+    )
+
+
+def case_set_origin(
+    *, ctx: OrgContext, case: FeedbackCase, origin_touchpoint: Touchpoint | None, at: dt.datetime | None = None
 ) -> FeedbackCase:
+    """Record the touchpoint where the problem started (None: the case's own touchpoint); a touchpoint of the
+    case's organization only. Allowed on closed cases too, like the root cause."""
+    _check_origin(case, origin_touchpoint)
+    with transaction.atomic():
+        case = _locked(case, ctx)
+        _set_origin(ctx, case, origin_touchpoint, at)
+    return case
+
+
+def case_set_root_cause(
+    *,
+    ctx: OrgContext,
+    case: FeedbackCase,
+    root_cause: RootCause | None,
+    origin_touchpoint: Touchpoint | None = UNCHANGED,
+    at: dt.datetime | None = None,
+) -> FeedbackCase:
+    """Set the root cause and, when given, where the problem started (see `case_set_origin`)."""
     if root_cause is not None and root_cause.organization_id != case.organization_id:
         raise ValidationError(_("Unknown root cause."))
+    _check_origin(case, origin_touchpoint)
     with transaction.atomic():
         case = _locked(case, ctx)
         old = case.root_cause
-        if (old.pk if old else None) == (root_cause.pk if root_cause else None):
-            return case
-        case.root_cause = root_cause
-        case.save(update_fields=["root_cause", "updated_at"])
-        case_event_add(
-            case=case,
-            kind=CaseEvent.Kind.ROOT_CAUSE,
-            actor=ctx.user,
-            old=_root_cause_label(old),
-            new=_root_cause_label(root_cause),
-            at=at,
-        )
+        if (old.pk if old else None) != (root_cause.pk if root_cause else None):
+            case.root_cause = root_cause
+            case.save(update_fields=["root_cause", "updated_at"])
+            case_event_add(
+                case=case,
+                kind=CaseEvent.Kind.ROOT_CAUSE,
+                actor=ctx.user,
+                old=_root_cause_label(old),
+                new=_root_cause_label(root_cause),
+                at=at,
+            )
+        if origin_touchpoint is not UNCHANGED:
+            _set_origin(ctx, case, origin_touchpoint, at)
     return case
 
 
@@ -380,10 +439,13 @@ def case_close(
     resolution: str,
     root_cause: RootCause | None = None,
     without_contact: bool = False,
+    origin_touchpoint: Touchpoint | None = UNCHANGED,
     at: dt.datetime | None = None,
 ) -> FeedbackCase:
-    """Close with a resolution. A root cause is required unless the case is closed without contact."""
+    """Close with a resolution. A root cause is required unless the case is closed without contact. Where the
+    problem started is recorded when given (see `case_set_origin`)."""
     _require_act(ctx, case)  # checked again on the locked row below
+    _check_origin(case, origin_touchpoint)
     resolution = resolution.strip()
     if without_contact and not resolution:
         resolution = _("Closed without contact: the customer has not agreed to be contacted back.")
@@ -392,6 +454,8 @@ def case_close(
     at = at or timezone.now()
     if root_cause is not None:
         case_set_root_cause(ctx=ctx, case=case, root_cause=root_cause, at=at)
+    if origin_touchpoint is not UNCHANGED:
+        case_set_origin(ctx=ctx, case=case, origin_touchpoint=origin_touchpoint, at=at)
     with transaction.atomic():
         case = _locked(case, ctx)
         _require_open(case)

@@ -194,8 +194,20 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context |= {
             "contact_form": ContactAttemptForm(),
             "note_form": NoteForm(),
-            "root_cause_form": RootCauseForm(ctx=ctx, initial={"root_cause": case.root_cause_id}),
-            "close_form": CloseForm(ctx=ctx, initial={"resolution": case.resolution, "root_cause": case.root_cause_id}),
+            "root_cause_form": RootCauseForm(
+                ctx=ctx,
+                current_origin=case.origin_touchpoint_id,
+                initial={"root_cause": case.root_cause_id, "origin_touchpoint": case.origin_touchpoint_id},
+            ),
+            "close_form": CloseForm(
+                ctx=ctx,
+                current_origin=case.origin_touchpoint_id,
+                initial={
+                    "resolution": case.resolution,
+                    "root_cause": case.root_cause_id,
+                    "origin_touchpoint": case.origin_touchpoint_id,
+                },
+            ),
             "close_without_contact_form": CloseWithoutContactForm(),
             "reopen_form": ReopenForm(),
         }
@@ -269,20 +281,33 @@ def case_note(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def case_root_cause(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors.case_get(ctx=request.org, pk=pk)
-    form = RootCauseForm(request.POST, ctx=request.org)
+    form = RootCauseForm(request.POST, ctx=request.org, current_origin=case.origin_touchpoint_id)
     if form.is_valid():
-        services.case_set_root_cause(ctx=request.org, case=case, root_cause=form.cleaned_data["root_cause"])
-        messages.success(request, _("Root cause saved."))
+        try:
+            services.case_set_root_cause(
+                ctx=request.org,
+                case=case,
+                root_cause=form.cleaned_data["root_cause"],
+                origin_touchpoint=_origin(request, form),
+            )
+            messages.success(request, _("Root cause saved."))
+        except ValidationError as exc:
+            messages.error(request, _validation_message(exc))
     else:
         _errors(request, form)
     return _to_case(request, case)
+
+
+def _origin(request: HttpRequest, form):
+    """Where the problem started, as the form sent it; a post without the field leaves it as it is."""
+    return form.cleaned_data["origin_touchpoint"] if "origin_touchpoint" in request.POST else services.UNCHANGED
 
 
 @org_required(ALL_ROLES)
 @require_POST
 def case_close(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors.case_get(ctx=request.org, pk=pk)
-    form = CloseForm(request.POST, ctx=request.org)
+    form = CloseForm(request.POST, ctx=request.org, current_origin=case.origin_touchpoint_id)
     if form.is_valid():
         try:
             services.case_close(
@@ -290,6 +315,7 @@ def case_close(request: HttpRequest, pk: int) -> HttpResponse:
                 case=case,
                 resolution=form.cleaned_data["resolution"],
                 root_cause=form.cleaned_data["root_cause"],
+                origin_touchpoint=_origin(request, form),
             )
             messages.success(request, _("Case closed."))
         except ValidationError as exc:
