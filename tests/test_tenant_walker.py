@@ -174,6 +174,9 @@ def seed_voice(victim: Organization) -> None:
 
 # Which victim model a URL's `pk` points at, by the first matching fragment of the URL name (order matters).
 PK_MODEL_BY_NAME_FRAGMENT: list[tuple[str, str]] = [
+    # program (pages and API): program:perception_detail, program-perception-gap, program:customer_update_detail...
+    ("perception", "program.PerceptionSurvey"),
+    ("customer_update", "program.CustomerUpdate"),
     # voice (pages and API): voice:theme_detail, voice-theme-detail, voice:proposal_accept, voice:run_progress...
     ("proposal", "voice.ThemeProposal"),
     ("theme", "voice.Theme"),

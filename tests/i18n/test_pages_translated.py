@@ -28,6 +28,7 @@ from django.urls import reverse
 from accounts.models import Organization
 from actions.models.cases import FeedbackCase
 from journeys.models import Journey, Touchpoint
+from program.models import CustomerUpdate, PerceptionSurvey
 from surveys.models import Survey
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,6 +86,12 @@ def main_pages(org: Organization) -> list[tuple[str, str]]:
     survey = Survey.objects.filter(organization=org).order_by("pk").first()
     case = FeedbackCase.objects.filter(organization=org).order_by("-pk").first()
     assert journey and touchpoint and survey and case, "the demo seeds journeys, touchpoints, surveys and cases"
+    perception = PerceptionSurvey.objects.filter(organization=org).order_by("pk").first()
+    update = CustomerUpdate.objects.filter(organization=org).order_by("pk").first()
+    customer_id = FeedbackCase.objects.filter(organization=org, customer__isnull=False).values_list(
+        "customer_id", flat=True
+    )[0]
+    assert perception and update, "the demo seeds a perception survey and a customer update"
     return [
         ("overview", reverse("kpis:overview")),
         ("journey maps", reverse("journeys:journey_list")),
@@ -109,6 +116,12 @@ def main_pages(org: Organization) -> list[tuple[str, str]]:
         ("audit log", reverse("audit:event_list")),
         ("privacy", reverse("privacy:home")),
         ("webhooks", reverse("webhooks:endpoint_list")),
+        ("program health", reverse("program:health")),
+        ("perception gap", reverse("program:perception_detail", args=[perception.pk])),
+        ("compound failures", reverse("program:compound")),
+        ("customer history", reverse("program:customer_history", args=[customer_id])),
+        ("you said, we did", reverse("program:customer_update_detail", args=[update.pk])),
+        ("program settings", reverse("program:settings")),
     ]
 
 
