@@ -164,6 +164,11 @@ class CustomerUpdateRecipient(OrgOwned):
     invitation = models.ForeignKey(
         "surveys.Invitation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The re-survey is decided on its day (the contact rules as they stand then), not held for weeks: due = sent +
+    # the update's days; decided once (with or without an invitation; the reason when none).
+    resurvey_due_at = models.DateTimeField(null=True, blank=True)
+    resurvey_decided_at = models.DateTimeField(null=True, blank=True)
+    resurvey_reason = models.CharField(max_length=40, blank=True)
     # The score that opened the customer's case (the "before" of the recovery), on its metric.
     first_metric = models.CharField(max_length=50, blank=True)
     first_score = models.FloatField(null=True, blank=True)
@@ -173,6 +178,13 @@ class CustomerUpdateRecipient(OrgOwned):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["action", "customer"], name="customerupdaterecipient_once_per_customer")
+        ]
+        indexes = [
+            models.Index(
+                fields=["resurvey_due_at"],
+                name="customerupdate_resurvey_due",
+                condition=models.Q(resurvey_due_at__isnull=False, resurvey_decided_at__isnull=True),
+            )
         ]
 
     def __str__(self) -> str:
