@@ -452,11 +452,13 @@ def case_close(
     if not resolution:
         raise ValidationError(_("Describe the resolution before closing."))
     at = at or timezone.now()
-    if root_cause is not None:
-        case_set_root_cause(ctx=ctx, case=case, root_cause=root_cause, at=at)
-    if origin_touchpoint is not UNCHANGED:
-        case_set_origin(ctx=ctx, case=case, origin_touchpoint=origin_touchpoint, at=at)
+    # One transaction: a close that fails (the case was closed meanwhile, no root cause) changes nothing.
     with transaction.atomic():
+        _require_open(_locked(case, ctx))
+        if root_cause is not None:
+            case_set_root_cause(ctx=ctx, case=case, root_cause=root_cause, at=at)
+        if origin_touchpoint is not UNCHANGED:
+            case_set_origin(ctx=ctx, case=case, origin_touchpoint=origin_touchpoint, at=at)
         case = _locked(case, ctx)
         _require_open(case)
         if case.root_cause_id is None and not without_contact:
