@@ -2,7 +2,8 @@
 
 Scope: every read goes through program.perception.selectors with the caller's context, so another organization's
 perception survey is a 404. Every role reads, as on the pages; an API key acts as a CX manager of its organization
-(scope "program").
+(scope "program"). The anonymous link of a survey goes only to callers who may edit the program (and not to
+read-only keys): anyone holding it can answer the staff survey.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from program.forms_perception import MAX_WINDOW_DAYS
 from program.models import PerceptionSurvey
 from program.perception import selectors
 from program.perception import serializers as s
-from surveys.distribution.services import link_url
 
 
 class WindowParams(serializers.Serializer):
@@ -48,7 +48,9 @@ class PerceptionSurveyListView(generics.ListAPIView):
     @extend_schema(
         summary="List perception surveys",
         description="Each with its touchpoints (and the customer metric each prediction is compared with), the "
-        "number of staff responses and the anonymous link to share.",
+        "number of staff responses and whether it has an anonymous link to share. The link itself (share_url) is "
+        "returned only to callers who may edit the program (admins, CX managers, API keys that are not read-only): "
+        "anyone holding it can answer the staff survey. For everyone else it is null.",
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -63,8 +65,8 @@ class PerceptionSurveyListView(generics.ListAPIView):
         page = self.paginate_queryset(queryset)
         rows = page if page is not None else list(queryset)
         for perception in rows:
-            link = selectors.share_link(perception)
-            perception.share_url = link_url(link) if link is not None else ""
+            share = selectors.share_state(ctx=request.org_ctx, perception=perception)
+            perception.has_share_link, perception.share_url = share.has_link, share.url
         data = self.get_serializer(rows, many=True).data
         return self.get_paginated_response(data) if page is not None else Response(data)
 
@@ -76,7 +78,8 @@ class PerceptionGapView(APIView):
         summary="Perception gap of a survey",
         description="Per touchpoint: the staff's predicted mean score (their answers to 'what score do you think "
         "customers give?') and the customers' actual mean on the same metric over the window (from the rollups), "
-        "both with 95 % margins of error, the difference with a Welch z test, and the gap as % of the scale. "
+        "both with 95 % margins of error (Student's t on n - 1 degrees of freedom: staff samples are small), the "
+        "difference with Welch's t test (Welch-Satterthwaite degrees of freedom), and the gap as % of the scale. "
         "Suppressed (null) below the organization's minimum n of customers or below 3 staff answers. Blind spots: "
         "predicted significantly above actual (p < 0.05) by at least 10 % of the scale, largest first; hidden "
         "strengths the reverse. Importance: the staff's mean importance against the key-driver importance of the "

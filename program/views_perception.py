@@ -1,7 +1,8 @@
 """Pages of the perception gap: the perception surveys, a new one, and the gap of one survey.
 
 Every member reads (executives and frontline staff included: the figures are aggregates, suppressed below the
-minimum n); only CX managers and admins create surveys. Reads go through program.perception.selectors, the one
+minimum n); only CX managers and admins create surveys and see the anonymous link to share (anyone holding it can
+answer the staff survey). Reads go through program.perception.selectors, the one
 write through program.perception.services.
 """
 
@@ -26,7 +27,6 @@ from program.perception.presenters import (
     significance_words,
 )
 from program.perception.services import PerceptionError, perception_survey_create
-from surveys.distribution.services import link_url
 
 
 @require_safe
@@ -35,8 +35,8 @@ def perception_list(request: HttpRequest) -> HttpResponse:
     ctx = request.org
     surveys = list(selectors.perception_survey_list(ctx=ctx))
     for perception in surveys:
-        link = selectors.share_link(perception)
-        perception.share_url = link_url(link) if link is not None else ""
+        # The URL only for those who may edit the program; the others see that a link exists.
+        perception.share = selectors.share_state(ctx=ctx, perception=perception)
     return render(
         request,
         "program/perception_list.html",
@@ -97,7 +97,6 @@ def perception_detail(request: HttpRequest, pk: int) -> HttpResponse:
     gap = selectors.perception_gap(ctx=ctx, perception=perception, start=start, end=end)
     if not form.is_bound:
         form = WindowForm(initial={"start": gap.start, "end": gap.end})
-    link = selectors.share_link(perception)
     names = {item.touchpoint.pk: item.touchpoint.name for item in gap.items}
     audience = gap.perception.audience
     context = {
@@ -112,7 +111,7 @@ def perception_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "correlation_sentence": correlation_sentence(gap.importance.correlation, audience=audience),
         "audience_label": audience_label(audience),
         "other_label": audience_label(gap.other.audience) if gap.other is not None else "",
-        "share_url": link_url(link) if link is not None else "",
+        "share": selectors.share_state(ctx=ctx, perception=perception),
         "value_url": reverse("value:dashboard"),
         "can_edit": ctx.can_edit_program,
     }

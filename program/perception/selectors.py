@@ -31,6 +31,7 @@ from program.perception.stats import (
     rank_correlation,
     ranked,
 )
+from surveys.distribution.services import link_url
 from surveys.models import Answer, Response, SurveyLink
 from value.selectors import value_snapshot_latest
 
@@ -72,6 +73,31 @@ def share_link(perception: PerceptionSurvey) -> SurveyLink | None:
     if links is None:
         links = list(SurveyLink.objects.filter(survey=perception.survey, is_active=True, touchpoint__isnull=True))
     return links[0] if links else None
+
+
+def may_see_share_link(ctx: OrgContext) -> bool:
+    """Whether the caller may see the survey's anonymous link: only those who may edit the program (admins, CX
+    managers, API keys that may write). Anyone holding the link can answer the staff survey, so a frontline member
+    with it could answer the leaders' survey, or alone reach the MIN_STAFF_ANSWERS that lifts the suppression."""
+    if not ctx.can_edit_program:
+        return False
+    return ctx.api_key is None or not ctx.api_key.read_only
+
+
+@dataclass(frozen=True)
+class ShareState:
+    """has_link: the survey has an active anonymous link; url: that link for those who may see it ('' when there
+    is none), None for everyone else (who learn that a link exists, not where it is)."""
+
+    has_link: bool
+    url: str | None
+
+
+def share_state(*, ctx: OrgContext, perception: PerceptionSurvey) -> ShareState:
+    link = share_link(perception)
+    if not may_see_share_link(ctx):
+        return ShareState(has_link=link is not None, url=None)
+    return ShareState(has_link=link is not None, url=link_url(link) if link is not None else "")
 
 
 def journey_choices(*, ctx: OrgContext) -> QuerySet[Journey]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from program.perception.stats import MIN_STAFF_ANSWERS, Comparison
+from kpis.metrics import MeanSummary
+from program.perception.stats import MIN_STAFF_ANSWERS, Comparison, staff_figure
 
 
 class PerceptionItemSerializer(serializers.Serializer):
@@ -23,14 +24,22 @@ class PerceptionSurveySerializer(serializers.Serializer):
     audience = serializers.CharField(help_text="leadership or frontline.")
     created_at = serializers.DateTimeField()
     responses = serializers.IntegerField(source="response_count", help_text="Staff responses so far.")
-    share_url = serializers.CharField(help_text="The anonymous link to send to the people asked ('' if revoked).")
+    has_share_link = serializers.BooleanField(help_text="Whether the survey has an active anonymous link.")
+    share_url = serializers.CharField(
+        allow_null=True,
+        help_text="The anonymous link to send to the people asked ('' if revoked). Null unless the caller may edit "
+        "the program (admins, CX managers and API keys that may write): anyone with the link can answer the staff "
+        "survey.",
+    )
     items = PerceptionItemSerializer(many=True, source="items.all")
 
 
 class MeanFigureSerializer(serializers.Serializer):
     n = serializers.IntegerField()
     mean = serializers.FloatField(allow_null=True, help_text="Null when n is below the minimum (suppressed).")
-    margin_of_error = serializers.FloatField(allow_null=True, help_text="95 % half-width; null when suppressed.")
+    margin_of_error = serializers.FloatField(
+        allow_null=True, help_text="95 % half-width (Student's t on n - 1 degrees of freedom); null when suppressed."
+    )
 
 
 def predicted_figure(c: Comparison) -> dict:
@@ -39,6 +48,12 @@ def predicted_figure(c: Comparison) -> dict:
 
 def actual_figure(c: Comparison) -> dict:
     return {"n": c.actual.n, "mean": c.actual_mean, "margin_of_error": c.actual_moe}
+
+
+def importance_figure(summary: MeanSummary) -> dict:
+    """The staff's importance answers: suppressed below MIN_STAFF_ANSWERS, with a t margin (few answers)."""
+    mean, moe = staff_figure(summary)
+    return {"n": summary.n, "mean": mean, "margin_of_error": moe}
 
 
 class GapItemSerializer(serializers.Serializer):
@@ -51,9 +66,10 @@ class GapItemSerializer(serializers.Serializer):
     actual = MeanFigureSerializer()
     difference = serializers.FloatField(allow_null=True, help_text="predicted - actual, on the scale.")
     gap_share = serializers.FloatField(allow_null=True, help_text="The difference as % of the scale's range.")
-    z = serializers.FloatField(allow_null=True)
+    t = serializers.FloatField(allow_null=True, help_text="Welch's t statistic of predicted - actual.")
+    df = serializers.FloatField(allow_null=True, help_text="Welch-Satterthwaite degrees of freedom.")
     p_value = serializers.FloatField(allow_null=True)
-    significant = serializers.BooleanField(help_text="p < 0.05 (Welch z test of the two means).")
+    significant = serializers.BooleanField(help_text="p < 0.05 (Welch's t test of the two means).")
     kind = serializers.CharField(help_text="blind_spot, hidden_strength, no_clear_gap or insufficient.")
     insufficient_reason = serializers.CharField(help_text="too_few_staff, too_few_customers or ''.")
     importance = MeanFigureSerializer(help_text="The staff's mean answer to 'how important is it?' (1-5).")
@@ -128,16 +144,13 @@ def gap_data(gap) -> dict:
                 "actual": actual_figure(c),
                 "difference": c.difference,
                 "gap_share": c.gap_share,
-                "z": c.z,
+                "t": c.t,
+                "df": c.df,
                 "p_value": c.p_value,
                 "significant": c.significant,
                 "kind": c.kind,
                 "insufficient_reason": c.insufficient_reason,
-                "importance": {
-                    "n": g.importance.n,
-                    "mean": g.importance.mean if g.importance.n >= MIN_STAFF_ANSWERS else None,
-                    "margin_of_error": g.importance.margin_of_error if g.importance.n >= MIN_STAFF_ANSWERS else None,
-                },
+                "importance": importance_figure(g.importance),
                 "other_predicted": predicted_figure(g.other) if g.other is not None else None,
             }
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,14 +19,22 @@ from surveys.builder import selectors as builder_selectors
 from surveys.distribution import selectors, services
 from surveys.distribution.forms import DecisionFilterForm, InviteForm
 from surveys.distribution.qr import qr_image
-from surveys.models import ContactDecision
+from surveys.models import ContactDecision, Survey
 
 DECISION_READERS = frozenset({Role.ADMIN, Role.CX_MANAGER, Role.EXECUTIVE})
+
+
+def _staff_survey_link_guard(request: HttpRequest, survey: Survey) -> None:
+    """The anonymous link of an employee or leadership survey is shared by CX managers and admins only: anyone else
+    holding it could answer as a leader (and alone reach a perception survey's anonymity floor)."""
+    if survey.kind in Survey.INTERNAL_KINDS and not request.org.can_edit_program:
+        raise PermissionDenied
 
 
 @org_required()
 def survey_links(request: HttpRequest, pk: int) -> HttpResponse:
     survey = builder_selectors.survey_get(ctx=request.org, pk=pk)
+    _staff_survey_link_guard(request, survey)
     links = list(selectors.link_list(ctx=request.org, survey=survey))
     covered = {link.touchpoint_id for link in links if link.is_active}
     missing = [tp for tp in survey.touchpoints.all() if tp.pk not in covered]
@@ -70,6 +79,7 @@ def link_qr(request: HttpRequest, pk: int, link_pk: int, fmt: str) -> HttpRespon
     if fmt not in ("svg", "png"):
         raise Http404
     survey = builder_selectors.survey_get(ctx=request.org, pk=pk)
+    _staff_survey_link_guard(request, survey)
     link = selectors.link_get(ctx=request.org, survey=survey, pk=link_pk)
     content_type = "image/svg+xml" if fmt == "svg" else "image/png"
     response = HttpResponse(qr_image(services.link_url(link), kind=fmt), content_type=content_type)

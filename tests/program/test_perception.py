@@ -20,7 +20,7 @@ from audit.models import AuditEvent
 from kpis import rollups
 from kpis.models import JourneyRollup, RelationshipRollup, Rollup, SegmentRollup
 from program.models import Audience, PerceptionItem, PerceptionSurvey, importance_code, perceived_code
-from program.perception import selectors
+from program.perception import selectors, serializers
 from program.perception.services import PerceptionError, perception_survey_create
 from program.perception.stats import BLIND_SPOT, HIDDEN_STRENGTH, INSUFFICIENT, NO_CLEAR_GAP
 from surveys.builder import services as builder
@@ -105,12 +105,16 @@ def rng_scores(seed: int, n: int, mean: float, sd: float, low: int, high: int) -
     return np.clip(np.round(rng.normal(mean, sd, n)), low, high)
 
 
-def welch(predicted: np.ndarray, actual: np.ndarray) -> tuple[float, float, float]:
-    """(difference, z, two-sided p) of predicted - actual, from the raw scores (normal approximation)."""
-    diff = predicted.mean() - actual.mean()
-    se = np.sqrt(predicted.var(ddof=1) / len(predicted) + actual.var(ddof=1) / len(actual))
-    z = diff / se
-    return float(diff), float(z), float(2 * stats.norm.sf(abs(z)))
+def welch(predicted: np.ndarray, actual: np.ndarray) -> tuple[float, float, float, float]:
+    """(difference, t, Welch-Satterthwaite df, two-sided p) of predicted - actual: scipy's Welch t test on the raw
+    scores."""
+    result = stats.ttest_ind(predicted, actual, equal_var=False)
+    return float(predicted.mean() - actual.mean()), float(result.statistic), float(result.df), float(result.pvalue)
+
+
+def t_half_width(values: np.ndarray) -> float:
+    """Half-width of the 95 % t interval of the mean of the raw scores."""
+    return float(stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values)))
 
 
 # -- creating a perception survey ---------------------------------------------------------------------------------
@@ -231,14 +235,15 @@ def test_the_gap_equals_an_independent_welch_test_on_the_raw_scores(cast_a):
     by_tp = gap.by_touchpoint
     for name, (_metric, actual) in customers.items():
         c = by_tp[tps[name].pk].comparison
-        diff, z, p = welch(predicted[name], actual)
+        diff, t, df, p = welch(predicted[name], actual)
         assert c.predicted.n == 12 and c.actual.n == len(actual)
         assert c.predicted_mean == pytest.approx(predicted[name].mean())
         assert c.actual_mean == pytest.approx(actual.mean())
-        assert c.predicted_moe == pytest.approx(1.959964 * predicted[name].std(ddof=1) / np.sqrt(12), rel=1e-5)
-        assert c.actual_moe == pytest.approx(1.959964 * actual.std(ddof=1) / np.sqrt(len(actual)), rel=1e-5)
+        assert c.predicted_moe == pytest.approx(t_half_width(predicted[name]))
+        assert c.actual_moe == pytest.approx(t_half_width(actual))
         assert c.difference == pytest.approx(diff)
-        assert c.z == pytest.approx(z)
+        assert c.t == pytest.approx(t)
+        assert c.df == pytest.approx(df)
         assert c.p_value == pytest.approx(p, rel=1e-6, abs=1e-12)
         assert c.significant == (p < 0.05)
         span = 4 if name == "First invoice" else 10
@@ -279,6 +284,59 @@ def test_figures_below_the_minimum_n_are_insufficient_and_fewer_than_three_staff
     assert [g.touchpoint.pk for g in gap.blind_spots] == [visit]
 
 
+def test_three_leaders_guessing_within_the_customers_own_range_are_no_blind_spot_but_a_real_gap_still_is(cast_a):
+    # Three leaders: at the web order their answers (8, 9, 10) are three of the customers' own scores (no true gap),
+    # which a normal z test would call a blind spot (p < 0.001); at the technician visit all three predict far
+    # above every customer. Welch's t with its ~2 degrees of freedom tells them apart; the ± is Student's t.
+    world = make_world(cast_a, names=("Web order", "Technician visit"))
+    customers = {
+        "Web order": ("nps", np.array([4, 5, 6, 7, 8, 9, 10] * 50, dtype=float)),
+        "Technician visit": ("nps", np.array([3, 4, 5, 6] * 60, dtype=float)),
+    }
+    perception, tps = _survey_with_customers(world, customers)
+    web, visit = tps["Web order"].pk, tps["Technician visit"].pk
+    answers = {web: [8, 9, 10], visit: [9, 9, 10]}
+    importance = [3, 4, 5]
+    staff_respond(
+        perception,
+        [
+            {
+                perceived_code(web): answers[web][i],
+                perceived_code(visit): answers[visit][i],
+                importance_code(web): importance[i],
+            }
+            for i in range(3)
+        ],
+        on=TODAY,
+    )
+
+    gap = selectors.perception_gap(ctx=world.ctx, perception=perception)
+
+    noise = gap.by_touchpoint[web].comparison
+    staff = np.array(answers[web], dtype=float)
+    actual = customers["Web order"][1]
+    diff, t, df, p = welch(staff, actual)
+    z = diff / np.sqrt(staff.var(ddof=1) / 3 + actual.var(ddof=1) / len(actual))
+    assert 2 * stats.norm.sf(abs(z)) < 0.001 and 100 * diff / 10 >= 10  # the old test's blind spot
+    assert noise.t == pytest.approx(t) and noise.df == pytest.approx(df) and noise.p_value == pytest.approx(p)
+    assert p > 0.05 and noise.kind == NO_CLEAR_GAP
+    assert noise.predicted_moe == pytest.approx(t_half_width(staff))
+    assert noise.predicted_moe == pytest.approx(stats.t.ppf(0.975, 2) / np.sqrt(3))  # sd of 8, 9, 10 is 1
+    real = gap.by_touchpoint[visit].comparison
+    assert real.kind == BLIND_SPOT and real.p_value == pytest.approx(
+        welch(np.array([9.0, 9, 10]), customers["Technician visit"][1])[3]
+    )
+    assert [g.touchpoint.pk for g in gap.blind_spots] == [visit]
+
+    data = serializers.gap_data(gap)
+    by_tp = {item["touchpoint"]: item for item in data["items"]}
+    assert by_tp[web]["importance"]["mean"] == pytest.approx(4.0)
+    assert by_tp[web]["importance"]["margin_of_error"] == pytest.approx(t_half_width(np.array(importance, float)))
+    assert by_tp[web]["predicted"]["margin_of_error"] == pytest.approx(t_half_width(staff))
+    assert by_tp[web]["df"] == pytest.approx(df) and by_tp[web]["kind"] == "no_clear_gap"
+    assert by_tp[visit]["importance"] == {"n": 0, "mean": None, "margin_of_error": None}
+
+
 def test_blind_spots_are_ranked_by_gap_as_a_share_of_the_scale_and_hidden_strengths_listed(cast_a):
     world = make_world(cast_a, names=("A", "B", "C", "D", "E"))
     customers = {
@@ -302,7 +360,7 @@ def test_blind_spots_are_ranked_by_gap_as_a_share_of_the_scale_and_hidden_streng
     }
     shares = {}
     for name, (_metric, actual) in customers.items():
-        diff, _z, p = welch(stored[name], actual)
+        diff, _t, _df, p = welch(stored[name], actual)
         span = 4 if name == "B" else 10
         shares[name] = (100 * diff / span, p)
     expected_blind = sorted(

@@ -28,23 +28,93 @@ def summary(values) -> MeanSummary:
     return MeanSummary(n=len(values), total=sum(values), total_sq=sum(v * v for v in values))
 
 
+@dataclass
+class Item:
+    name: str
+    comparison: Comparison
+
+
+def half_width(values) -> float:
+    """The 95 % confidence interval's half-width of a mean, by scipy's own t interval."""
+    values = np.asarray(values, dtype=float)
+    low, high = stats.t.interval(0.95, len(values) - 1, loc=values.mean(), scale=stats.sem(values))
+    return (high - low) / 2
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
-def test_difference_z_and_p_match_a_welch_z_test_on_the_raw_scores(seed):
+def test_difference_t_df_and_p_match_scipys_welch_t_test_on_the_raw_scores(seed):
     rng = np.random.default_rng(seed)
-    predicted = np.clip(np.round(rng.normal(8.5, 1.2, rng.integers(3, 30))), 0, 10)
+    predicted = np.clip(np.round(rng.normal(8.5, 1.2, rng.integers(3, 11))), 0, 10)
     actual = np.clip(np.round(rng.normal(rng.uniform(5, 9), 2.0, rng.integers(30, 500))), 0, 10)
     c = Comparison(predicted=summary(predicted), actual=summary(actual), low=0, high=10, min_n=30)
-    se = np.sqrt(predicted.var(ddof=1) / len(predicted) + actual.var(ddof=1) / len(actual))
+    expected = stats.ttest_ind(predicted, actual, equal_var=False)
     diff = predicted.mean() - actual.mean()
-    z = diff / se
-    p = 2 * stats.norm.sf(abs(z))
     assert c.difference == pytest.approx(diff)
-    assert c.z == pytest.approx(z)
-    assert c.p_value == pytest.approx(p, rel=1e-6, abs=1e-14)
-    assert c.significant == (p < 0.05)
+    assert c.t == pytest.approx(expected.statistic)
+    assert c.df == pytest.approx(expected.df)
+    assert c.p_value == pytest.approx(expected.pvalue, rel=1e-6, abs=1e-14)
+    assert c.significant == (expected.pvalue < 0.05)
     assert c.gap_share == pytest.approx(10 * diff)
-    assert c.predicted_moe == pytest.approx(stats.norm.ppf(0.975) * predicted.std(ddof=1) / np.sqrt(len(predicted)))
-    assert c.actual_moe == pytest.approx(stats.norm.ppf(0.975) * actual.std(ddof=1) / np.sqrt(len(actual)))
+    assert c.predicted_moe == pytest.approx(half_width(predicted))
+    assert c.actual_moe == pytest.approx(half_width(actual))
+
+
+def test_the_welch_satterthwaite_degrees_of_freedom_by_hand():
+    predicted, actual = np.array([7.0, 9.0, 10.0]), np.array([4, 5, 6, 7, 8, 9, 10] * 10, dtype=float)
+    c = Comparison(predicted=summary(predicted), actual=summary(actual), low=0, high=10, min_n=30)
+    a, b = predicted.var(ddof=1) / 3, actual.var(ddof=1) / 70
+    df = (a + b) ** 2 / (a**2 / 2 + b**2 / 69)
+    t = (predicted.mean() - actual.mean()) / np.sqrt(a + b)
+    assert c.df == pytest.approx(df) and 2 < c.df < 3  # the three staff answers carry most of the error
+    assert c.t == pytest.approx(t)
+    assert c.p_value == pytest.approx(2 * stats.t.sf(abs(t), df))
+
+
+def test_three_staff_answers_get_a_margin_from_students_t_not_the_normal():
+    staff = summary([7, 8, 9])
+    c = Comparison(predicted=staff, actual=summary([6, 7] * 30), low=0, high=10, min_n=30)
+    assert c.predicted_moe == pytest.approx(stats.t.ppf(0.975, 2) * 1.0 / np.sqrt(3))  # sd of 7, 8, 9 is 1
+    assert c.predicted_moe / staff.margin_of_error == pytest.approx(stats.t.ppf(0.975, 2) / stats.norm.ppf(0.975))
+    assert c.predicted_moe / staff.margin_of_error > 2.1  # the normal ± was 2.2 times too narrow
+
+
+def test_three_noisy_staff_answers_drawn_from_the_customers_own_scores_are_no_blind_spot():
+    # Three answers taken from the customers' own distribution (no true gap) that happen to sit high and close
+    # together: a normal z test calls it a blind spot, Welch's t with about two degrees of freedom does not.
+    actual = np.array([4, 5, 6, 7, 8, 9, 10] * 50, dtype=float)
+    staff = np.array([8, 9, 10], dtype=float)
+    assert set(staff) <= set(actual)
+    diff = staff.mean() - actual.mean()
+    z = diff / np.sqrt(staff.var(ddof=1) / 3 + actual.var(ddof=1) / len(actual))
+    z_p = 2 * stats.norm.sf(abs(z))
+    assert z_p < 0.01 and 100 * diff / 10 >= 10  # what the z test would have flagged, and it is 20 % of the scale
+    welch_p = stats.ttest_ind(staff, actual, equal_var=False).pvalue
+    assert welch_p > 0.05
+
+    c = Comparison(predicted=summary(staff), actual=summary(actual), low=0, high=10, min_n=30)
+    assert c.p_value == pytest.approx(welch_p) and not c.significant
+    assert c.gap_share == pytest.approx(20.0) and c.kind == NO_CLEAR_GAP
+    assert ranked([Item("noise", c)], BLIND_SPOT) == []
+
+
+def test_pure_noise_from_three_staff_is_flagged_about_one_time_in_twenty_not_one_in_five():
+    # Staff answers drawn from the customers' own scores: every flag is a false alarm. Welch's t keeps them near the
+    # nominal 5 %; the normal z test the code used before flags about one touchpoint in six.
+    rng = np.random.default_rng(15)
+    actual = np.clip(np.round(rng.normal(6.5, 2.0, 400)), 0, 10)
+    truth = summary(actual)
+    draws = 3000
+    flagged = z_flagged = 0
+    for _ in range(draws):
+        staff = rng.choice(actual, 3)
+        c = Comparison(predicted=summary(staff), actual=truth, low=0, high=10, min_n=30)
+        flagged += c.kind in (BLIND_SPOT, HIDDEN_STRENGTH)
+        se = np.sqrt(staff.var(ddof=1) / 3 + actual.var(ddof=1) / len(actual))
+        if se > 0:
+            diff = staff.mean() - actual.mean()
+            z_flagged += bool(2 * stats.norm.sf(abs(diff / se)) < 0.05 and abs(10 * diff) >= 10)
+    assert flagged / draws < 0.075
+    assert z_flagged / draws > 0.12
 
 
 def test_a_gap_is_a_share_of_the_scale_range():
@@ -77,12 +147,6 @@ def test_a_significant_gap_under_ten_per_cent_of_the_scale_is_no_blind_spot():
     assert unsure.gap_share > 10 and not unsure.significant and unsure.kind == NO_CLEAR_GAP
     flat = Comparison(predicted=summary([9, 9, 9]), actual=summary([9] * 40), low=0, high=10, min_n=30)
     assert flat.p_value is None and flat.kind == NO_CLEAR_GAP
-
-
-@dataclass
-class Item:
-    name: str
-    comparison: Comparison
 
 
 def test_blind_spots_rank_the_largest_gap_first_across_scales_and_hidden_strengths_are_the_reverse():

@@ -16,6 +16,7 @@ from accounts.services import api_key_create
 from program.models import Audience, PerceptionSurvey, importance_code, perceived_code
 from program.perception import selectors
 from program.perception.services import perception_survey_create
+from surveys.models import SurveyLink
 from tests.program.test_perception import TODAY, make_world, plant_customers, rng_scores, staff_respond
 
 pytestmark = pytest.mark.django_db
@@ -54,8 +55,10 @@ def client_of(client_for, cast, role):
     return client_for(cast.member(role))
 
 
-def key_client(cast) -> APIClient:
-    _key, raw = api_key_create(ctx=context_for_membership(cast.admin, user=cast.admin.user), name="program")
+def key_client(cast, *, read_only: bool = False) -> APIClient:
+    _key, raw = api_key_create(
+        ctx=context_for_membership(cast.admin, user=cast.admin.user), name="program", read_only=read_only
+    )
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
     return client
@@ -83,7 +86,6 @@ def test_every_role_reads_the_list_and_the_gap_page_with_the_blind_spot(client_f
     page = text(listing)
     assert world.leaders.survey.name in page and "Onboarding" in page
     assert 'data-testid="response-count">12<' in page
-    assert "/s/" in page  # the link to share
     assert ("perception-new" in page) == (role in (Role.ADMIN, Role.CX_MANAGER))
 
     response = client.get(reverse("program:perception_detail", args=[world.leaders.pk]))
@@ -100,6 +102,40 @@ def test_every_role_reads_the_list_and_the_gap_page_with_the_blind_spot(client_f
     names = [trace.get("name") for trace in figure["data"]]
     assert "Customers (actual)" in names and "Leaders (predicted)" in names
     assert "The value model has not been run yet" in page and reverse("value:dashboard") in page
+
+
+def share_path(perception) -> str:
+    """The path of the survey's anonymous link (what anyone holding it can answer the staff survey with)."""
+    link = SurveyLink.objects.get(survey_id=perception.survey_id, is_active=True, touchpoint__isnull=True)
+    return reverse("public:link", args=[link.token])
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_program_editors_see_the_anonymous_link_others_see_that_one_exists(client_for, cast_a, role):
+    world = gap_world(cast_a)
+    path = share_path(world.leaders)
+    editor = role in (Role.ADMIN, Role.CX_MANAGER)
+    client = client_of(client_for, cast_a, role)
+    for url in (reverse("program:perception_list"), reverse("program:perception_detail", args=[world.leaders.pk])):
+        page = text(client.get(url))
+        assert (path in page) == editor, url
+        assert ('data-testid="share-url"' in page) == editor
+        assert ('data-testid="share-hidden"' in page) == (not editor)
+        assert world.leaders.survey.name in page
+    listing = text(client.get(reverse("program:perception_list")))
+    assert ("Active; CX managers and admins share it" in listing) == (not editor)
+    assert "No active link" not in listing
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_revoked_link_reads_no_active_link_for_every_role(client_for, cast_a, role):
+    world = gap_world(cast_a)
+    SurveyLink.objects.filter(survey_id=world.leaders.survey_id).update(is_active=False)
+    client = client_of(client_for, cast_a, role)
+    listing = text(client.get(reverse("program:perception_list")))
+    assert "No active link" in listing and 'data-testid="share-hidden"' not in listing
+    detail = text(client.get(reverse("program:perception_detail", args=[world.leaders.pk])))
+    assert 'data-testid="share-url"' not in detail and 'data-testid="share-hidden"' not in detail
 
 
 def test_the_page_sets_frontline_predictions_beside_the_leaders(client_for, cast_a):
@@ -201,7 +237,7 @@ def test_the_api_lists_surveys_and_serves_the_gap_to_every_role_and_api_key(cast
     rows = {row["id"]: row for row in listing.json()["results"]}
     assert set(rows) == {world.leaders.pk, world.frontline.pk}
     leaders = rows[world.leaders.pk]
-    assert leaders["responses"] == 12 and leaders["audience"] == "leadership" and "/s/" in leaders["share_url"]
+    assert leaders["responses"] == 12 and leaders["audience"] == "leadership" and leaders["has_share_link"] is True
     assert [i["touchpoint"] for i in leaders["items"]] == [tp.pk for tp in world.touchpoints]
 
     response = client.get(reverse("program-perception-gap", args=[world.leaders.pk]))
@@ -219,10 +255,52 @@ def test_the_api_lists_surveys_and_serves_the_gap_to_every_role_and_api_key(cast
         "margin_of_error": pytest.approx(expected.actual_moe),
     }
     assert items[visit]["p_value"] == pytest.approx(expected.p_value) and items[visit]["kind"] == "blind_spot"
+    assert items[visit]["t"] == pytest.approx(expected.t) and items[visit]["df"] == pytest.approx(expected.df)
+    assert "z" not in items[visit]
     assert items[visit]["other_predicted"]["mean"] == pytest.approx(6.4)
     assert items[invoice]["actual"]["mean"] is None and items[invoice]["kind"] == "insufficient"
     assert data["importance"]["status"] == "no_snapshot"
     assert data["other"] == {"id": world.frontline.pk, "audience": "frontline", "responses": 5}
+
+
+@pytest.mark.parametrize("who", [*ROLES, "key", "read-only key"])
+def test_the_api_returns_the_anonymous_link_only_to_program_editors_and_keys_that_may_write(cast_a, who):
+    world = gap_world(cast_a)
+    if who in ("key", "read-only key"):
+        client = key_client(cast_a, read_only=who == "read-only key")
+    else:
+        client = api_session(cast_a.member(who))
+    editor = who in (Role.ADMIN, Role.CX_MANAGER, "key")
+    response = client.get(reverse("program-perception-list"))
+    assert response.status_code == 200
+    row = response.json()["results"][0]
+    assert row["has_share_link"] is True
+    if editor:
+        assert row["share_url"].endswith(share_path(world.leaders))
+    else:
+        assert row["share_url"] is None
+        assert share_path(world.leaders) not in response.content.decode()
+    gap = client.get(reverse("program-perception-gap", args=[world.leaders.pk]))
+    assert gap.status_code == 200 and share_path(world.leaders) not in gap.content.decode()
+
+
+def test_the_api_says_when_there_is_no_active_link(cast_a):
+    world = gap_world(cast_a)
+    SurveyLink.objects.filter(survey_id=world.leaders.survey_id).update(is_active=False)
+    editor = key_client(cast_a).get(reverse("program-perception-list")).json()["results"][0]
+    assert editor["has_share_link"] is False and editor["share_url"] == ""
+    reader = api_session(cast_a.frontline).get(reverse("program-perception-list")).json()["results"][0]
+    assert reader["has_share_link"] is False and reader["share_url"] is None
+
+
+def test_the_schema_documents_share_url_as_nullable():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    component = schema["components"]["schemas"]["PerceptionSurvey"]["properties"]
+    assert component["share_url"].get("nullable") is True and component["has_share_link"]["type"] == "boolean"
+    gap = schema["components"]["schemas"]["GapItem"]["properties"]
+    assert {"t", "df", "p_value"} <= set(gap) and "z" not in gap
 
 
 def test_the_gap_api_takes_a_window_and_refuses_a_bad_one(cast_a):
