@@ -35,20 +35,43 @@ class CanReadUpdates(permissions.BasePermission):
         return ctx is not None and selectors.can_read_updates(ctx)
 
 
+class RecoveryComparisonSerializer(serializers.Serializer):
+    n = serializers.IntegerField(
+        help_text="Customers of the same cases who were not told, with a first and a next score."
+    )
+    enough = serializers.BooleanField()
+    min_pairs = serializers.IntegerField()
+    mean_change = serializers.FloatField(allow_null=True, help_text="Null below `min_pairs` pairs.")
+
+
 class CustomerUpdateRecoverySerializer(serializers.Serializer):
     metric = serializers.CharField(help_text="The metric key the scores are on (nps, csat, ...).")
-    n = serializers.IntegerField(help_text="Customers with both a first and a next score.")
-    enough = serializers.BooleanField(help_text="At least `min_pairs` pairs: below it nothing is called a change.")
+    n = serializers.IntegerField(help_text="Customers told (e-mail sent) with both a first and a next score.")
+    enough = serializers.BooleanField(
+        help_text="At least `min_pairs` pairs (the organization's minimum n, at least 5): below it every figure but n "
+        "is null."
+    )
     min_pairs = serializers.IntegerField()
     mean_first = serializers.FloatField(allow_null=True)
     mean_next = serializers.FloatField(allow_null=True)
     mean_change = serializers.FloatField(allow_null=True)
     p_value = serializers.FloatField(allow_null=True, help_text="Two-sided paired t-test of next against first.")
     significant = serializers.BooleanField()
-    bad_first = serializers.IntegerField(help_text="Pairs whose first score was in the bad band (e.g. detractors).")
-    moved_out = serializers.IntegerField(help_text="Of those, how many answered outside the bad band next time.")
+    bad_first = serializers.IntegerField(
+        allow_null=True, help_text="Pairs whose first score was in the bad band (e.g. detractors)."
+    )
+    moved_out = serializers.IntegerField(
+        allow_null=True, help_text="Of those, how many answered outside the bad band next time."
+    )
     share_moved_out = serializers.FloatField(allow_null=True)
     waiting = serializers.IntegerField(help_text="Customers told whose next answer has not come yet.")
+    pending_send = serializers.IntegerField(help_text="Customers whose e-mail has not gone out yet (not counted).")
+    not_sent = serializers.IntegerField(help_text="Customers whose e-mail was cancelled or failed (not counted).")
+    comparison = RecoveryComparisonSerializer(
+        allow_null=True,
+        help_text="The customers of the same cases who were not told, over the same time: part of any rise is "
+        "regression to the mean (their first scores were poor by selection too).",
+    )
 
 
 class CustomerUpdateSerializer(serializers.ModelSerializer):
@@ -77,20 +100,58 @@ class CustomerUpdateSerializer(serializers.ModelSerializer):
         return obj.created_by.get_username() if obj.created_by is not None else None
 
 
+class CustomerUpdateResurveySerializer(serializers.Serializer):
+    due = serializers.IntegerField(help_text="Customers whose re-survey has not been decided yet.")
+    invited = serializers.IntegerField(help_text="Customers invited on their re-survey day.")
+    not_invited = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text='Customers not invited, per reason code (the contact rules\' reasons, e.g. "quarantine", or '
+        '"not_sent": the message never went out).',
+    )
+
+
 class CustomerUpdateDetailSerializer(CustomerUpdateSerializer):
     recovery = serializers.SerializerMethodField()
+    resurvey = serializers.SerializerMethodField()
 
     class Meta(CustomerUpdateSerializer.Meta):
-        fields = [*CustomerUpdateSerializer.Meta.fields, "recovery"]
+        fields = [*CustomerUpdateSerializer.Meta.fields, "recovery", "resurvey"]
         read_only_fields = fields
+
+    def _report(self, obj) -> selectors.RecoveryReport:
+        cache = self.context.setdefault("_reports", {})
+        if obj.pk not in cache:
+            ctx = self.context["request"].org_ctx
+            cache[obj.pk] = selectors.customer_update_recovery(ctx=ctx, action=obj.action, update=obj)
+        return cache[obj.pk]
+
+    @extend_schema_field(CustomerUpdateResurveySerializer(allow_null=True))
+    def get_resurvey(self, obj) -> dict | None:
+        if not obj.resurvey_after_days:
+            return None
+        rows = self._report(obj).rows
+        not_invited: dict[str, int] = {}
+        for row in rows:
+            if row.resurvey_state == "not_invited":
+                reason = row.recipient.resurvey_reason
+                not_invited[reason] = not_invited.get(reason, 0) + 1
+        return CustomerUpdateResurveySerializer(
+            {
+                "due": sum(row.resurvey_state == "due" for row in rows),
+                "invited": sum(row.resurvey_state == "invited" for row in rows),
+                "not_invited": not_invited,
+            }
+        ).data
 
     @extend_schema_field(CustomerUpdateRecoverySerializer(allow_null=True))
     def get_recovery(self, obj) -> dict | None:
-        ctx = self.context["request"].org_ctx
-        report = selectors.customer_update_recovery(ctx=ctx, action=obj.action, update=obj)
-        r = report.recovery
+        report = self._report(obj)
+        r, c = report.recovery, report.comparison
         if r is None:
             return None
+        comparison = None
+        if c is not None:
+            comparison = {"n": c.n, "enough": c.enough, "min_pairs": c.min_pairs, "mean_change": c.mean_change}
         return CustomerUpdateRecoverySerializer(
             {
                 "metric": r.metric,
@@ -106,6 +167,9 @@ class CustomerUpdateDetailSerializer(CustomerUpdateSerializer):
                 "moved_out": r.moved_out,
                 "share_moved_out": r.share_moved_out,
                 "waiting": report.waiting,
+                "pending_send": report.pending_send,
+                "not_sent": report.not_sent,
+                "comparison": comparison,
             }
         ).data
 
@@ -156,8 +220,8 @@ class CustomerUpdateListView(generics.ListAPIView):
         summary="Tell the customers of an improvement action what changed",
         description="Only for an action whose impact was measured and is a significant improvement, with linked "
         "cases. Each customer is told once per action, only with contact consent and an e-mail address, in their "
-        "language; with `resurvey_after_days` they are invited to the same survey again after that many days "
-        "(under the contact rules). A 400 says why nothing could be sent.",
+        "language; with `resurvey_after_days` each customer whose e-mail went out is re-surveyed that many days "
+        "later, decided on that day under the contact rules. A 400 says why nothing could be sent.",
         request=CustomerUpdateSendSerializer,
         responses={201: CustomerUpdateDetailSerializer},
     )

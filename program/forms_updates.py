@@ -22,8 +22,9 @@ class CustomerUpdateForm(BootstrapFormMixin, forms.Form):
         min_value=1,
         max_value=MAX_RESURVEY_DAYS,
         help_text=_(
-            "Invite them to the same survey again after this many days, to see whether they are happier now (the "
-            "contact rules apply). Leave it empty for no re-survey."
+            "Invite them to the same survey again this many days after the message reached them, to see whether "
+            "they are happier now. On that day the contact rules decide (consent, quarantine). Leave it empty for no "
+            "re-survey."
         ),
     )
 

@@ -12,4 +12,13 @@ PERIODIC_TASKS = [
         "description": "Store each organization's program health (four stages) for the current month; the first "
         "run backfills the last 12 months.",
     },
+    {
+        "name": "program.resurveys_due",
+        "task": "program.resurveys_due",
+        "every_seconds": 15 * 60,
+        # A run nobody picked up before the next one is due is dropped: the next run does the same work.
+        "expire_seconds": 14 * 60,
+        "description": "Decide the due re-surveys of customers told 'you said, we did', each once, under the contact "
+        "rules of that day.",
+    },
 ]

@@ -27,3 +27,12 @@ def health_snapshots_task(organization_id: int | None = None) -> None:
     organization = Organization.objects.filter(pk=organization_id).first()
     if organization is not None:
         health_snapshots_refresh(organization=organization)
+
+
+@shared_task(name="program.resurveys_due", ignore_result=True)
+def resurveys_due_task() -> int:
+    """Decide the re-surveys of "you said, we did" that are due (every 15 minutes): each recipient once, under the
+    contact rules as they stand on its day."""
+    from program.updates.resurvey import resurveys_decide_due
+
+    return resurveys_decide_due()

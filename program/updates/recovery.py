@@ -3,7 +3,11 @@
 Pure functions over numbers (no Django, no database), so the arithmetic is tested on its own. A pair is one customer:
 the first score (the answer behind their case) and the next score (their first answer of the same metric at the same
 touchpoint after the message). The change is judged with a paired t-test (each customer is their own control), and
-below MIN_PAIRS pairs nothing is called a change at all: a handful of customers proves nothing.
+below `min_pairs` pairs (the organization's minimum n, at least MIN_PAIRS) no figure is given at all: neither the
+means nor the change nor the test, only n; a handful of customers proves nothing.
+
+The first scores were poor by selection (they opened a case), so part of any rise is regression to the mean: the
+same arithmetic on the customers of the same cases who were not told is the comparison the pages show beside it.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ ALPHA = 0.05
 
 @dataclass(frozen=True)
 class Recovery:
+    """The figures of one group of pairs; every figure but n is None below `min_pairs` (suppressed)."""
+
     metric: str
     n: int
     mean_first: float | None
@@ -30,8 +36,8 @@ class Recovery:
     p_value: float | None
     # Pairs whose first score was in the metric's bad band (detractors, bottom box, "no"), and how many of them
     # answered outside it the next time.
-    bad_first: int
-    moved_out: int
+    bad_first: int | None
+    moved_out: int | None
     min_pairs: int = MIN_PAIRS
 
     @property
@@ -46,7 +52,7 @@ class Recovery:
 
     @property
     def share_moved_out(self) -> float | None:
-        return self.moved_out / self.bad_first if self.bad_first else None
+        return self.moved_out / self.bad_first if self.bad_first and self.moved_out is not None else None
 
     @property
     def share_moved_out_pct(self) -> float | None:
@@ -68,8 +74,26 @@ def paired_p_value(first: Sequence[float], next_: Sequence[float]) -> float | No
     return None if math.isnan(p) else p
 
 
+def min_pairs_for(organization) -> int:
+    """The fewest pairs any recovery figure is shown for: the organization's minimum n, and never below MIN_PAIRS."""
+    return max(int(organization.min_n or 0), MIN_PAIRS)
+
+
 def recovery(metric: str, pairs: Sequence[tuple[float, float]], *, min_pairs: int = MIN_PAIRS) -> Recovery:
-    """The recovery of `pairs` (first, next) on `metric` (a core.scales metric key)."""
+    """The recovery of `pairs` (first, next) on `metric` (a core.scales metric key); below `min_pairs` pairs only n."""
+    min_pairs = max(min_pairs, 1)
+    if len(pairs) < min_pairs:
+        return Recovery(
+            metric=metric,
+            n=len(pairs),
+            mean_first=None,
+            mean_next=None,
+            mean_change=None,
+            p_value=None,
+            bad_first=None,
+            moved_out=None,
+            min_pairs=min_pairs,
+        )
     first = [float(f) for f, _n in pairs]
     next_ = [float(n) for _f, n in pairs]
     scale = scale_for_metric(metric)

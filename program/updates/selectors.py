@@ -21,9 +21,10 @@ from core.scales import metric_label, scale_for_metric
 from outbox.models import OutboxMessage
 from program.models import CustomerUpdate, CustomerUpdateRecipient
 from program.updates.audience import Audience, customer_update_audience, language_label, update_blocker
-from program.updates.recovery import Recovery, recovery
-from program.updates.services import KIND
-from surveys.models import Answer, ContactDecision
+from program.updates.recovery import Recovery, min_pairs_for, recovery
+from program.updates.resurvey import resurvey_reason_label
+from program.updates.services import KIND, case_first_scores
+from surveys.models import Answer
 
 # Who reads the recipient lists (customer names): those who read the whole program. Frontline staff see the
 # improvement page's panel (counts only).
@@ -62,18 +63,36 @@ class RecipientRow:
     email_status: str = ""
     next_score: float | None = None
     next_at: dt.datetime | None = None
-    decision: ContactDecision | None = None
 
     @property
     def language_label(self) -> str:
         return language_label(self.recipient.language)
+
+    @property
+    def resurvey_state(self) -> str:
+        """ "" (no re-survey), "due" (its day has not come or not been decided yet), "invited" or "not_invited"."""
+        r = self.recipient
+        if r.resurvey_due_at is None and r.resurvey_decided_at is None:
+            return ""
+        if r.resurvey_decided_at is None:
+            return "due"
+        return "invited" if r.invitation_id else "not_invited"
+
+    @property
+    def resurvey_reason_label(self) -> str:
+        return resurvey_reason_label(self.recipient.resurvey_reason) if self.recipient.resurvey_reason else ""
 
 
 @dataclass
 class RecoveryReport:
     rows: list[RecipientRow] = field(default_factory=list)
     recovery: Recovery | None = None
-    waiting: int = 0  # recipients with a first score and no next answer yet
+    # The customers of the same cases who were not told (no consent, no address, ...) over the same time: the
+    # comparison for regression to the mean.
+    comparison: Recovery | None = None
+    waiting: int = 0  # told (e-mail sent) with a first score, no next answer yet
+    not_sent: int = 0  # e-mail cancelled or failed: not told, not counted
+    pending_send: int = 0  # e-mail not gone out yet: not counted until it has
 
     @property
     def metric_label(self) -> str:
@@ -90,22 +109,30 @@ class RecoveryReport:
         return _("bottom box")
 
 
-def _next_answers(ctx: OrgContext, recipients: list[CustomerUpdateRecipient]) -> dict[int, tuple[float, dt.datetime]]:
-    """Recipient id -> (score, time) of the customer's first answer of the same metric at the same touchpoint after
-    the message was sent. One query."""
-    wanted = [r for r in recipients if r.first_metric and r.case_id is not None and r.case.touchpoint_id]
+@dataclass(frozen=True)
+class _Wanted:
+    """Whose next answer to look for: a customer's first answer of `metric` at `touchpoint_id` after `cutoff`."""
+
+    key: int
+    customer_id: int
+    metric: str
+    touchpoint_id: int
+    cutoff: dt.datetime
+
+
+def _next_answers(ctx: OrgContext, wanted: list[_Wanted]) -> dict[int, tuple[float, dt.datetime]]:
+    """key -> (score, time) of each customer's first answer of the metric at the touchpoint after their cutoff.
+    One query."""
     if not wanted:
         return {}
-    # After the message (after the update was made while the e-mail waits), and never the case's own answer.
-    cutoffs = {r.pk: max(d for d in (r.sent_at or r.update.created_at, r.first_at) if d is not None) for r in wanted}
     answers = (
         Answer.objects.filter(
             organization_id=ctx.org_id,
-            response__customer_id__in={r.customer_id for r in wanted},
-            metric__in={r.first_metric for r in wanted},
-            touchpoint_id__in={r.case.touchpoint_id for r in wanted},
+            response__customer_id__in={w.customer_id for w in wanted},
+            metric__in={w.metric for w in wanted},
+            touchpoint_id__in={w.touchpoint_id for w in wanted},
             value__isnull=False,
-            response__submitted_at__gt=min(cutoffs.values()),
+            response__submitted_at__gt=min(w.cutoff for w in wanted),
         )
         .order_by("response__submitted_at", "pk")
         .values_list("response__customer_id", "metric", "touchpoint_id", "value", "response__submitted_at")
@@ -114,12 +141,27 @@ def _next_answers(ctx: OrgContext, recipients: list[CustomerUpdateRecipient]) ->
     for customer_id, metric, touchpoint_id, value, at in answers:
         by_key.setdefault((customer_id, metric, touchpoint_id), []).append((value, at))
     found = {}
-    for r in wanted:
-        for value, at in by_key.get((r.customer_id, r.first_metric, r.case.touchpoint_id), []):
-            if at > cutoffs[r.pk]:
-                found[r.pk] = (value, at)
+    for w in wanted:
+        for value, at in by_key.get((w.customer_id, w.metric, w.touchpoint_id), []):
+            if at > w.cutoff:
+                found[w.key] = (value, at)
                 break
     return found
+
+
+def _told_wanted(recipients: list[CustomerUpdateRecipient]) -> list[_Wanted]:
+    """Only customers actually told count: after their e-mail went out (and never the case's own answer)."""
+    return [
+        _Wanted(
+            key=r.pk,
+            customer_id=r.customer_id,
+            metric=r.first_metric,
+            touchpoint_id=r.case.touchpoint_id,
+            cutoff=max(d for d in (r.sent_at, r.first_at) if d is not None),
+        )
+        for r in recipients
+        if r.sent_at is not None and r.first_metric and r.case_id is not None and r.case.touchpoint_id
+    ]
 
 
 def _main_metric(action: ImprovementAction, recipients: list[CustomerUpdateRecipient]) -> str:
@@ -140,23 +182,49 @@ def _email_states(ctx: OrgContext, recipients: list[CustomerUpdateRecipient]) ->
     return dict(rows)
 
 
-def _decisions(update: CustomerUpdate, recipients: list[CustomerUpdateRecipient]) -> dict[int, ContactDecision]:
-    """The re-survey decision of each customer (contact_decide stamped it with the update's time)."""
-    if not update.resurvey_after_days:
-        return {}
-    rows = ContactDecision.objects.filter(
-        organization_id=update.organization_id,
-        customer_id__in=[r.customer_id for r in recipients],
-        created_at=update.created_at,
-        source=ContactDecision.Source.MANUAL,
-    ).order_by("pk")
-    return {d.customer_id: d for d in rows}
+def _comparison(
+    ctx: OrgContext, action: ImprovementAction, *, metric: str, since: dt.datetime, min_pairs: int
+) -> Recovery:
+    """The same pairs for the customers of the action's cases (opened by `since`) who were never told about it:
+    their first score against their first answer at the same touchpoint after `since` (the update). Three
+    queries."""
+    told = CustomerUpdateRecipient.objects.filter(organization_id=ctx.org_id, action=action).values("customer_id")
+    cases = (
+        action.cases.filter(organization_id=ctx.org_id, customer__isnull=False, opened_at__lte=since)
+        .exclude(customer_id__in=told)
+        .exclude(touchpoint__isnull=True)
+        .order_by("opened_at", "pk")
+        .values_list("customer_id", "response_id", "touchpoint_id", "response__submitted_at")
+    )
+    earliest: dict[int, tuple[int, int, dt.datetime]] = {}
+    for customer_id, response_id, touchpoint_id, submitted_at in cases:
+        earliest.setdefault(customer_id, (response_id, touchpoint_id, submitted_at))
+    firsts = case_first_scores([response_id for response_id, _tp, _at in earliest.values()], metric)
+    wanted, first_of = [], {}
+    for customer_id, (response_id, touchpoint_id, submitted_at) in earliest.items():
+        first = firsts.get(response_id)
+        if first is None or first[0] != metric:
+            continue
+        first_of[customer_id] = first[1]
+        wanted.append(
+            _Wanted(
+                key=customer_id,
+                customer_id=customer_id,
+                metric=metric,
+                touchpoint_id=touchpoint_id,
+                cutoff=max(since, submitted_at),
+            )
+        )
+    nexts = _next_answers(ctx, wanted)
+    pairs = [(first_of[key], score) for key, (score, _at) in nexts.items()]
+    return recovery(metric, pairs, min_pairs=min_pairs)
 
 
 def customer_update_recovery(
     *, ctx: OrgContext, action: ImprovementAction, update: CustomerUpdate | None = None
 ) -> RecoveryReport:
-    """Per recipient of the action (of one update, if given): first score, next score; and the paired recovery."""
+    """Per recipient of the action (of one update, if given): first score, next score; the paired recovery of the
+    customers actually told (e-mail sent), and the same for the customers of the cases who were not told."""
     qs = (
         CustomerUpdateRecipient.objects.for_org(ctx.organization)
         .filter(action=action)
@@ -166,36 +234,32 @@ def customer_update_recovery(
     if update is not None:
         qs = qs.filter(update=update)
     recipients = list(qs)
-    nexts = _next_answers(ctx, recipients)
+    nexts = _next_answers(ctx, _told_wanted(recipients))
     states = _email_states(ctx, recipients)
-    decisions = _decisions(update, recipients) if update is not None else {}
     report = RecoveryReport()
     for r in recipients:
         score, at = nexts.get(r.pk, (None, None))
-        report.rows.append(
-            RecipientRow(
-                recipient=r,
-                email_status=states.get(r.pk, ""),
-                next_score=score,
-                next_at=at,
-                decision=decisions.get(r.customer_id),
-            )
-        )
+        report.rows.append(RecipientRow(recipient=r, email_status=states.get(r.pk, ""), next_score=score, next_at=at))
+        if r.sent_at is None:
+            if states.get(r.pk) in (OutboxMessage.Status.CANCELLED, OutboxMessage.Status.FAILED):
+                report.not_sent += 1
+            else:
+                report.pending_send += 1
     metric = _main_metric(action, recipients)
     if metric:
-        pairs = [
-            (row.recipient.first_score, row.next_score)
+        min_pairs = min_pairs_for(ctx.organization)
+        counted = [
+            row
             for row in report.rows
-            if row.recipient.first_metric == metric
+            if row.recipient.sent_at is not None
+            and row.recipient.first_metric == metric
             and row.recipient.first_score is not None
-            and row.next_score is not None
         ]
-        report.recovery = recovery(metric, pairs)
-        report.waiting = sum(
-            1
-            for row in report.rows
-            if row.recipient.first_metric == metric and row.recipient.first_score is not None and row.next_score is None
-        )
+        pairs = [(row.recipient.first_score, row.next_score) for row in counted if row.next_score is not None]
+        report.recovery = recovery(metric, pairs, min_pairs=min_pairs)
+        report.waiting = sum(1 for row in counted if row.next_score is None)
+        since = update.created_at if update is not None else min(r.update.created_at for r in recipients)
+        report.comparison = _comparison(ctx, action, metric=metric, since=since, min_pairs=min_pairs)
     return report
 
 

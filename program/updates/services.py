@@ -7,9 +7,10 @@ the unique (action, customer) key of the recipients is the last word either way.
 `customer_update_still_wanted` right before sending (consent withdrawn or the address changed meanwhile: cancelled)
 and stamps the recipient's `sent_at` through `customer_update_sent` (declared in program/outbox_kinds.py).
 
-A re-survey is an ordinary held e-mail invitation made by the contact rules (surveys.distribution.services
-.contact_decide): consent to be surveyed, quarantine and pending invitations are judged there, and the invitation
-goes out through the invitation sweep when its hold ends.
+A re-survey is not decided here: each recipient only gets a due time (the update's days after their e-mail went out,
+moved when the outbox stamps `sent_at`), and program.updates.resurvey decides it on that day under the contact rules
+as they stand then. Nothing is held for the weeks in between, so the customer's other touchpoint events are judged
+as usual meanwhile.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from outbox.services import Email, outbox_enqueue
 from program.models import CustomerUpdate, CustomerUpdateRecipient
 from program.updates.audience import Candidate, customer_update_audience, language_label, update_blocker
 from program.updates.messages import MESSAGE_MAX_LENGTH, update_email
-from surveys.models import Answer, ContactDecision, Invitation, Response
+from surveys.models import Answer, Response
 
 KIND = "program.customer_update"
 MAX_RESURVEY_DAYS = 365
@@ -76,9 +77,9 @@ def _case_responses(candidates: list[Candidate]) -> dict[int, Response]:
     return Response.objects.select_related("survey", "touchpoint").in_bulk(ids)
 
 
-def _first_scores(response_ids: list[int], preferred: str) -> dict[int, tuple[str, float]]:
+def case_first_scores(response_ids: list[int], preferred: str) -> dict[int, tuple[str, float]]:
     """The score behind each case (response id -> (metric, score)): the action's metric if the response has it,
-    else the response's first scored question."""
+    else the response's first scored question. Also used for the customers not told (the recovery's comparison)."""
     rows = (
         Answer.objects.filter(response_id__in=response_ids, value__isnull=False)
         .exclude(metric="")
@@ -97,7 +98,10 @@ def _recipients(
     *, update: CustomerUpdate, candidates: list[Candidate], responses: dict[int, Response], at: dt.datetime
 ) -> list[CustomerUpdateRecipient]:
     action = update.action
-    firsts = _first_scores(list(responses), action.impact_metric or action.metric)
+    firsts = case_first_scores(list(responses), action.impact_metric or action.metric)
+    days = update.resurvey_after_days
+    # Due a number of days after the e-mail goes out (moved to sent_at + days when it does, see customer_update_sent).
+    due = at + dt.timedelta(days=days) if days else None
     rows = []
     for c in candidates:
         metric, score = firsts.get(c.case.response_id, ("", None))
@@ -113,6 +117,7 @@ def _recipients(
                 first_metric=metric,
                 first_score=score,
                 first_at=response.submitted_at if response is not None and score is not None else None,
+                resurvey_due_at=due,
                 created_at=at,
             )
         )
@@ -137,41 +142,6 @@ def _enqueue_emails(*, update: CustomerUpdate, recipients: list[CustomerUpdateRe
         )
 
 
-def _resurvey(
-    *, update: CustomerUpdate, recipients: list[CustomerUpdateRecipient], responses: dict[int, Response]
-) -> None:
-    """A held e-mail invitation per recipient to their case's survey and touchpoint, under the contact rules."""
-    from surveys.distribution.services import contact_decide
-
-    hold = dt.timedelta(days=update.resurvey_after_days)
-    invited = []
-    for r in recipients:
-        response = responses.get(r.case.response_id) if r.case is not None else None
-        if response is None:
-            continue
-        # The decision is stamped with the update's time, so the update page can tell why someone was not invited.
-        decision = contact_decide(
-            organization=update.organization,
-            customer=r.customer,
-            touchpoint=response.touchpoint,
-            survey=response.survey,
-            source=ContactDecision.Source.MANUAL,
-            language=r.language,
-            hold_minutes=int(hold.total_seconds() // 60),
-            require_email=True,
-            now=update.created_at,
-        )
-        if decision.invitation_id is None:
-            continue
-        # The link stays valid for the survey's usual period after the e-mail goes out, not after it was made.
-        valid_until = update.created_at + hold + dt.timedelta(days=response.survey.invitation_expiry_days)
-        Invitation.objects.filter(pk=decision.invitation_id, expires_at__lt=valid_until).update(expires_at=valid_until)
-        r.invitation_id = decision.invitation_id
-        invited.append(r)
-    if invited:
-        CustomerUpdateRecipient.objects.bulk_update(invited, ["invitation"])
-
-
 def customer_update_send(
     *,
     ctx: OrgContext,
@@ -181,7 +151,8 @@ def customer_update_send(
     at: dt.datetime | None = None,
 ) -> CustomerUpdate:
     """Tell the customers of the action's cases what changed: once per customer, only with consent, each in their
-    language; optionally re-survey them after `resurvey_after_days`. `at`: when it happened (the demo back-dates).
+    language; optionally re-survey them `resurvey_after_days` after their e-mail went out (decided on that day by
+    program.updates.resurvey). `at`: when it happened (the demo back-dates).
 
     Raises ValidationError with the reason when the action does not qualify (not measured, not a significant
     improvement, no linked cases), nobody can be told, or a language's message is missing."""
@@ -219,8 +190,6 @@ def customer_update_send(
         if not recipients:
             raise ValidationError(_("Every customer of this action was told already."))
         _enqueue_emails(update=update, recipients=recipients)
-        if days:
-            _resurvey(update=update, recipients=recipients, responses=responses)
         languages: dict[str, int] = {}
         for r in recipients:
             languages[r.language] = languages.get(r.language, 0) + 1
@@ -255,5 +224,18 @@ def customer_update_still_wanted(message) -> bool:
 
 
 def customer_update_sent(message) -> None:
-    """The e-mail went out: stamp the recipient once (recovery counts answers after this moment)."""
-    CustomerUpdateRecipient.objects.filter(pk=message.ref_id, sent_at__isnull=True).update(sent_at=message.sent_at)
+    """The e-mail went out: stamp the recipient once (recovery counts answers after this moment), and count the
+    re-survey's days from now rather than from when the update was made (unless it was decided already)."""
+    recipient = (
+        CustomerUpdateRecipient.objects.select_related("update").filter(pk=message.ref_id, sent_at__isnull=True).first()
+    )
+    if recipient is None:
+        return
+    sent_at = message.sent_at or timezone.now()
+    if not CustomerUpdateRecipient.objects.filter(pk=recipient.pk, sent_at__isnull=True).update(sent_at=sent_at):
+        return  # stamped meanwhile by another sender
+    days = recipient.update.resurvey_after_days
+    if days:
+        CustomerUpdateRecipient.objects.filter(pk=recipient.pk, resurvey_decided_at__isnull=True).update(
+            resurvey_due_at=sent_at + dt.timedelta(days=days)
+        )

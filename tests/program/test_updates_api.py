@@ -53,7 +53,12 @@ def test_a_program_key_sends_and_reads_an_update_with_its_recovery(world, cast_a
     body = response.json()
     assert body["recipients"] == 3 and body["sent"] == 0 and body["resurvey_after_days"] == 21
     assert body["action"] == world.action.pk and body["messages"] == {"en": MESSAGES["en"], "sv": MESSAGES["sv"]}
-    assert body["recovery"]["n"] == 0 and body["recovery"]["waiting"] == 3 and body["recovery"]["enough"] is False
+    recovery = body["recovery"]
+    assert recovery["n"] == 0 and recovery["enough"] is False and recovery["min_pairs"] == max(world.org.min_n, 5)
+    # Nobody is counted before their e-mail went out.
+    assert (recovery["waiting"], recovery["pending_send"], recovery["not_sent"]) == (0, 3, 0)
+    assert recovery["mean_change"] is None and recovery["comparison"]["n"] == 0
+    assert body["resurvey"] == {"due": 3, "invited": 0, "not_invited": {}}
     assert body["created_by"] is None  # an API key, not a person
 
     listed = client.get(LIST).json()

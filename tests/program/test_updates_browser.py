@@ -39,7 +39,8 @@ def test_a_cx_manager_tells_the_customers_of_a_win_from_the_improvement_page(liv
     assert page.url.endswith(reverse("program:customer_update_detail", args=[update.pk]))
     recipients = page.locator("[data-testid=recipients]").inner_text()
     assert "Sven Svensson" in recipients and "Bob Brown" in recipients and "Nils Nej" not in recipients
-    assert "Invitation goes out" in recipients
+    # No invitation is held for the 30 days: each re-survey is due then and decided on that day.
+    assert recipients.count("Due ") == 2 and "Decided on its day, under the contact rules" in recipients
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
     page.context.close()
 

@@ -1,5 +1,5 @@
 """'You said, we did': sending the message to the customers of a proven improvement, once each, with consent, in
-their language, through the outbox; optionally re-surveying them later through the contact rules."""
+their language, through the outbox (the re-survey decided on its day: tests/program/test_updates_resurvey.py)."""
 
 from __future__ import annotations
 
@@ -23,8 +23,7 @@ from outbox.services import outbox_send_due
 from program.models import CustomerUpdate, CustomerUpdateRecipient
 from program.updates.audience import customer_update_audience
 from program.updates.services import KIND, customer_update_send
-from surveys.distribution.services import invitations_send_due
-from surveys.models import ContactDecision, Invitation
+from surveys.models import Invitation
 from tests.actions.conftest import Loop, build_loop, respond
 from tests.conftest import OrgCast
 from tests.factories import CustomerFactory
@@ -284,37 +283,6 @@ def test_another_organizations_action_cannot_be_sent(world, cast_b):
     with pytest.raises(ValidationError, match="Unknown improvement action"):
         customer_update_send(ctx=other.ctx(), action=world.action, messages=MESSAGES)
     assert not CustomerUpdate.objects.exists()
-
-
-def test_a_resurvey_is_a_held_invitation_under_the_contact_rules(world):
-    surveyable = customer(world, language="sv")
-    no_surveys = customer(world, language="sv", may_survey=False)
-    recent = customer(world, language="sv")
-    case_for(world, surveyable, days_ago=40)
-    case_for(world, no_surveys, days_ago=40)
-    case_for(world, recent, days_ago=3)  # answered within the 30-day quarantine
-
-    update = send(world, resurvey_after_days=30)
-    rows = {
-        r.customer_id: r for r in CustomerUpdateRecipient.objects.filter(update=update).select_related("invitation")
-    }
-    invitation = rows[surveyable.pk].invitation
-    assert invitation is not None
-    assert invitation.send_after == update.created_at + dt.timedelta(days=30)
-    assert (invitation.survey_id, invitation.touchpoint_id) == (world.loop.survey.pk, world.loop.touchpoint.pk)
-    assert invitation.channel == Invitation.Channel.EMAIL and invitation.sent_at is None
-    assert invitation.language == "sv" or invitation.language == world.loop.survey.default_language
-    # Valid for the survey's usual period after it goes out, not after it was made.
-    assert invitation.expires_at >= invitation.send_after + dt.timedelta(days=world.loop.survey.invitation_expiry_days)
-    assert rows[no_surveys.pk].invitation is None and rows[recent.pk].invitation is None
-    reasons = dict(ContactDecision.objects.filter(created_at=update.created_at).values_list("customer_id", "reason"))
-    assert reasons == {surveyable.pk: "eligible", no_surveys.pk: "no_consent", recent.pk: "quarantine"}
-
-    # Held until its day; then the invitation sweep sends it (the survey consent is checked again then).
-    assert invitations_send_due(now=timezone.now() + dt.timedelta(days=29)) == 0
-    mail.outbox.clear()
-    assert invitations_send_due(now=timezone.now() + dt.timedelta(days=30, minutes=1)) == 1
-    assert [m.to for m in mail.outbox] == [[surveyable.email]]
 
 
 def test_without_a_resurvey_no_invitation_is_made(world):

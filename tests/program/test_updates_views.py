@@ -94,7 +94,8 @@ def test_sending_from_the_page_tells_the_customers_and_shows_the_update(world, c
     assert "Sven Svensson" in html and "Dina Dahl" in html and "Nils Nej" not in html
     assert MESSAGES["sv"] in html and "Swedish" in html and "Danish" in html
     assert "Waiting to be sent" in html
-    assert "Invitation goes out" in html  # the re-survey is held for 30 days
+    # No invitation is held for 30 days: each customer's re-survey is due then, decided on that day.
+    assert html.count('data-state="due"') == 2 and "Only if the message is sent" in html
     assert SECRET_COMMENT not in html  # comments are never shown here
     assert update.resurvey_after_days == 30 and update.created_by == world.loop.cast.cx_manager.user
     assert OutboxMessage.objects.filter(kind=KIND).count() == 2
