@@ -8,17 +8,18 @@ only. Figures below the organization's minimum n are null, with their n, as on t
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, serializers
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from customers.selectors import customer_get
 from cxplatform.api_params import BIGINT_MAX, check_query_params
-from program.synergy import stats
-from program.synergy.forms import default_period
+from program.synergy import periods, stats
 from program.synergy.selectors import (
     CompoundFailures,
     CustomerBucket,
@@ -29,18 +30,46 @@ from program.synergy.selectors import (
 )
 
 NOT_FOUND = OpenApiResponse(description="No such customer or journey in the caller's organization.")
+BAD_PERIOD = OpenApiResponse(
+    description="A day out of bounds or not a date, the end before the start, or a period too long: the reason per "
+    "parameter."
+)
 
 
 class CompoundParams(serializers.Serializer):
-    start = serializers.DateField(required=False, help_text="First day (organization time zone); default: a year ago.")
-    end = serializers.DateField(required=False, help_text="Last day; default: today.")
+    start = serializers.DateField(
+        required=False,
+        help_text=f"First day (organization time zone), from {periods.EARLIEST_DAY.isoformat()} to a year from today; "
+        "default: a year ago.",
+    )
+    end = serializers.DateField(required=False, help_text="Last day, within the same bounds; default: today.")
     journey = serializers.IntegerField(
         required=False, min_value=1, max_value=BIGINT_MAX, help_text="Only responses of this journey."
     )
 
+    def _day(self, day: dt.date) -> dt.date:
+        error = periods.day_error(day, self.context["today"], dt.date.isoformat)
+        if error:
+            raise serializers.ValidationError(error)
+        return day
+
+    def validate_start(self, value: dt.date) -> dt.date:
+        return self._day(value)
+
+    def validate_end(self, value: dt.date) -> dt.date:
+        return self._day(value)
+
     def validate(self, attrs: dict) -> dict:
         if attrs.get("start") and attrs.get("end") and attrs["start"] > attrs["end"]:
             raise serializers.ValidationError({"end": [_("The end comes before the start.")]})
+        start, end = periods.default_period(self.context["today"])
+        start, end = attrs.get("start") or start, attrs.get("end") or end
+        if start > end:  # one of them left to its default
+            raise serializers.ValidationError({"start": [_("The start comes after the end.")]})
+        error = periods.period_error(start, end)
+        if error:
+            raise serializers.ValidationError({"start": [error]})
+        attrs["start"], attrs["end"] = start, end
         return attrs
 
 
@@ -58,15 +87,25 @@ class ResponseBucketSerializer(serializers.Serializer):
 
 class CustomerBucketSerializer(serializers.Serializer):
     most_poor_in_90_days = serializers.CharField(help_text="0, 1, 2 or 3+.")
-    customers = serializers.IntegerField()
-    sufficient = serializers.BooleanField()
-    churned = serializers.IntegerField(allow_null=True, help_text="Null below the minimum n.")
-    churn_rate = serializers.FloatField(allow_null=True, help_text="Within 180 days (0-1).")
+    customers = serializers.IntegerField(help_text="Every customer of the bucket.")
+    sufficient = serializers.BooleanField(help_text="At least the organization's minimum n customers (revenue).")
+    followed_up = serializers.IntegerField(
+        help_text="Customers whose 180 days of follow-up are over (anchor day + 180 <= today): the churn figures "
+        "count only these."
+    )
+    follow_up_open = serializers.IntegerField(
+        help_text="Customers whose 180 days are not over yet: left out of the churn figures (counting them as not "
+        "churned would lower the rate, most in the high buckets)."
+    )
+    churn_sufficient = serializers.BooleanField(help_text="At least the minimum n customers followed up.")
+    churned = serializers.IntegerField(
+        allow_null=True, help_text="Churned customers among those followed up; null below the minimum n."
+    )
+    churn_rate = serializers.FloatField(allow_null=True, help_text="churned / followed_up (0-1).")
     churn_low = serializers.FloatField(allow_null=True, help_text="95 % Wilson interval, lower bound.")
     churn_high = serializers.FloatField(allow_null=True)
-    follow_up_open = serializers.IntegerField(help_text="Customers whose 180 days are not over yet.")
     revenue = serializers.FloatField(allow_null=True, help_text="Revenue of the customers in the period's months.")
-    churned_revenue = serializers.FloatField(allow_null=True)
+    churned_revenue = serializers.FloatField(allow_null=True, help_text="Of the churned customers counted above.")
 
 
 class CompoundSerializer(serializers.Serializer):
@@ -95,19 +134,21 @@ def _response_row(b: ResponseBucket) -> dict:
 
 
 def _customer_row(b: CustomerBucket) -> dict:
-    ok = b.sufficient
-    interval = b.interval if ok else None
+    ok, churn_ok = b.sufficient, b.churn_sufficient
+    interval = b.interval if churn_ok else None
     return {
         "most_poor_in_90_days": b.label,
         "customers": b.customers,
         "sufficient": ok,
-        "churned": b.churned if ok else None,
-        "churn_rate": b.churn_rate if ok else None,
+        "followed_up": b.followed_up,
+        "follow_up_open": b.follow_up_open,
+        "churn_sufficient": churn_ok,
+        "churned": b.churned if churn_ok else None,
+        "churn_rate": b.churn_rate if churn_ok else None,
         "churn_low": interval[0] if interval else None,
         "churn_high": interval[1] if interval else None,
-        "follow_up_open": b.follow_up_open,
         "revenue": b.revenue if ok else None,
-        "churned_revenue": b.churned_revenue if ok else None,
+        "churned_revenue": b.churned_revenue if ok and churn_ok else None,
     }
 
 
@@ -131,22 +172,20 @@ class CompoundFailuresView(APIView):
         description="Per response: the customer's poor experiences (bad band of the primary score: NPS 0-6, else "
         "the bottom box) in the 90 days before it, at any touchpoint; per bucket the NPS, the mean score on 0-100 "
         "and the share poor. Per customer: their most poor experiences within any 90 days of the period; churn "
-        "within 180 days after reaching it, with a 95 % Wilson interval. Customer surveys only (never employee or "
-        "leadership surveys).",
+        "within 180 days after reaching it, with a 95 % Wilson interval, over the customers whose 180 days are "
+        "over (those still in follow-up are counted apart). Customer surveys only (never employee or leadership "
+        f"surveys). Days from {periods.EARLIEST_DAY.isoformat()} to a year from today, a period of at most "
+        f"{periods.MAX_PERIOD_DAYS} days: anything else is a 400 with the reason.",
         parameters=[CompoundParams],
-        responses={200: CompoundSerializer, 404: NOT_FOUND},
+        responses={200: CompoundSerializer, 400: BAD_PERIOD, 404: NOT_FOUND},
     )
     def get(self, request):
         names = {"start", "end", "journey"}
         check_query_params(request, single=names, nonempty=names)
-        params = CompoundParams(data=request.query_params)
+        params = CompoundParams(data=request.query_params, context={"today": timezone.localdate()})
         params.is_valid(raise_exception=True)
         d = params.validated_data
-        start, end = default_period(timezone.localdate())
-        start, end = d.get("start") or start, d.get("end") or end
-        if start > end:
-            raise exceptions.ValidationError({"start": [_("The start comes after the end.")]})
-        data = compound_failures(ctx=request.org_ctx, start=start, end=end, journey_id=d.get("journey"))
+        data = compound_failures(ctx=request.org_ctx, start=d["start"], end=d["end"], journey_id=d.get("journey"))
         return Response(CompoundSerializer(compound_data(data)).data)
 
 

@@ -14,7 +14,8 @@ SCORE_COLOR, NPS_COLOR, CHURN_COLOR = "#0d6efd", "#6f42c1", "#dc3545"
 
 def compound_figure(data: CompoundFailures) -> dict | None:
     """Bars: NPS (or, without NPS answers, the mean score on 0-100) per bucket of responses, with the 95 % margin;
-    line on the right axis: churn within 180 days per bucket of customers, with the Wilson interval."""
+    line on the right axis: churn within 180 days per bucket of customers whose follow-up is complete, with the
+    Wilson interval."""
     fig = go.Figure()
     nps = [b for b in data.by_response if b.nps_sufficient]
     if nps:
@@ -39,7 +40,8 @@ def compound_figure(data: CompoundFailures) -> dict | None:
                 customdata=[b.n for b in scored],
                 hovertemplate="%{x}: %{y:.1f} (n = %{customdata})<extra></extra>",
             )
-    churn = [b for b in data.by_customer if b.sufficient and b.interval is not None]
+    # Churn over the customers whose 180 days are over (those still in follow-up would pull the rate down).
+    churn = [b for b in data.by_customer if b.churn_sufficient and b.interval is not None]
     if churn:
         rates = [100 * b.churn_rate for b in churn]
         fig.add_scatter(
@@ -55,7 +57,7 @@ def compound_figure(data: CompoundFailures) -> dict | None:
                 "array": [round(100 * b.interval[1] - r, 2) for b, r in zip(churn, rates, strict=True)],
                 "arrayminus": [round(r - 100 * b.interval[0], 2) for b, r in zip(churn, rates, strict=True)],
             },
-            customdata=[b.customers for b in churn],
+            customdata=[b.followed_up for b in churn],
             hovertemplate="%{x}: %{y:.1f} % (n = %{customdata})<extra></extra>",
         )
     if not fig.data:

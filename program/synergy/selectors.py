@@ -6,10 +6,15 @@ Compound failures, as computed here (the page and the API say the same):
   any touchpoint of any journey (0, 1, 2, 3+); per bucket: responses, NPS of those answered on NPS, the mean score
   on 0-100 (every scale normalised) with its margin of error, and the share of the responses that were poor;
 - per customer: each customer with such a response in the period goes in the bucket of their most poor experiences
-  within any 90 days of the period; churned = a churn event on the day they reached that count (for customers
-  without a poor experience: their first response of the period) or in the 180 days after. Churn rate with a 95 %
-  Wilson interval; revenue of the bucket's customers in the period's months where revenue is known.
+  within any 90 days of the period, anchored on the day they reached that count (without a poor experience: their
+  first response of the period); churned = a churn event on the anchor day or in the 180 days after. The churn rate
+  and its 95 % Wilson interval count only customers whose 180 days are over (anchor day + 180 <= today): counting
+  the others as "not churned" would lower the rate most where anchors are late, which is the high buckets (one
+  needs time to collect three poor experiences). Those still in follow-up are counted apart. Revenue of the
+  bucket's customers in the period's months where revenue is known.
 Figures of fewer responses (customers) than the organization's minimum n are not shown.
+
+Everything runs on numpy columns (program.synergy.frames): no Python object per response.
 """
 
 from __future__ import annotations
@@ -28,8 +33,8 @@ from core.scales import metric_label
 from customers.models import Customer
 from journeys.models import Journey, Touchpoint
 from kpis.metrics import MeanSummary, NpsSummary, ShareSummary
-from program.synergy import stats
-from program.synergy.frames import codes_of, days_ms, experience_frame, is_poor, metric_rank
+from program.synergy import periods, stats
+from program.synergy.frames import Experiences, days_ms, experiences, is_poor, metric_rank
 from surveys.models import Answer, Response, Survey
 from value.models import ChurnEvent, CustomerRevenue
 
@@ -61,11 +66,11 @@ class ResponseBucket:
 @dataclass(frozen=True)
 class CustomerBucket:
     bucket: int
-    customers: int
-    churned: int
-    follow_up_open: int  # customers whose 180 days after are not over yet
-    revenue: float | None
-    churned_revenue: float | None
+    customers: int  # every customer of the bucket
+    followed_up: int  # of them, those whose 180 days after the anchor are over: the churn rate's denominator
+    churned: int  # of those followed up, the churned ones
+    revenue: float | None  # of every customer of the bucket
+    churned_revenue: float | None  # of the churned ones counted in `churned`
     min_n: int
 
     @property
@@ -73,16 +78,27 @@ class CustomerBucket:
         return stats.bucket_label(self.bucket)
 
     @property
+    def follow_up_open(self) -> int:
+        """Customers whose 180 days are not over yet: left out of the churn rate."""
+        return self.customers - self.followed_up
+
+    @property
     def sufficient(self) -> bool:
+        """Enough customers for the bucket's revenue."""
         return self.customers >= max(self.min_n, 1)
 
     @property
+    def churn_sufficient(self) -> bool:
+        """Enough customers with a complete follow-up for a churn rate."""
+        return self.followed_up >= max(self.min_n, 1)
+
+    @property
     def churn_rate(self) -> float | None:
-        return self.churned / self.customers if self.customers else None
+        return self.churned / self.followed_up if self.followed_up else None
 
     @property
     def interval(self) -> tuple[float, float] | None:
-        return stats.wilson_interval(self.churned, self.customers)
+        return stats.wilson_interval(self.churned, self.followed_up)
 
 
 @dataclass
@@ -129,70 +145,98 @@ def _ms(moment: dt.datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
-def _response_buckets(rows: pd.DataFrame, min_n: int) -> list[ResponseBucket]:
-    out = []
-    for bucket in stats.BUCKETS:
-        part = rows[rows["bucket"] == bucket]
-        nps_values = part.loc[part["is_nps"], "value"]
-        score = part["normalised"]
-        out.append(
-            ResponseBucket(
-                bucket=bucket,
-                n=len(part),
-                nps=NpsSummary(
-                    n=len(nps_values),
-                    promoters=int((nps_values >= 9).sum()),
-                    passives=int(((nps_values >= 7) & (nps_values < 9)).sum()),
-                    detractors=int((nps_values < 7).sum()),
-                ),
-                score=MeanSummary(n=len(score), total=float(score.sum()), total_sq=float((score**2).sum())),
-                poor=ShareSummary(n=len(part), hits=int(part["poor"].sum())),
-                min_n=min_n,
-            )
+def _response_buckets(rows: Experiences, chosen: np.ndarray, buckets: np.ndarray, min_n: int) -> list[ResponseBucket]:
+    """`buckets`: the bucket of each chosen row. Counts and sums per bucket in one pass each (bincount)."""
+    size = len(stats.BUCKETS)
+
+    def per_bucket(mask: np.ndarray | None = None, weights: np.ndarray | None = None) -> np.ndarray:
+        keys, w = (buckets, weights) if mask is None else (buckets[mask], None if weights is None else weights[mask])
+        return np.bincount(keys, weights=w, minlength=size)
+
+    value, normalised, poor = rows.value[chosen], rows.normalised[chosen], rows.poor[chosen]
+    nps = rows.is_nps[chosen]
+    n, hits = per_bucket(), per_bucket(poor)
+    total, total_sq = per_bucket(weights=normalised), per_bucket(weights=normalised * normalised)
+    answered, promoters = per_bucket(nps), per_bucket(nps & (value >= 9))
+    detractors = per_bucket(nps & (value < 7))
+    return [
+        ResponseBucket(
+            bucket=b,
+            n=int(n[b]),
+            nps=NpsSummary(
+                n=int(answered[b]),
+                promoters=int(promoters[b]),
+                passives=int(answered[b] - promoters[b] - detractors[b]),
+                detractors=int(detractors[b]),
+            ),
+            score=MeanSummary(n=int(n[b]), total=float(total[b]), total_sq=float(total_sq[b])),
+            poor=ShareSummary(n=int(n[b]), hits=int(hits[b])),
+            min_n=min_n,
         )
-    return out
+        for b in stats.BUCKETS
+    ]
 
 
-def _customer_anchors(window: pd.DataFrame) -> pd.DataFrame:
-    """Per customer: `most` (poor experiences within any 90 days of the period) and `anchor_ms` (when they first
-    reached it; without a poor experience, their first response of the period)."""
-    within = stats.poor_counts_within(
-        codes_of(window["customer_id"]), window["t_ms"].to_numpy(), window["poor"].to_numpy(), window=days_ms(90)
-    )
-    frame = pd.DataFrame({"customer_id": window["customer_id"].to_numpy(), "t_ms": window["t_ms"].to_numpy()})
-    frame["within"] = within
-    most = frame.groupby("customer_id")["within"].transform("max")
-    reached = frame[frame["within"] == most]
-    anchors = reached.groupby("customer_id").agg(most=("within", "first"), anchor_ms=("t_ms", "min"))
-    return anchors.reset_index()
+@dataclass(frozen=True)
+class Anchors:
+    """Per customer (ascending ids): their most poor experiences within any 90 days of the period and when they
+    first reached it (without a poor experience: their first response of the period)."""
+
+    customer_id: np.ndarray
+    most: np.ndarray
+    anchor_ms: np.ndarray
 
 
-def _local_days(ms: pd.Series, zone) -> np.ndarray:
-    local = pd.to_datetime(ms, unit="ms", utc=True).dt.tz_convert(zone).dt.tz_localize(None)
+def _customer_anchors(
+    customers: np.ndarray, codes: np.ndarray, rows: Experiences, period: np.ndarray, counted: np.ndarray
+) -> Anchors:
+    """Over the rows of `period` (in time order per customer, so the first row reaching the maximum is the anchor);
+    `customers` and `codes` as Experiences.customers(); `counted`: per customer, whether they are in the view (every
+    counted customer has a row in the period)."""
+    codes, t_ms = codes[period], rows.t_ms[period]
+    within = stats.poor_counts_within(codes, t_ms, rows.poor[period], window=days_ms(stats.WINDOW_DAYS))
+    most = np.zeros(customers.size, dtype=np.int64)
+    np.maximum.at(most, codes, within)
+    reached = within == most[codes]  # every customer reaches their maximum at least once
+    anchor = np.full(customers.size, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(anchor, codes[reached], t_ms[reached])
+    return Anchors(customer_id=customers[counted], most=most[counted], anchor_ms=anchor[counted])
+
+
+def _local_days(ms: np.ndarray, zone) -> np.ndarray:
+    local = pd.to_datetime(ms, unit="ms", utc=True).tz_convert(zone).tz_localize(None)
     return local.to_numpy().astype("datetime64[D]")
 
 
+def _lookup(keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(position in the sorted `keys`, found) of each wanted key."""
+    pos = np.searchsorted(keys, wanted)
+    pos = np.minimum(pos, max(keys.size - 1, 0))
+    found = keys[pos] == wanted if keys.size else np.zeros(wanted.size, dtype=bool)
+    return pos, found
+
+
 def _customer_buckets(
-    ctx: OrgContext, anchors: pd.DataFrame, start: dt.date, end: dt.date, min_n: int
+    ctx: OrgContext, anchors: Anchors, start: dt.date, end: dt.date, min_n: int
 ) -> tuple[list[CustomerBucket], bool]:
     org = ctx.organization
-    anchors = anchors.copy()
-    anchors["day"] = _local_days(anchors["anchor_ms"], org.zone)
-    churn = pd.DataFrame.from_records(
-        list(
-            ChurnEvent.objects.for_org(org)
-            .filter(date__gte=start, date__lte=end + dt.timedelta(days=stats.CHURN_DAYS))
-            .values_list("customer_id", "date")
-        ),
-        columns=["customer_id", "date"],
-    )
-    churn["date"] = pd.to_datetime(churn["date"]).to_numpy().astype("datetime64[D]")
-    joined = anchors[["customer_id", "day"]].merge(churn, on="customer_id")
+    day = _local_days(anchors.anchor_ms, org.zone)
     horizon = np.timedelta64(stats.CHURN_DAYS, "D")
-    hit = joined[(joined["date"] >= joined["day"]) & (joined["date"] <= joined["day"] + horizon)]
-    anchors["churned"] = anchors["customer_id"].isin(hit["customer_id"])
+    events = list(
+        ChurnEvent.objects.for_org(org)
+        .filter(date__gte=start, date__lte=end + dt.timedelta(days=stats.CHURN_DAYS))
+        .order_by()
+        .values_list("customer_id", "date")
+    )
+    churned = np.zeros(anchors.customer_id.size, dtype=bool)
+    if events:
+        event_customers = np.array([e[0] for e in events], dtype=np.int64)
+        event_days = np.array([e[1] for e in events], dtype="datetime64[D]")
+        pos, found = _lookup(anchors.customer_id, event_customers)
+        hit = found & (event_days >= day[pos]) & (event_days <= day[pos] + horizon)
+        churned[pos[hit]] = True
     today = np.datetime64(timezone.localdate(timezone=org.zone), "D")
-    anchors["open"] = anchors["day"] + horizon > today
+    complete = day + horizon <= today
     revenue_rows = list(
         CustomerRevenue.objects.for_org(org)
         .filter(month__gte=start.replace(day=1), month__lte=end)
@@ -201,20 +245,23 @@ def _customer_buckets(
         .values_list("customer_id", "total")
     )
     has_revenue = bool(revenue_rows)
-    revenue = dict(revenue_rows)
-    anchors["revenue"] = anchors["customer_id"].map(revenue).fillna(0.0).astype(float)
-    anchors["bucket"] = stats.buckets_of(anchors["most"].to_numpy())
+    revenue = np.zeros(anchors.customer_id.size, dtype=np.float64)
+    if revenue_rows:
+        pos, found = _lookup(anchors.customer_id, np.array([r[0] for r in revenue_rows], dtype=np.int64))
+        revenue[pos[found]] = np.array([r[1] or 0.0 for r in revenue_rows], dtype=np.float64)[found]
+    buckets = stats.buckets_of(anchors.most)
+    counted = churned & complete
     out = []
     for bucket in stats.BUCKETS:
-        part = anchors[anchors["bucket"] == bucket]
+        mask = buckets == bucket
         out.append(
             CustomerBucket(
                 bucket=bucket,
-                customers=len(part),
-                churned=int(part["churned"].sum()),
-                follow_up_open=int(part["open"].sum()),
-                revenue=float(part["revenue"].sum()) if has_revenue else None,
-                churned_revenue=float(part.loc[part["churned"], "revenue"].sum()) if has_revenue else None,
+                customers=int(mask.sum()),
+                followed_up=int((mask & complete).sum()),
+                churned=int((mask & counted).sum()),
+                revenue=float(revenue[mask].sum()) if has_revenue else None,
+                churned_revenue=float(revenue[mask & counted].sum()) if has_revenue else None,
                 min_n=min_n,
             )
         )
@@ -224,27 +271,25 @@ def _customer_buckets(
 def compound_failures(
     *, ctx: OrgContext, start: dt.date, end: dt.date, journey_id: int | None = None
 ) -> CompoundFailures:
-    """Scores and churn by the number of poor experiences in 90 days (see the module docstring)."""
+    """Scores and churn by the number of poor experiences in 90 days (see the module docstring). The period must
+    be one program.synergy.periods allows (the form and the API check it; ValueError otherwise)."""
     org = ctx.organization
+    # A day of slack: the caller's "today" may be in another time zone than the organization's.
+    periods.check_period(start, end, timezone.localdate(timezone=org.zone) + dt.timedelta(days=1))
     journey = journey_get(ctx=ctx, pk=journey_id) if journey_id is not None else None
     result = CompoundFailures(start=start, end=end, journey=journey, min_n=org.min_n, currency=org.currency)
     since, until = _bounds(ctx, start, end)
     window = dt.timedelta(days=stats.WINDOW_DAYS)
-    frame = experience_frame(org, since=since - window, until=until)
-    in_period = (frame["t_ms"] >= _ms(since)).to_numpy()
-    before = stats.poor_counts_before(
-        codes_of(frame["customer_id"]), frame["t_ms"].to_numpy(), frame["poor"].to_numpy(), window=days_ms(90)
-    )
-    chosen = in_period.copy()
-    if journey is not None:
-        chosen &= (frame["journey_id"] == journey.pk).fillna(False).to_numpy(dtype=bool)
-    rows = frame.loc[chosen, ["customer_id", "is_nps", "value", "normalised", "poor"]].assign(
-        bucket=stats.buckets_of(before[chosen])
-    )
-    result.by_response = _response_buckets(rows, org.min_n)
-    customers = rows["customer_id"].unique()
-    period = frame[in_period & frame["customer_id"].isin(customers).to_numpy()]
-    anchors = _customer_anchors(period)
+    rows = experiences(org, since=since - window, until=until, journeys=journey is not None)
+    customers, codes = rows.customers()
+    in_period = rows.t_ms >= _ms(since)
+    before = stats.poor_counts_before(codes, rows.t_ms, rows.poor, window=days_ms(stats.WINDOW_DAYS))
+    chosen = in_period & (rows.journey_id == journey.pk) if journey is not None else in_period
+    result.by_response = _response_buckets(rows, chosen, stats.buckets_of(before[chosen]), org.min_n)
+    # Per customer: the period's responses (of any journey) of the customers with a chosen response.
+    counted = np.zeros(customers.size, dtype=bool)
+    counted[codes[chosen]] = True
+    anchors = _customer_anchors(customers, codes, rows, in_period & counted[codes], counted)
     result.by_customer, result.has_revenue = _customer_buckets(ctx, anchors, start, end, org.min_n)
     return result
 

@@ -251,7 +251,7 @@ def _recompute(planted: list[dict], world: SynergyWorld, start: dt.date, end: dt
     for r in CustomerRevenue.objects.filter(organization=world.org, month__gte=start.replace(day=1), month__lte=end):
         revenue[r.customer_id] = revenue.get(r.customer_id, 0) + float(r.amount)
     customers = {r["customer"] for part in buckets.values() for r in part}
-    by_customer = {b: {"customers": 0, "churned": 0, "open": 0, "revenue": 0.0} for b in range(4)}
+    by_customer = {b: {"customers": 0, "followed": 0, "churned": 0, "open": 0, "revenue": 0.0} for b in range(4)}
     for customer in customers:
         mine = sorted(
             (r for r in rows if r["customer"] == customer and since <= r["at"] < until), key=lambda r: r["at"]
@@ -265,9 +265,12 @@ def _recompute(planted: list[dict], world: SynergyWorld, start: dt.date, end: dt
         day = timezone.localtime(anchor, tz).date()
         row = by_customer[min(most, 3)]
         row["customers"] += 1
-        row["churned"] += any(day <= d <= day + dt.timedelta(days=180) for d in churn.get(customer, []))
-        row["open"] += day + dt.timedelta(days=180) > today
         row["revenue"] += revenue.get(customer, 0.0)
+        if day + dt.timedelta(days=180) > today:  # follow-up not over: out of the churn rate
+            row["open"] += 1
+            continue
+        row["followed"] += 1
+        row["churned"] += any(day <= d <= day + dt.timedelta(days=180) for d in churn.get(customer, []))
     return by_response, by_customer
 
 
@@ -293,11 +296,16 @@ def test_compound_figures_match_an_independent_recomputation(world, journey_inde
     assert sum(want["customers"] for want in expected_c.values()) > 40
     for b in data.by_customer:
         want = expected_c[b.bucket]
-        assert (b.customers, b.churned, b.follow_up_open) == (want["customers"], want["churned"], want["open"])
+        got = (b.customers, b.followed_up, b.churned, b.follow_up_open)
+        assert got == (want["customers"], want["followed"], want["churned"], want["open"])
         assert b.revenue == pytest.approx(want["revenue"])
-        if b.customers:
-            low, high = proportion_confint(b.churned, b.customers, alpha=0.05, method="wilson")
+        if b.followed_up:
+            assert b.churn_rate == pytest.approx(want["churned"] / want["followed"])
+            low, high = proportion_confint(b.churned, b.followed_up, alpha=0.05, method="wilson")
             assert b.interval == pytest.approx((low, high))
+    # The plant has customers on both sides of the 180-day line, and churn among the followed-up.
+    assert sum(w["open"] for w in expected_c.values()) > 5 and sum(w["followed"] for w in expected_c.values()) > 20
+    assert sum(w["churned"] for w in expected_c.values()) > 0
 
 
 def test_window_edges_of_the_90_days_before_and_the_180_days_after(world):
