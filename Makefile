@@ -37,6 +37,7 @@ bench:           ## benchmarks that print figures (PostgreSQL; see README "Bench
 	DATABASE_URL=$(BENCH_DB) .venv/bin/python manage.py bench_report --requests 100
 	DATABASE_URL=$(BENCH_DB) .venv/bin/python manage.py bench_value_model --customers 130000
 	DATABASE_URL=$(BENCH_DB) .venv/bin/python manage.py bench_voice --comments 1000000
+	DATABASE_URL=$(BENCH_DB) .venv/bin/python manage.py bench_program --responses 1000000
 
 messages:
 	.venv/bin/python manage.py makemessages -l sv -l nb -l da --ignore=.venv --ignore=tests --ignore=demo --no-obsolete && .venv/bin/python manage.py compilemessages --ignore=.venv
