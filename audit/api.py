@@ -7,6 +7,7 @@ is not itself recorded (a poller would fill the log with its own reads); the pag
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, viewsets
@@ -16,7 +17,7 @@ from rest_framework.pagination import CursorPagination
 from audit import actions, selectors
 from audit.forms import AuditFilterForm
 from audit.models import AuditEvent
-from cxplatform.api_params import check_query_params
+from cxplatform.api_params import BIGINT_MAX, check_query_params
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
@@ -64,6 +65,19 @@ class AuditCursorPagination(CursorPagination):
     page_size = 100
     max_page_size = 1000
     page_size_query_param = "page_size"
+
+    def get_page_size(self, request):
+        """A page size that is no whole number within the schema's integer range is a 400, not silently the
+        default; within it, DRF's rule holds (above the maximum: the maximum; zero or below: the default)."""
+        raw = request.query_params.get(self.page_size_query_param, "").strip()
+        if raw:
+            try:
+                value = int(raw)
+            except ValueError:
+                value = None
+            if value is None or abs(value) > BIGINT_MAX:
+                raise ValidationError({self.page_size_query_param: [_("Give a whole number of events per page.")]})
+        return super().get_page_size(request)
 
 
 FILTER_PARAMETERS = [
