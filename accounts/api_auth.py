@@ -10,7 +10,7 @@ from rest_framework import authentication, exceptions, permissions
 from accounts.api_scopes import scope_for_view
 from accounts.models import ApiKey, Organization, hash_api_key
 from accounts.scoping import OrgContext, context_for_api_key
-from cxplatform.rawrows import RowReader, execute_prepared
+from core.rawrows import RowReader, execute_prepared
 
 KEYWORD = "Api-Key"
 

@@ -12,7 +12,7 @@ from accounts.scoping import OrgContext
 from accounts.selectors import measure_choices, metric_choices, survey_language_choices, timezone_choices
 from accounts.services import primary_measure_for
 from core.currencies import currency_choices
-from cxplatform.forms import BootstrapFormMixin
+from core.forms import BootstrapFormMixin
 
 
 class TeamForm(BootstrapFormMixin, forms.ModelForm):

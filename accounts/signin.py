@@ -30,7 +30,7 @@ from accounts.scoping import AUTH_METHOD_KEY
 from accounts.sso import provider_lookup
 from accounts.throttle import ThrottledLoginView, login_failed, login_locked
 from audit.services import audit_record
-from cxplatform import ratelimit
+from core import ratelimit
 
 PENDING_KEY = "two_factor_pending"
 TWO_FACTOR_PENDING_SECONDS = 300

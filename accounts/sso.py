@@ -38,7 +38,7 @@ from mozilla_django_oidc.views import (
 
 from accounts.models import SsoProvider
 from accounts.scoping import AUTH_METHOD_KEY, SESSION_KEY, SSO_SESSION_KEY
-from cxplatform import ratelimit
+from core import ratelimit
 
 logger = logging.getLogger(__name__)
 

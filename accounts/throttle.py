@@ -1,6 +1,6 @@
 """Brute-force limits on sign-in and password reset (per account and per client address).
 
-Counted with cxplatform.ratelimit (Redis in production, shared by every web process; fail open when the cache is
+Counted with core.ratelimit (Redis in production, shared by every web process; fail open when the cache is
 down). Failed sign-ins only are counted; once an account or an address reaches its limit, further attempts in that
 window are refused without checking the password, with a message saying when to try again.
 """
@@ -18,7 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import ngettext
 
 from accounts.forms import PasswordResetForm
-from cxplatform import ratelimit
+from core import ratelimit
 
 logger = logging.getLogger(__name__)
 

@@ -33,7 +33,7 @@ from actions.selectors.cases import (
     person_label,
     root_cause_tree,
 )
-from cxplatform.forms import BootstrapFormMixin
+from core.forms import BootstrapFormMixin
 from journeys.models import Journey, Touchpoint
 from surveys.models import Survey
 

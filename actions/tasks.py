@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from cxplatform.celery import app
+from celery import shared_task
 
 
-@app.task(name="actions.notify_case_opened")
+@shared_task(name="actions.notify_case_opened")
 def notify_case_opened(case_id: int) -> list[int]:
     """Queue a case's e-mails (team, customer) in the outbox unless they went out already; each recipient once.
 
@@ -17,7 +17,7 @@ def notify_case_opened(case_id: int) -> list[int]:
     return case_notifications_enqueue_by_id(case_id=case_id)
 
 
-@app.task(name="actions.escalate_cases")
+@shared_task(name="actions.escalate_cases")
 def escalate_cases() -> dict[int, int]:
     """Remind team leads of cases nearing their SLA and alert CX managers about overdue ones (beat, every 5 min)."""
     from actions.services.escalation import cases_escalate

@@ -17,7 +17,7 @@ from rest_framework.pagination import CursorPagination
 from audit import actions, selectors
 from audit.forms import AuditFilterForm
 from audit.models import AuditEvent
-from cxplatform.api_params import BIGINT_MAX, check_query_params
+from core.api_params import BIGINT_MAX, check_query_params
 
 
 class AuditEventSerializer(serializers.ModelSerializer):

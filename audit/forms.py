@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.scoping import OrgContext
 from audit import actions
 from audit.selectors import AuditFilters, audit_actor_choices
-from cxplatform.forms import BootstrapFormMixin
+from core.forms import BootstrapFormMixin
 
 
 class _ActorField(forms.ModelChoiceField):

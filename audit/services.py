@@ -43,7 +43,7 @@ def _actor(ctx: OrgContext | None, user) -> tuple[Any, str]:
 def _client_ip(request: HttpRequest | None) -> str | None:
     if request is None:
         return None
-    from cxplatform.ratelimit import client_ip
+    from core.ratelimit import client_ip
 
     address = client_ip(request)
     try:

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_safe
 from accounts.scoping import MANAGE_ORG_ROLES, org_required
 from audit import actions, selectors
 from audit.forms import AuditFilterForm
-from surveys.ingestion.export import neutralise, stream_csv
+from core.spreadsheets import neutralise, stream_csv
 
 PER_PAGE = 50
 MAX_PAGE = 2000  # deep OFFSETs get slow; past this, narrow the filters

@@ -10,11 +10,11 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api import ModelSerializer, OrgRelatedField, OrgScopedViewSet
 from customers import selectors, services
 from customers.filters import CustomerFilter
 from customers.models import Customer
 from customers.validation import normalize_country, normalize_phone
-from cxplatform.api import ModelSerializer, OrgRelatedField, OrgScopedViewSet
 from imports.parsers import parse_language
 from journeys.models import Persona
 

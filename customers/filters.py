@@ -8,9 +8,9 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import OrgContext
+from core.forms import BootstrapFormMixin
 from customers import selectors
 from customers.models import Customer
-from cxplatform.forms import BootstrapFormMixin
 from journeys.models import Persona
 
 _YES_NO = [("", _("Any")), ("true", _("Yes")), ("false", _("No"))]

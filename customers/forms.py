@@ -2,10 +2,10 @@ from django import forms
 from django.utils.translation import gettext as _
 
 from accounts.scoping import OrgContext
+from core.forms import BootstrapFormMixin
 from customers import selectors
 from customers.models import Customer
 from customers.validation import normalize_country, normalize_phone
-from cxplatform.forms import BootstrapFormMixin
 
 
 class CustomerForm(BootstrapFormMixin, forms.ModelForm):

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "privacy",
     "outbox",
     "webhooks",
+    "bench",
     "demo",
 ]
 
@@ -113,7 +114,7 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 if "redis" in CACHES["default"]["BACKEND"].lower():
     # A Redis outage must cost a request milliseconds, not the default minutes-long socket wait: the rate limits
-    # fail open (cxplatform.ratelimit) and intake goes on.
+    # fail open (core.ratelimit) and intake goes on.
     CACHES["default"].setdefault("OPTIONS", {}).update(
         {
             "socket_connect_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=0.5),
@@ -440,12 +441,12 @@ ACCOUNTS_SSO_CLOCK_SKEW_SECONDS = env.int("ACCOUNTS_SSO_CLOCK_SKEW_SECONDS", def
 ACCOUNTS_SSO_ALLOW_HTTP = env.bool("ACCOUNTS_SSO_ALLOW_HTTP", default=DEBUG)
 
 # --- api settings: keys, schema (owned by the API helper) ---
-# The API's common contract (cxplatform/api.py): errors always JSON objects, query parameters validated, and every
+# The API's common contract (core/api.py): errors always JSON objects, query parameters validated, and every
 # operation's possible errors in the schema.
-REST_FRAMEWORK["EXCEPTION_HANDLER"] = "cxplatform.api.exception_handler"
-REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "cxplatform.api.AutoSchema"
-REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"] = "cxplatform.api_params.LimitOffsetPagination"
-REST_FRAMEWORK["DEFAULT_FILTER_BACKENDS"] = ["cxplatform.api_params.FilterBackend"]
+REST_FRAMEWORK["EXCEPTION_HANDLER"] = "core.api.exception_handler"
+REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "core.api.AutoSchema"
+REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"] = "core.api_params.LimitOffsetPagination"
+REST_FRAMEWORK["DEFAULT_FILTER_BACKENDS"] = ["core.api_params.FilterBackend"]
 
 # --- journeys settings (owned by the journeys app) ---
 # A stable schema name for the touchpoint channel enum (invitations and contact attempts have "channel" fields too).

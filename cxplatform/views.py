@@ -24,7 +24,7 @@ def health(request: HttpRequest) -> HttpResponse:
 
 
 # -- error pages (handler403/404/500 in cxplatform.urls) -----------------------------------------------------------
-# Under /api/ every error is a JSON object like the API's own (cxplatform.api.exception_handler); elsewhere one styled
+# Under /api/ every error is a JSON object like the API's own (core.api.exception_handler); elsewhere one styled
 # page per code, with the menu for a signed-in user and a way back.
 
 

@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from cxplatform.api import ModelSerializer, OrgScopedViewSet
+from core.api import ModelSerializer, OrgScopedViewSet
 from imports import selectors, services
 from imports.models import ImportJob
 from imports.registry import ImportFileError, available_kinds

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from cxplatform.forms import BootstrapFormMixin
+from core.forms import BootstrapFormMixin
 from imports.readers import ACCEPT_ATTRIBUTE
 from imports.registry import ColumnMapping, ImportHandler, ImportMappingError, Option, available_kinds
 

@@ -19,8 +19,8 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from accounts.models import Team
-from cxplatform.api import ModelSerializer, OrgRelatedField, OrgScopedViewSet
-from cxplatform.api_params import IdFilter
+from core.api import ModelSerializer, OrgRelatedField, OrgScopedViewSet
+from core.api_params import IdFilter
 from journeys import selectors, services
 from journeys.models import Channel, Journey, Persona, Stage, Touchpoint
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team
 from accounts.scoping import OrgContext
-from cxplatform.forms import BootstrapFormMixin
+from core.forms import BootstrapFormMixin
 from journeys import selectors
 from journeys.models import Journey, Persona, Stage, Touchpoint
 

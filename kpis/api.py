@@ -23,12 +23,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.scoping import get_in_org
+from core.api import ModelSerializer, OrgRelatedField, OrgScopedViewSet
+from core.api_params import check_query_params, choice_param, int_param
+from core.metrics import MeanSummary, NpsSummary
 from core.scales import MEASURE_TOP_BOX
-from cxplatform.api import ModelSerializer, OrgRelatedField, OrgScopedViewSet
-from cxplatform.api_params import check_query_params, choice_param, int_param
 from journeys.models import Journey, Persona, Stage, Touchpoint
 from kpis import selectors, services
-from kpis.metrics import MeanSummary, NpsSummary
 from kpis.models import NPS_METRIC, STAT_FIELDS, Benchmark, JourneyRollup, Kpi, KpiValue, Target, TargetChange
 from kpis.scores import Score
 

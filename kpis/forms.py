@@ -12,8 +12,8 @@ from accounts.forms import MeasureField, measure_refresh_attrs
 from accounts.scoping import OrgContext
 from accounts.selectors import measure_choices, metric_choices
 from accounts.services import primary_measure_for
+from core.forms import BootstrapFormMixin
 from core.scales import measure_label
-from cxplatform.forms import BootstrapFormMixin
 from journeys.models import Channel, Journey, Persona, Stage, Touchpoint
 from kpis import selectors
 from kpis.models import Benchmark, Kpi, Target

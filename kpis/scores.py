@@ -10,8 +10,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from core.scales import MEASURE_MEAN, MEASURE_NPS, MEASURE_TOP_BOX, Scale, band_counts, scale_for_metric
-from kpis.metrics import (
+from core.metrics import (
     Difference,
     MeanSummary,
     NpsSummary,
@@ -20,6 +19,7 @@ from kpis.metrics import (
     nps_difference,
     share_difference,
 )
+from core.scales import MEASURE_MEAN, MEASURE_NPS, MEASURE_TOP_BOX, Scale, band_counts, scale_for_metric
 from kpis.models import STAT_FIELDS, Benchmark, Target
 
 STATUS_LABELS = {

@@ -14,8 +14,8 @@ from django.core.cache import cache
 from django.db.models import Case, Prefetch, QuerySet, Sum, Value, When
 
 from accounts.scoping import OrgContext, get_in_org
+from core.metrics import MeanSummary, NpsSummary
 from customers.models import Customer
-from kpis.metrics import MeanSummary, NpsSummary
 from kpis.models import (
     NPS_METRIC,
     STAT_FIELDS,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from cxplatform.celery import app
+from celery import shared_task
 
 
-@app.task(name="outbox.send")
+@shared_task(name="outbox.send")
 def send_messages(message_ids: list[int]) -> int:
     """Send these outbox messages if still due (queued after the commit that wrote them); the number sent."""
     from outbox.services import outbox_send
@@ -13,7 +13,7 @@ def send_messages(message_ids: list[int]) -> int:
     return outbox_send(message_ids=message_ids)
 
 
-@app.task(name="outbox.sweep")
+@shared_task(name="outbox.sweep")
 def sweep_outbox() -> dict[str, int]:
     """Send every due message (missed by its task, or due for a retry) and those stuck in "sending"."""
     from outbox.services import outbox_sweep

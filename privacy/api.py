@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Role
-from cxplatform.api import FileDownloadErrorsAsJson, StrictCharField
+from core.api import FileDownloadErrorsAsJson, StrictCharField
 from privacy import selectors, services
 from privacy.models import ConsentEvent, RetentionPolicy
 

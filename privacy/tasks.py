@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from cxplatform.celery import app
+from celery import shared_task
 
 
-@app.task(name="privacy.run_retention")
+@shared_task(name="privacy.run_retention")
 def run_retention() -> list[int]:
     """Nightly (beat): apply every organization's retention policy; returns the ids of the runs stored."""
     from privacy.services import retention_run_all

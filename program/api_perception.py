@@ -14,7 +14,7 @@ from rest_framework import exceptions, generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cxplatform.api_params import check_query_params
+from core.api_params import check_query_params
 from program.forms_perception import MAX_WINDOW_DAYS
 from program.models import PerceptionSurvey
 from program.perception import selectors

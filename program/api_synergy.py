@@ -17,8 +17,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api_params import BIGINT_MAX, check_query_params
 from customers.selectors import customer_get
-from cxplatform.api_params import BIGINT_MAX, check_query_params
 from program.synergy import periods, stats
 from program.synergy.selectors import (
     CompoundFailures,

@@ -19,8 +19,8 @@ from rest_framework.response import Response
 from accounts.api_auth import HasOrganization
 from actions.api.common import bad_request
 from actions.models import ImprovementAction
-from cxplatform.api import OrgRelatedField, StrictCharField
-from cxplatform.api_params import IdFilter
+from core.api import OrgRelatedField, StrictCharField
+from core.api_params import IdFilter
 from program.models import CustomerUpdate
 from program.updates import selectors
 from program.updates.messages import MESSAGE_MAX_LENGTH

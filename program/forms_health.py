@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import OrgContext
-from cxplatform.forms import BootstrapFormMixin
+from core.forms import BootstrapFormMixin
 from program.health import selectors
 from program.models import ProgramSettings
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cxplatform.forms import BootstrapFormMixin
+from core.forms import BootstrapFormMixin
 from program.updates.audience import language_label
 from program.updates.messages import MESSAGE_MAX_LENGTH
 from program.updates.services import MAX_RESURVEY_DAYS

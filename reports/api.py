@@ -12,8 +12,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
 
-from cxplatform.api import ModelSerializer
-from cxplatform.api_params import choice_param, int_param
+from core.api import ModelSerializer
+from core.api_params import choice_param, int_param
 from reports import selectors
 from reports.figures import parse_month
 from reports.models import MonthlyReport

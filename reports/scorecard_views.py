@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from accounts.scoping import ALL_ROLES, OrgContext, org_required
-from cxplatform.forms import BootstrapFormMixin
+from core.forms import BootstrapFormMixin
 from reports import scorecards
 
 MONTHS_OFFERED = 13

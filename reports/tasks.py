@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from cxplatform.celery import app
+from celery import shared_task
 
 
-@app.task(name="reports.generate_report")
+@shared_task(name="reports.generate_report")
 def generate_report(report_id: int) -> str:
     """Fill a PENDING report version (figures, page); a version already filled is left as it is."""
     from reports.services import report_fill
@@ -13,7 +13,7 @@ def generate_report(report_id: int) -> str:
     return report_fill(report_id=report_id).status
 
 
-@app.task(name="reports.generate_monthly_reports")
+@shared_task(name="reports.generate_monthly_reports")
 def generate_monthly_reports() -> list[int]:
     """Daily (beat): last month's report for every organization whose local date is its first working day, and any
     on-demand version whose task was lost."""

@@ -1,5 +1,5 @@
-"""cxplatform.rawrows: hand-written reads build the same instances as the ORM; prepared statements survive
-reconnects and take NULL-only arrays; the fixed-window rate counter (cxplatform.ratelimit) counts per window."""
+"""core.rawrows: hand-written reads build the same instances as the ORM; prepared statements survive
+reconnects and take NULL-only arrays; the fixed-window rate counter (core.ratelimit) counts per window."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from django.db import connection
 from django.test import override_settings
 
 from accounts.models import Organization
-from cxplatform import ratelimit
-from cxplatform.rawrows import RowReader, execute_prepared
+from core import ratelimit
+from core.rawrows import RowReader, execute_prepared
 from surveys.models import Question
 from tests.surveys.ingestion.conftest import make_program
 

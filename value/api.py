@@ -14,8 +14,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import ModelSerializer
 from core.scales import unit_label
-from cxplatform.api import ModelSerializer
 from value import selectors
 from value.models import ChurnEvent, CustomerRevenue, ValueSnapshot
 from value.services import churn_event_upsert, revenue_upsert

@@ -6,8 +6,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import BootstrapFormMixin
 from core.scales import metric_label, scale_for_metric
-from cxplatform.forms import BootstrapFormMixin
 from value.models import ValueSettings
 
 

@@ -26,7 +26,7 @@ from rest_framework.views import APIView
 from accounts.models import Role
 from accounts.scoping import WRITE_PROGRAM_ROLES, OrgContext
 from actions.api.common import bad_request
-from cxplatform.api_params import check_query_params, choice_param
+from core.api_params import check_query_params, choice_param
 from surveys.ingestion.api import ResponseCursorPagination
 from voice import selectors, taxonomy
 from voice import serializers as s

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import OrgContext
 from actions.forms import RootCauseChoiceField
-from cxplatform.forms import BootstrapFormMixin
+from core.forms import BootstrapFormMixin
 from surveys.ingestion import selectors as survey_selectors
 from surveys.ingestion.forms import touchpoints_by_journey
 from voice import selectors

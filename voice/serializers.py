@@ -18,8 +18,8 @@ from rest_framework import serializers
 
 from actions.api.cases import NamedRefSerializer
 from actions.models import RootCause
-from cxplatform.api import ModelSerializer, OrgRelatedField, StrictCharField, StrictFloatField
-from cxplatform.api_params import BIGINT_MAX
+from core.api import ModelSerializer, OrgRelatedField, StrictCharField, StrictFloatField
+from core.api_params import BIGINT_MAX
 from voice import selectors
 from voice.models import LANGUAGES, CommentAnalysis, Language, Sentiment, Theme, ThemeProposal, VoiceRun
 from voice.stats import add_months

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from cxplatform.celery import app
+from celery import shared_task
 
 
-@app.task(name="webhooks.send_delivery")
+@shared_task(name="webhooks.send_delivery")
 def send_delivery(delivery_id: int) -> bool:
     """Send one delivery now (test events, manual retries); a repeat of this task sends nothing more."""
     from webhooks.sender import delivery_send
@@ -13,7 +13,7 @@ def send_delivery(delivery_id: int) -> bool:
     return delivery_send(delivery_id=delivery_id)
 
 
-@app.task(name="webhooks.send_due")
+@shared_task(name="webhooks.send_due")
 def send_due_deliveries() -> int:
     """Send every due delivery (queued after a commit that recorded events, and by the sweep)."""
     from webhooks.sender import deliveries_send_due
@@ -21,7 +21,7 @@ def send_due_deliveries() -> int:
     return deliveries_send_due()
 
 
-@app.task(name="webhooks.sweep")
+@shared_task(name="webhooks.sweep")
 def sweep_deliveries() -> dict[str, int]:
     """Re-open sends whose worker died, purge the old delivery log, send what is due (retries)."""
     from webhooks.sender import deliveries_sweep

@@ -22,8 +22,8 @@ from actions.models import CaseEvent, CaseStatus, ContactAttempt, FeedbackCase, 
 from actions.selectors import cases as case_selectors
 from actions.selectors.cases import customer_contact_details
 from actions.services import cases as case_services
-from cxplatform.api import ModelSerializer, OrgRelatedField, StrictBooleanField, StrictCharField
-from cxplatform.api_params import IdFilter
+from core.api import ModelSerializer, OrgRelatedField, StrictBooleanField, StrictCharField
+from core.api_params import IdFilter
 from journeys.models import Touchpoint
 
 CASE_WRITE_ROLES = frozenset({Role.ADMIN, Role.CX_MANAGER, Role.FRONTLINE})

@@ -15,8 +15,8 @@ from actions.models import FeedbackCase, ImprovementAction, ImprovementStatus, R
 from actions.selectors import improvements as improvement_selectors
 from actions.services import improvements as improvement_services
 from actions.valuation import value_of_change
-from cxplatform.api import ModelSerializer, OrgRelatedField, OrgScopedViewSet
-from cxplatform.api_params import IdFilter
+from core.api import ModelSerializer, OrgRelatedField, OrgScopedViewSet
+from core.api_params import IdFilter
 from journeys.models import Touchpoint
 
 

@@ -41,7 +41,7 @@ from actions.models import (
 from actions.services import cases as case_services
 from actions.services import improvements as improvement_services
 from actions.services.rules import alert_rules_evaluate
-from kpis.metrics import NpsSummary, nps_difference, nps_from_scores
+from core.metrics import NpsSummary, nps_difference, nps_from_scores
 from surveys.models import Answer, Question, Response
 
 if TYPE_CHECKING:

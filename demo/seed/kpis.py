@@ -16,8 +16,8 @@ from django.db.models import Sum
 
 from accounts.models import Role
 from accounts.scoping import OrgContext
+from core.metrics import NpsSummary
 from kpis import rollups, services
-from kpis.metrics import NpsSummary
 from kpis.models import Benchmark, Kpi, KpiValue, Rollup, TargetChange
 
 if TYPE_CHECKING:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from kpis.metrics import Z95, Difference, MeanSummary, normal_two_sided_p
+from core.metrics import Z95, Difference, MeanSummary, normal_two_sided_p
 from kpis.scores import Assessment, Score, add_sums, empty_sums
 
 RESPONDENTS = "respondents"

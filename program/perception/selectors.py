@@ -16,9 +16,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.scoping import OrgContext, get_in_org
+from core.metrics import MeanSummary
 from core.scales import NPS, scale_for_metric
 from journeys.models import Journey, Touchpoint
-from kpis.metrics import MeanSummary
 from kpis.models import Rollup
 from program.models import Audience, PerceptionItem, PerceptionSurvey, importance_code, perceived_code
 from program.perception.stats import (

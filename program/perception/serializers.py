@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from kpis.metrics import MeanSummary
+from core.metrics import MeanSummary
 from program.perception.stats import MIN_STAFF_ANSWERS, Comparison, staff_figure
 
 

@@ -3,7 +3,7 @@
 A prediction (staff answers to "what score do you think customers give?") and the customers' own scores are two
 independent samples on the same scale, so the gap is the difference of two means. Staff samples are small (a
 leadership team: three to ten answers), so the test is Welch's t test with Welch-Satterthwaite degrees of freedom and
-every margin of error is Student's t on n - 1 degrees of freedom: a normal z (kpis.metrics) would call one
+every margin of error is Student's t on n - 1 degrees of freedom: a normal z (core.metrics) would call one
 pure-noise touchpoint in five a blind spot with three answers, and draw the staff's ± 2.2 times too narrow. Figures
 are suppressed rather than shown thin: customers below the organization's minimum n, staff below MIN_STAFF_ANSWERS
 (with one or two answers a mean would reveal what a named leader answered).
@@ -19,7 +19,7 @@ from functools import cached_property
 
 from scipy import stats
 
-from kpis.metrics import MeanSummary
+from core.metrics import MeanSummary
 
 # Fewer staff answers than this to a question are never shown: anonymity, not only statistics.
 MIN_STAFF_ANSWERS = 3

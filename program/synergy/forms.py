@@ -14,7 +14,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import OrgContext
-from cxplatform.forms import BootstrapFormMixin
+from core.forms import BootstrapFormMixin
 from program.synergy.periods import DEFAULT_DAYS, EARLIEST_DAY, day_error, default_period, latest_day, period_error
 from program.synergy.selectors import journey_choices
 

@@ -29,10 +29,10 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from accounts.scoping import OrgContext, get_in_org
+from core.metrics import MeanSummary, NpsSummary, ShareSummary
 from core.scales import metric_label
 from customers.models import Customer
 from journeys.models import Journey, Touchpoint
-from kpis.metrics import MeanSummary, NpsSummary, ShareSummary
 from program.synergy import periods, stats
 from program.synergy.frames import Experiences, days_ms, experiences, is_poor, metric_rank
 from surveys.models import Answer, Response, Survey

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kpis.metrics import Z95
+from core.metrics import Z95
 
 WINDOW_DAYS = 90
 CHURN_DAYS = 180

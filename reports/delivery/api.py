@@ -12,8 +12,8 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from cxplatform.api import FileDownloadErrorsAsJson
-from cxplatform.api_params import choice_param
+from core.api import FileDownloadErrorsAsJson
+from core.api_params import choice_param
 from reports.delivery import selectors
 from reports.delivery.views import pdf_response
 

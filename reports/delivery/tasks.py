@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from cxplatform.celery import app
+from celery import shared_task
 
 
-@app.task(name="reports.delivery.report_ready")
+@shared_task(name="reports.delivery.report_ready")
 def process_ready_report(report_id: int) -> list[int]:
     """Store the report's PDF; for a scheduled report create the subscribers' deliveries and queue their sends."""
     from reports.delivery.services import report_ready_process
@@ -13,7 +13,7 @@ def process_ready_report(report_id: int) -> list[int]:
     return report_ready_process(report_id=report_id)
 
 
-@app.task(name="reports.delivery.send")
+@shared_task(name="reports.delivery.send")
 def send_report_delivery(delivery_id: int) -> bool:
     """Send one subscriber's e-mail (claimed first: a repeat of this task sends nothing more)."""
     from reports.delivery.services import delivery_send
@@ -21,7 +21,7 @@ def send_report_delivery(delivery_id: int) -> bool:
     return delivery_send(delivery_id=delivery_id)
 
 
-@app.task(name="reports.delivery.sweep")
+@shared_task(name="reports.delivery.sweep")
 def sweep_report_deliveries() -> dict[str, int]:
     """Reopen sends whose worker died, finish recent reports' PDFs and deliveries, queue what is pending."""
     from reports.delivery.services import deliveries_sweep

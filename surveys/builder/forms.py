@@ -4,8 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import OrgContext
+from core.forms import BootstrapFormMixin
 from core.scales import validate_rating_bounds
-from cxplatform.forms import BootstrapFormMixin
 from surveys.builder import selectors
 from surveys.builder.services import CODE_RE
 from surveys.models import Question, Survey

@@ -14,7 +14,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cxplatform.api import OrgRelatedField
+from core.api import OrgRelatedField
 from journeys.models import Touchpoint
 from surveys.distribution import services
 from surveys.idempotency import fingerprints_conflict, payload_fingerprint

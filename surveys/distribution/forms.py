@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import OrgContext
-from cxplatform.forms import BootstrapFormMixin
+from core.forms import BootstrapFormMixin
 from journeys.models import Touchpoint
 from surveys.distribution import selectors
 from surveys.ingestion.forms import touchpoints_by_journey

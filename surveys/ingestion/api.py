@@ -24,8 +24,8 @@ from rest_framework.response import Response as ApiResponse
 
 from accounts.models import ApiKey
 from accounts.scoping import OrgContext
-from cxplatform import ratelimit
-from cxplatform.api_params import check_query_params, int_param
+from core import ratelimit
+from core.api_params import check_query_params, int_param
 from journeys.models import Channel
 from surveys.idempotency import fingerprints_conflict, payload_fingerprint
 from surveys.ingestion import selectors
@@ -113,7 +113,7 @@ class BoundedJSONParser(JSONParser):
 class _ResponsesThrottle(throttling.SimpleRateThrottle):
     """Rate per API key (or per user for session clients, per address otherwise); rates in settings.
 
-    A fixed-window counter (cxplatform.ratelimit) instead of DRF's list of request times."""
+    A fixed-window counter (core.ratelimit) instead of DRF's list of request times."""
 
     def get_rate(self):
         return getattr(settings, "SURVEYS_API_THROTTLE_RATES", {}).get(self.scope)

@@ -7,7 +7,6 @@ CSV. Every text cell that a spreadsheet could read as a formula (= + - @, tab, C
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import re
 import tempfile
@@ -19,9 +18,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from core.masking import mask_personal_data
+from core.spreadsheets import neutralise
 from surveys.models import Response
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # Characters XML 1.0 (and so XLSX) cannot hold; openpyxl would refuse the whole workbook.
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 CHUNK_SIZE = 2000
@@ -29,13 +28,6 @@ CHUNK_SIZE = 2000
 
 def xlsx_max_rows() -> int:
     return getattr(settings, "SURVEYS_EXPORT_XLSX_MAX_ROWS", 50_000)
-
-
-def neutralise(value: object) -> object:
-    """Make a user-supplied string inert in a spreadsheet (OWASP CSV injection); numbers pass unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def _score(value: float | None) -> int | float | None:
@@ -91,27 +83,6 @@ def rows(
             *(by_code.get(code, "") for code in codes),
         ]
         yield [neutralise(c) for c in cells]
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def stream_csv(header_cells: list[str], body: Iterable[list[object]]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    # A BOM so that Excel opens UTF-8 (å, ä, ö, æ, ø) correctly.
-    yield "\ufeff" + writer.writerow([neutralise(h) for h in header_cells])
-    for cells in body:
-        yield writer.writerow([_csv_cell(c) for c in cells])
-
-
-def _csv_cell(value: object) -> object:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.isoformat()  # ISO 8601 with the offset: 2026-05-10T14:00:00+02:00
-    return value
 
 
 def _xlsx_cell(value: object) -> object:

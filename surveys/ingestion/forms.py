@@ -10,7 +10,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import OrgContext
-from cxplatform.forms import BootstrapFormMixin
+from core.forms import BootstrapFormMixin
 from journeys.models import Channel
 from surveys.ingestion import selectors
 from surveys.ingestion.selectors import NPS_BANDS, ResponseFilters

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import OrgContext
-from cxplatform.forms import BootstrapFormMixin
+from core.forms import BootstrapFormMixin
 from imports.models import ImportJob
 from imports.readers import ACCEPT_ATTRIBUTE
 from imports.registry import normalize_header

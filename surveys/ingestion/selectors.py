@@ -13,8 +13,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.scoping import OrgContext, get_in_org
+from core.rawrows import RowReader
 from customers.models import Customer
-from cxplatform.rawrows import RowReader
 from imports.models import ImportJob
 from journeys.models import Journey, Persona, Touchpoint
 from surveys.models import Answer, Invitation, Question, Response, SavedFilter, Survey, SurveyVersion
@@ -189,7 +189,7 @@ def segment_choices(*, ctx: OrgContext) -> list[str]:
 # -- lookups for ingestion (one query per kind of object, whatever the batch size) --------------------------
 
 
-# Submissions look these up on every call: hand-written queries (cxplatform.rawrows), same organization filter.
+# Submissions look these up on every call: hand-written queries (core.rawrows), same organization filter.
 _SURVEYS, _TOUCHPOINTS = RowReader(Survey), RowReader(Touchpoint)
 
 

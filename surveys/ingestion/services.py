@@ -19,8 +19,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import Organization
+from core.rawrows import execute_prepared
 from customers.models import Customer
-from cxplatform.rawrows import execute_prepared
 from journeys.models import Touchpoint
 from surveys.idempotency import fingerprints_conflict
 from surveys.ingestion.errors import IdempotencyConflict, InvitationExpired, InvitationUsed, SubmissionMismatch

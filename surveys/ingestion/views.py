@@ -13,11 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.scoping import WRITE_PROGRAM_ROLES, OrgContext, org_required
+from core.metrics import nps_category
 from core.numbers import format_number
 from core.scales import NPS, measure_label
+from core.spreadsheets import stream_csv
 from imports.mappings import saved_mapping_get
 from imports.models import ImportJob
-from kpis.metrics import nps_category
 from kpis.scores import Score
 from surveys.ingestion import export, importer, selectors, services
 from surveys.ingestion.forms import ResponseFilterForm, SavedFilterForm
@@ -155,9 +156,7 @@ def response_export_csv(request: HttpRequest) -> StreamingHttpResponse:
     _form, filters, qs = _filtered(request)
     columns = selectors.export_question_columns(ctx=request.org, survey_id=filters.survey_id)
     body = export.rows(qs, columns, selectors.org_timezone(request.org))
-    response = StreamingHttpResponse(
-        export.stream_csv(export.header(columns), body), content_type="text/csv; charset=utf-8"
-    )
+    response = StreamingHttpResponse(stream_csv(export.header(columns), body), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_export_name("csv")}"'
     return response
 

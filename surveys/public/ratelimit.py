@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 
-from cxplatform import ratelimit
+from core import ratelimit
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The client's address (see cxplatform.ratelimit.client_ip: SURVEYS_NUM_PROXIES trusted proxies)."""
+    """The client's address (see core.ratelimit.client_ip: SURVEYS_NUM_PROXIES trusted proxies)."""
     return ratelimit.client_ip(request)
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from django.db import connection
 
 from accounts.models import Organization
+from core.rawrows import RowReader, execute_prepared
 from customers.models import Customer
-from cxplatform.rawrows import RowReader, execute_prepared
 from journeys.models import Journey, Touchpoint
 from surveys.builder.selectors import version_questions
 from surveys.models import Invitation, Question, Survey, SurveyLink, SurveyVersion

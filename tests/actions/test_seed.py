@@ -15,8 +15,8 @@ from actions.models import (
     ImprovementStatus,
     RootCause,
 )
+from core.metrics import nps_difference
 from demo.services import demo_create
-from kpis.metrics import nps_difference
 from kpis.selectors import touchpoint_nps
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""The API's common contract (cxplatform/api.py, cxplatform/api_params.py): bad input is a 400 with a JSON object,
+"""The API's common contract (core/api.py, core/api_params.py): bad input is a 400 with a JSON object,
 never a 500 (issue 12, defect 9: the four server errors schemathesis found, and their relatives)."""
 
 from __future__ import annotations

@@ -13,10 +13,10 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from accounts.scoping import OrgContext
+from core.metrics import Z95
 from journeys.models import Journey, Touchpoint
 from kpis import rollups
 from kpis.dashboards import filters_from, journey_gap, organization_overview
-from kpis.metrics import Z95
 from kpis.scores import change_between
 from tests.kpis.conftest import make_world
 

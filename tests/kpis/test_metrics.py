@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from kpis.metrics import MeanSummary, NpsSummary, mean_difference, nps_difference, nps_from_scores
+from core.metrics import MeanSummary, NpsSummary, mean_difference, nps_difference, nps_from_scores
 
 
 def test_nps_and_margin_of_error_match_a_hand_computed_case():

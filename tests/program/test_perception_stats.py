@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from kpis.metrics import MeanSummary
+from core.metrics import MeanSummary
 from program.perception.stats import (
     BLIND_SPOT,
     HIDDEN_STRENGTH,

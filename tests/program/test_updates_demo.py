@@ -13,7 +13,7 @@ from django.core.management import call_command
 
 from accounts.models import Organization, Role
 from accounts.scoping import OrgContext
-from kpis.metrics import nps_difference
+from core.metrics import nps_difference
 from kpis.selectors import touchpoint_nps
 from outbox.models import OutboxMessage
 from program.models import CustomerUpdate, CustomerUpdateRecipient

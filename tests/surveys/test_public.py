@@ -304,7 +304,7 @@ def test_intake_goes_on_when_the_rate_limit_cache_is_down(client, survey_a, tp_a
     from django.core.cache import caches
     from django.test import override_settings
 
-    from cxplatform import ratelimit
+    from core import ratelimit
 
     dead_redis = {
         "default": {
@@ -317,7 +317,7 @@ def test_intake_goes_on_when_the_rate_limit_cache_is_down(client, survey_a, tp_a
     # (overriding CACHES resets Django's cache handler; the limiter keeps its own Redis client, reset here)
     ratelimit._client, ratelimit._warned_at = None, 0.0
     try:
-        with override_settings(CACHES=dead_redis), caplog.at_level(logging.WARNING, logger="cxplatform.ratelimit"):
+        with override_settings(CACHES=dead_redis), caplog.at_level(logging.WARNING, logger="core.ratelimit"):
             assert type(caches["default"]).__name__ == "RedisCache"
             codes = [client.post(url, {"q_nps": "8"}).status_code for _ in range(3)]
     finally:

@@ -11,7 +11,7 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
-from surveys.ingestion.export import neutralise
+from core.spreadsheets import neutralise
 from surveys.ingestion.services import response_submit
 from tests.factories import CustomerFactory, PersonaFactory
 

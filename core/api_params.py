@@ -1,4 +1,4 @@
-"""Query parameters of the API validated, not ignored (set in REST_FRAMEWORK; see cxplatform/api.py).
+"""Query parameters of the API validated, not ignored (set in REST_FRAMEWORK; see core/api.py).
 
 A `limit` that is not a number from 1 to MAX_LIMIT, an id beyond PostgreSQL's bigint, a NUL character or a
 single-valued parameter given twice is a 400: before, some reached the database and came back as 500s, others were

@@ -44,9 +44,9 @@ from django.utils import timezone
 
 from accounts.models import Organization, Role
 from accounts.scoping import OrgContext
+from bench.management.commands import bench_kpis
+from bench.management.commands.bench_kpis import _Counter
 from customers.models import Customer
-from kpis.management.commands import bench_kpis
-from kpis.management.commands.bench_kpis import _Counter
 from kpis.models import JourneyRollup, Rollup, SegmentRollup
 from surveys.models import Answer, Response
 from value.models import ChurnEvent

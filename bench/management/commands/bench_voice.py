@@ -36,7 +36,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from surveys.management.commands import _bench
+from bench.management.commands import _bench
 
 SLUG = "bench-voice"
 JOURNEYS, TOUCHPOINTS_PER_JOURNEY, CUSTOMERS = 5, 4, 20_000

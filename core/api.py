@@ -3,7 +3,7 @@
 The API's common contract lives here, set once in settings (REST_FRAMEWORK) rather than on every view:
 - `exception_handler`: every error is a JSON object (`detail`, or field name -> messages); a Django ValidationError
   raised by a service is a 400.
-- `cxplatform.api_params` (a module of its own: DRF imports it while its generic views are being defined):
+- `core.api_params` (a module of its own: DRF imports it while its generic views are being defined):
   pagination and filters validate query parameters instead of ignoring them.
 - `AutoSchema`: every operation documents the errors it can answer with (400, 401, 403, 404, 415, 429), so the
   published schema tells the truth (tests/api/test_schemathesis.py holds the API to it).
@@ -20,7 +20,7 @@ from rest_framework.fields import get_error_detail
 from rest_framework.relations import MANY_RELATION_KWARGS
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from cxplatform.api_params import BIGINT_MAX
+from core.api_params import BIGINT_MAX
 
 
 class StrictManyRelatedField(serializers.ManyRelatedField):

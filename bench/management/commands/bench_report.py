@@ -26,7 +26,7 @@ from reports.models import MonthlyReport
 from reports.selectors import REPORT_ROLES
 from reports.services import report_generate
 
-SLUG = "bench-kpis"  # kpis/management/commands/bench_kpis.py
+SLUG = "bench-kpis"  # bench/management/commands/bench_kpis.py
 
 
 def _ms(seconds: float) -> str:

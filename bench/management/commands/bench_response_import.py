@@ -35,7 +35,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from surveys.management.commands import _bench
+from bench.management.commands import _bench
 
 WORDS = [
     "snabb",

@@ -42,7 +42,7 @@ from urllib.parse import urlencode
 
 from django.core.management.base import BaseCommand
 
-from surveys.management.commands import _bench
+from bench.management.commands import _bench
 
 BENCH_REDIS = "redis://127.0.0.1:6379/14"
 BENCH_CACHE = "redis://127.0.0.1:6379/15"
