@@ -6,8 +6,8 @@ demo:            ## set up and run the demo on http://127.0.0.1:8000
 test:            ## the whole test suite on PostgreSQL + Redis
 	bash scripts/test.sh
 
-lint:
-	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+lint:            ## ruff, and mypy on the services, selectors and analytics modules (pyproject.toml [tool.mypy])
+	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy
 
 fmt:
 	.venv/bin/ruff check --fix . && .venv/bin/ruff format .

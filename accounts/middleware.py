@@ -11,15 +11,17 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from rest_framework import exceptions
 
 from accounts.models import Role, TwoFactorDevice, UserPreference
 from accounts.scoping import AUTH_METHOD_KEY, context_for_session
+from core.api import error_response
 
 LAST_ACTIVITY_KEY = "last_activity"
 # The last activity is written at most this often (a session save per request would cost a query per page).
@@ -221,7 +223,7 @@ class TwoFactorRequiredMiddleware:
                 "%(org)s requires administrators to sign in with two factors: set up your authenticator app."
             ) % {"org": ctx.organization.name}
             if request.path.startswith("/api/"):
-                return JsonResponse({"detail": message}, status=403)
+                return error_response(exceptions.PermissionDenied(message))
             messages.warning(request, message)
             return _leave(request, reverse("accounts:two_factor"))
         return self.get_response(request)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import zoneinfo
+from typing import Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -84,7 +85,7 @@ class Organization(models.Model):
 
 
 class OrgQuerySet(models.QuerySet):
-    def for_org(self, organization: Organization | int) -> OrgQuerySet:
+    def for_org(self, organization: Organization | int) -> Self:
         org_id = organization if isinstance(organization, int) else organization.pk
         return self.filter(organization_id=org_id)
 

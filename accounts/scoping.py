@@ -19,7 +19,7 @@ from django.shortcuts import redirect
 from accounts.models import Membership, Organization, Role
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import AbstractBaseUser, User
 
     from accounts.models import ApiKey
 
@@ -41,7 +41,7 @@ ALL_ROLES = frozenset(Role)
 class OrgContext:
     organization: Organization
     role: str
-    user: AbstractBaseUser | None = None
+    user: User | None = None
     api_key: ApiKey | None = None
     team_ids: frozenset[int] = field(default_factory=frozenset)
 
@@ -83,7 +83,7 @@ def memberships_for_user(user: AbstractBaseUser) -> list[Membership]:
     return list(Membership.objects.filter(user=user).select_related("organization").order_by("organization__name"))
 
 
-def context_for_membership(membership: Membership, *, user: AbstractBaseUser) -> OrgContext:
+def context_for_membership(membership: Membership, *, user: User) -> OrgContext:
     team_ids = frozenset(membership.teams.values_list("pk", flat=True))
     return OrgContext(organization=membership.organization, role=membership.role, user=user, team_ids=team_ids)
 

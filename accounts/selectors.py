@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 import zoneinfo
+from typing import cast
 
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.text import Truncator
-from django.utils.translation import get_language
 
 from accounts.models import ApiKey, Membership, Organization, Role, SsoProvider, Team, UserPreference
 from accounts.scoping import OrgContext, get_in_org
-from core.scales import (
-    CES,
-    CSAT,
-    NPS,
-    measure_label,
-    metric_key,
-    metric_label,
-    scale_for_metric,
-    scale_for_question,
-)
-from surveys.models import Question, Survey
+from accounts.signals import metric_texts_requested
+from core.scales import CES, CSAT, NPS, measure_label, metric_label, scale_for_metric
 
 
 def team_list(*, ctx: OrgContext) -> QuerySet[Team]:
@@ -104,29 +95,14 @@ def measure_choices(metric: str) -> list[tuple[str, str]]:
 def metric_choices(*, organization: Organization | None, current: str = "") -> list[tuple[str, str]]:
     """The metric keys an organization can choose as its primary metric or a KPI's survey metric.
 
-    NPS, CSAT and CES always; then every rating and yes/no question's metric key found in the versions of its
-    customer surveys (employee and leadership answers never become customer metrics), labelled with the key's
-    label and the question's text. `current` (an existing setting) is kept even if no question has it any more.
+    NPS, CSAT and CES always; then the metric key of every rating and yes/no question of its customer surveys (the
+    surveys app answers `metric_texts_requested`), labelled with the key's label and the question's text. `current`
+    (an existing setting) is kept even if no question has it any more.
     """
     texts: dict[str, str] = {}
     if organization is not None:
-        customer_kinds = [k for k in Survey.Kind.values if k not in Survey.INTERNAL_KINDS]
-        rows = (
-            Question.objects.for_org(organization)
-            .filter(kind__in=Question.SCORE_KINDS, version__survey__kind__in=customer_kinds)
-            .order_by("-version__created_at", "pk")
-            .values_list("kind", "code", "scale_min", "scale_max", "text")
-        )
-        language = get_language() or organization.default_language
-        for kind, code, low, high, text in rows:
-            scale = scale_for_question(kind, low, high)
-            if scale is None:
-                continue
-            key = metric_key(kind, code, scale)
-            if key in texts or scale_for_metric(key) is None:
-                continue
-            text = text or {}
-            texts[key] = text.get(language) or text.get(organization.default_language) or next(iter(text.values()), "")
+        for _receiver, found in metric_texts_requested.send(sender=Organization, organization=organization):
+            texts.update(cast("dict[str, str]", found))  # django-stubs types every answer as a str
     fixed = [NPS, CSAT, CES]
     others = sorted((k for k in texts if k not in fixed), key=metric_label)
     keys = [*fixed, *others]

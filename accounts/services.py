@@ -1,7 +1,7 @@
 """Writes for organizations, memberships, teams, API keys and single sign-on settings.
 
-Changes to who may do what (members, roles, keys, sign-in settings) are written to the audit log in the same
-transaction (audit.services.audit_record)."""
+Changes to who may do what (members, roles, keys, sign-in settings) are sent as `accounts.signals.access_event`
+in the same transaction: the audit app records them."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.api_scopes import clean_scopes
 from accounts.models import ApiKey, Membership, Organization, Role, SsoProvider, Team, hash_api_key
 from accounts.scoping import MANAGE_ORG_ROLES, OrgContext
-from audit.services import audit_record
+from accounts.signals import send_access_event
 from core.currencies import is_currency
 from core.scales import metric_label, scale_for_metric
 
@@ -193,7 +193,7 @@ def organization_update(
     _clean_organization(org, languages_given="languages" in fields)
     org.save()
     if org.require_two_factor_for_admins != before_2fa:
-        audit_record(
+        send_access_event(
             action="organization.two_factor_policy",
             ctx=ctx,
             organization=org,
@@ -221,11 +221,11 @@ def membership_add(
         membership.teams.set([t for t in teams if t.organization_id == organization.pk])
     if old_role is None:
         detail = {"role": role, **({"via": via} if via else {})}
-        audit_record(
+        send_access_event(
             action="member.add", ctx=ctx, organization=organization, target=membership, detail=detail, request=request
         )
     elif old_role != role:
-        audit_record(
+        send_access_event(
             action="member.role_change",
             ctx=ctx,
             organization=organization,
@@ -290,7 +290,7 @@ def membership_update(
     membership.save(update_fields=["role"])
     membership.teams.set([t for t in teams if t.organization_id == membership.organization_id])
     if old_role != role:
-        audit_record(
+        send_access_event(
             action="member.role_change",
             ctx=ctx,
             organization=membership.organization_id,
@@ -305,7 +305,7 @@ def membership_update(
 def membership_remove(*, ctx: OrgContext, membership: Membership, request=None) -> None:
     if membership.role == Role.ADMIN:
         _require_another_admin(membership)
-    audit_record(
+    send_access_event(
         action="member.remove",
         ctx=ctx,
         organization=membership.organization_id,
@@ -333,7 +333,7 @@ def api_key_create(
         read_only=read_only,
         scopes=clean_scopes(scopes),
     )
-    audit_record(
+    send_access_event(
         action="api_key.create",
         ctx=ctx,
         target=key,
@@ -347,7 +347,7 @@ def api_key_create(
 def api_key_revoke(*, api_key: ApiKey, ctx: OrgContext | None = None, request=None) -> None:
     if api_key.revoked_at is None:
         api_key.revoke()
-        audit_record(
+        send_access_event(
             action="api_key.revoke",
             ctx=ctx,
             organization=api_key.organization_id,
@@ -371,10 +371,9 @@ def sso_provider_save(*, ctx: OrgContext, fields: dict[str, Any], client_secret:
     unknown = set(fields) - set(SSO_FIELDS)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
-    provider = SsoProvider.objects.select_for_update().filter(organization=ctx.organization).first()
-    created = provider is None
-    if created:
-        provider = SsoProvider(organization=ctx.organization)
+    found = SsoProvider.objects.select_for_update().filter(organization=ctx.organization).first()
+    created = found is None
+    provider = found if found is not None else SsoProvider(organization=ctx.organization)
     before = {name: getattr(provider, name) for name in SSO_FIELDS}
     for name, value in fields.items():
         setattr(provider, name, value)
@@ -386,19 +385,19 @@ def sso_provider_save(*, ctx: OrgContext, fields: dict[str, Any], client_secret:
         raise ValidationError({"client_secret": _("Enter the client secret.")})
     provider.full_clean(exclude=["organization"])
     provider.save()
-    changes = {
+    changes: dict[str, Any] = {
         name: {"old": before[name], "new": getattr(provider, name)}
         for name in SSO_FIELDS
         if created or before[name] != getattr(provider, name)
     }
     if client_secret:
         changes["client_secret_changed"] = True
-    audit_record(action="sso.config_change", ctx=ctx, target=provider, detail=changes, request=request)
+    send_access_event(action="sso.config_change", ctx=ctx, target=provider, detail=changes, request=request)
     return provider
 
 
 def sso_signed_in(*, provider: SsoProvider, user, request=None) -> None:
-    audit_record(
+    send_access_event(
         action="login.sso", organization=provider.organization, user=user, target=user, detail={}, request=request
     )
 

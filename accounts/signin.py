@@ -27,9 +27,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import two_factor
 from accounts.forms import SignInForm, SsoLookupForm, TwoFactorCodeForm
 from accounts.scoping import AUTH_METHOD_KEY
+from accounts.signals import send_access_event
 from accounts.sso import provider_lookup
 from accounts.throttle import ThrottledLoginView, login_failed, login_locked
-from audit.services import audit_record
 from core import ratelimit
 
 PENDING_KEY = "two_factor_pending"
@@ -48,7 +48,7 @@ def record_lock(request: HttpRequest, username: str) -> None:
     """Audit a lock once per window and account (not once per refused attempt: a flood must not fill the log)."""
     username = (username or "").strip().lower()[:150]
     if cache.add(f"login:lock-audited:{username}", 1, settings.ACCOUNTS_LOGIN_WINDOW_SECONDS):
-        audit_record(action="login.locked", target_type="auth.user", target_label=username, request=request)
+        send_access_event(action="login.locked", target_type="auth.user", target_label=username, request=request)
 
 
 class SignInView(ThrottledLoginView):
@@ -70,7 +70,7 @@ class SignInView(ThrottledLoginView):
             # The password was right: not a failure to count, only the wrong door.
             message = form.errors[NON_FIELD_ERRORS][0]
             return self.render_to_response(self.get_context_data(form=form, sso_required_message=message))
-        audit_record(
+        send_access_event(
             action="login.failed",
             target_type="auth.user",
             target_label=self.request.POST.get("username", "")[:150],
@@ -120,7 +120,7 @@ def login_two_factor(request: HttpRequest) -> HttpResponse:
         method = two_factor.verify(user=user, code=request.POST.get("code", "")) if form.is_valid() else None
         if method is None:
             login_failed(request, username)
-            audit_record(
+            send_access_event(
                 action="login.failed",
                 user=user,
                 target=user,

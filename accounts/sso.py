@@ -38,6 +38,7 @@ from mozilla_django_oidc.views import (
 
 from accounts.models import SsoProvider
 from accounts.scoping import AUTH_METHOD_KEY, SESSION_KEY, SSO_SESSION_KEY
+from accounts.signals import send_access_event
 from core import ratelimit
 
 logger = logging.getLogger(__name__)
@@ -195,8 +196,6 @@ class SsoCallbackView(OIDCAuthenticationCallbackView):
         return response
 
     def login_failure(self, reason: str = ""):
-        from audit.services import audit_record
-
         reason = reason or getattr(self.request, "sso_failure", "") or self.request.GET.get("error", "") or "refused"
         logger.warning("SSO sign-in failed for %s: %s", self.provider.organization.slug, reason)
         # Anyone can call the callback: a client's failures are audited up to the sign-in limit per window, so a
@@ -207,7 +206,7 @@ class SsoCallbackView(OIDCAuthenticationCallbackView):
             period=settings.ACCOUNTS_LOGIN_WINDOW_SECONDS,
         )
         if audit_it:
-            audit_record(
+            send_access_event(
                 action="login.sso_failed",
                 organization=self.provider.organization,
                 target=self.provider,

@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import RecoveryCode, TwoFactorDevice
-from audit.services import audit_record
+from accounts.signals import send_access_event
 
 ISSUER = "CX Platform"
 STEP_SECONDS = 30
@@ -101,7 +101,7 @@ def device_confirm(*, user, code: str, ctx=None, request=None) -> list[str] | No
     device.confirmed_at = timezone.now()
     device.save(update_fields=["confirmed_at"])
     codes = _new_recovery_codes(user)
-    audit_record(action="two_factor.enroll", ctx=ctx, user=user, target=user, detail={}, request=request)
+    send_access_event(action="two_factor.enroll", ctx=ctx, user=user, target=user, detail={}, request=request)
     return codes
 
 
@@ -129,7 +129,7 @@ def recovery_codes_left(user) -> int:
 @transaction.atomic
 def recovery_codes_regenerate(*, user, ctx=None, request=None) -> list[str]:
     codes = _new_recovery_codes(user)
-    audit_record(action="two_factor.recovery_codes", ctx=ctx, user=user, target=user, detail={}, request=request)
+    send_access_event(action="two_factor.recovery_codes", ctx=ctx, user=user, target=user, detail={}, request=request)
     return codes
 
 
@@ -139,7 +139,7 @@ def device_remove(*, user, ctx=None, request=None, by_admin: bool = False) -> bo
     deleted, _ = TwoFactorDevice.objects.filter(user=user).delete()
     RecoveryCode.objects.filter(user=user).delete()
     if deleted:
-        audit_record(
+        send_access_event(
             action="two_factor.reset" if by_admin else "two_factor.disable",
             ctx=ctx,
             user=None if by_admin else user,

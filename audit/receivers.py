@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from django.db import connection
 
+from audit.services import audit_record
+
+
+def record_access_event(sender, signal, **event) -> None:
+    """accounts' `access_event`: one event, written in the transaction of the change that sent it."""
+    audit_record(**event)
+
 
 def _set_purge(value: str) -> None:
     if connection.vendor == "postgresql" and connection.in_atomic_block:

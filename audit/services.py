@@ -129,7 +129,7 @@ def audit_changes(old: dict[str, Any] | None, new: dict[str, Any] | None) -> dic
     """{"field": {"old": ..., "new": ...}} for every field whose value differs. A creation (old None) lists the
     fields that were set, a deletion (new None) the fields that had a value. Goes into an event's detail as "changes".
     """
-    empty = (None, "", [])
+    empty: tuple[object, ...] = (None, "", [])
     old_values, new_values = old or {}, new or {}
     changes = {}
     for name in dict.fromkeys([*old_values, *new_values]):

@@ -1,8 +1,11 @@
 """Shared DRF building blocks: every endpoint is scoped through its app's selectors and `request.org_ctx`.
 
 The API's common contract lives here, set once in settings (REST_FRAMEWORK) rather than on every view:
-- `exception_handler`: every error is a JSON object (`detail`, or field name -> messages); a Django ValidationError
-  raised by a service is a 400.
+- One error shape for every error under /api/ (`ERROR_COMPONENT`): a JSON object with `detail` for the request as a
+  whole, or each field's name with its messages. Views raise their errors, never build the body: `exception_handler`
+  answers every DRF view (a service's Django ValidationError is a 400, a body over the size limit a 413) and
+  `error_response` the Django error views under /api/ (cxplatform.views), both through `error_body`.
+- `idempotency_header`: the one way an endpoint reads the `Idempotency-Key` header (too long is a 400, never cut).
 - `core.api_params` (a module of its own: DRF imports it while its generic views are being defined):
   pagination and filters validate query parameters instead of ignoring them.
 - `AutoSchema`: every operation documents the errors it can answer with (400, 401, 403, 404, 415, 429), so the
@@ -11,13 +14,21 @@ The API's common contract lives here, set once in settings (REST_FRAMEWORK) rath
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
-from rest_framework import exceptions, pagination, serializers, viewsets
+from rest_framework import exceptions, pagination, serializers, status, viewsets
 from rest_framework.fields import get_error_detail
 from rest_framework.relations import MANY_RELATION_KWARGS
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.api_params import BIGINT_MAX
@@ -87,18 +98,6 @@ class ModelSerializer(serializers.ModelSerializer):
     }
 
 
-class FileDownloadErrorsAsJson:
-    """For a view that answers a file (PDF, zip): its errors are JSON, also for a client that asked for the file's
-    type (`Accept: application/pdf`, `?format=zip`), as the schema documents them."""
-
-    def handle_exception(self, exc):
-        from rest_framework.renderers import JSONRenderer
-
-        response = super().handle_exception(exc)
-        self.request.accepted_renderer, self.request.accepted_media_type = JSONRenderer(), "application/json"
-        return response
-
-
 class OrgScopedViewSet(viewsets.ModelViewSet):
     """Subclasses set `selector`: a function (ctx=) -> queryset of rows visible to that context."""
 
@@ -114,15 +113,118 @@ class OrgScopedViewSet(viewsets.ModelViewSet):
 # -- errors ------------------------------------------------------------------------------------------------------
 
 
-def exception_handler(exc, context):
-    """DRF's handler, plus: a service's Django ValidationError is a 400, and an error body is always an object."""
+class PayloadTooLarge(exceptions.APIException):
+    """413: the body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = gettext_lazy("Request body too large.")
+    default_code = "payload_too_large"
+
+
+class Conflict(exceptions.APIException):
+    """409: the request conflicts with the current state of the row (see the operation's description)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+class ApiError(exceptions.APIException):
+    """An error whose body carries data beside its `detail` (a conflict's current holder, the rows that failed).
+
+    The data is kept as given: DRF's own exceptions would turn its numbers and nulls into strings.
+    """
+
+    def __init__(self, detail: str, *, status_code: int, **data: object) -> None:
+        super().__init__(detail)
+        self.status_code = status_code
+        self.detail = {"detail": self.detail, **data}
+
+
+def error_body(exc: exceptions.APIException) -> dict:
+    """The one error shape: an object, with `detail` or each field's name with its messages (a bare list of
+    messages is the request's `non_field_errors`, as DRF names a serializer's own)."""
+    if isinstance(exc.detail, dict):
+        return exc.detail
+    if isinstance(exc.detail, list):
+        return {"non_field_errors": exc.detail}
+    return {"detail": exc.detail}
+
+
+def error_response(exc: exceptions.APIException) -> JsonResponse:
+    """The error of a request under /api/ that no DRF view answered (no route, a crash): the same body."""
+    return JsonResponse(error_body(exc), status=exc.status_code)
+
+
+def _as_api_exception(exc: Exception) -> exceptions.APIException | None:
+    """Django's exceptions as the API's; None for anything else (a bug: a 500)."""
     if isinstance(exc, DjangoValidationError):
-        detail = get_error_detail(exc)
-        exc = exceptions.ValidationError(detail if isinstance(detail, dict) else {"detail": detail})
-    response = drf_exception_handler(exc, context)
-    if response is not None and isinstance(response.data, list):
-        response.data = {"non_field_errors": response.data}
+        # A service's refusal: its fields' messages, or one `detail` of all its messages.
+        if hasattr(exc, "error_dict"):
+            return exceptions.ValidationError(get_error_detail(exc))
+        return exceptions.ValidationError({"detail": " ".join(exc.messages)})
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge()
+    if isinstance(exc, Http404):
+        return exceptions.NotFound(*exc.args)
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied(*exc.args)
+    return exc if isinstance(exc, exceptions.APIException) else None
+
+
+def _render_as_json(view, request: Request) -> None:
+    """A view that answers a file (PDF, zip) as well as JSON answers its errors in JSON, also to a client that asked
+    for the file's type (`Accept: application/pdf`, `?format=zip`), as the schema documents them."""
+    if JSONRenderer in view.renderer_classes and not isinstance(
+        getattr(request, "accepted_renderer", None), JSONRenderer | BrowsableAPIRenderer
+    ):
+        request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    """Every error raised in a DRF view, answered with the one shape (REST_FRAMEWORK["EXCEPTION_HANDLER"])."""
+    api_exc = _as_api_exception(exc)
+    if api_exc is None:
+        return None
+    response = drf_exception_handler(api_exc, context)  # its headers (WWW-Authenticate, Retry-After) and rollback
+    response.data = error_body(api_exc)
+    _render_as_json(context["view"], context["request"])
     return response
+
+
+# -- idempotency -------------------------------------------------------------------------------------------------
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+def idempotency_header(request: Request, *, max_length: int) -> str:
+    """The request's `Idempotency-Key` header ('' without one), the one way every endpoint reads it.
+
+    A key longer than `max_length` (what the endpoint can store) is a 400, never cut: two different keys cut to the
+    same prefix would make a new request look like a retry and store nothing.
+    """
+    key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+    if len(key) > max_length:
+        message = _("The Idempotency-Key header may be at most %(n)s characters long.") % {"n": max_length}
+        raise exceptions.ValidationError({"idempotency_key": [message]})
+    return key
+
+
+class IdempotencyKeyReused(Conflict):
+    """409: the Idempotency-Key was used before with a different payload (surveys.idempotency)."""
+
+    default_code = "idempotency_conflict"
+
+    def __init__(self) -> None:
+        super().__init__(
+            {
+                "idempotency_key": [
+                    _(
+                        "This Idempotency-Key was used before for a different request. A retry must send the same "
+                        "body; a new request needs a new key."
+                    )
+                ]
+            }
+        )
 
 
 # -- schema ------------------------------------------------------------------------------------------------------

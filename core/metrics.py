@@ -35,24 +35,27 @@ class NpsSummary:
     @property
     def score(self) -> float | None:
         """NPS in points (-100..100), or None without answers."""
-        if self.n == 0:
-            return None
-        return 100.0 * (self.promoters - self.detractors) / self.n
+        return self._score() if self.n else None
 
     @property
     def variance(self) -> float | None:
         """Variance of the per-respondent NPS value (+1/0/-1), on the -1..1 scale."""
-        if self.n == 0:
-            return None
-        p, d = self.promoters / self.n, self.detractors / self.n
-        return p + d - (p - d) ** 2
+        return self._variance() if self.n else None
 
     @property
     def margin_of_error(self) -> float | None:
         """Half-width of the 95 % confidence interval, in NPS points."""
         if self.n < 2:
             return None
-        return 100.0 * Z95 * math.sqrt(self.variance / self.n)
+        return 100.0 * Z95 * math.sqrt(self._variance() / self.n)
+
+    # The unguarded maths behind the properties, for callers that have checked n (n > 0).
+    def _score(self) -> float:
+        return 100.0 * (self.promoters - self.detractors) / self.n
+
+    def _variance(self) -> float:
+        p, d = self.promoters / self.n, self.detractors / self.n
+        return p + d - (p - d) ** 2
 
     def is_sufficient(self, min_n: int) -> bool:
         return self.n >= min_n
@@ -80,8 +83,8 @@ def nps_difference(before: NpsSummary, after: NpsSummary, *, alpha: float = 0.05
     """Change in NPS between two independent samples, with a z-test on the difference."""
     if before.n < 2 or after.n < 2:
         return None
-    delta = after.score - before.score
-    se = 100.0 * math.sqrt(before.variance / before.n + after.variance / after.n)
+    delta = after._score() - before._score()
+    se = 100.0 * math.sqrt(before._variance() / before.n + after._variance() / after.n)
     if se == 0:
         return Difference(delta=delta, z=None, p_value=None, significant=False)
     z = delta / se
@@ -97,22 +100,28 @@ class MeanSummary:
 
     @property
     def mean(self) -> float | None:
-        return self.total / self.n if self.n else None
+        return self._mean() if self.n else None
 
     @property
     def std(self) -> float | None:
         """Sample standard deviation from the sum and the sum of squares."""
-        if self.n < 2:
-            return None
-        var = (self.total_sq - self.total**2 / self.n) / (self.n - 1)
-        return math.sqrt(max(var, 0.0))
+        return self._std() if self.n >= 2 else None
 
     @property
     def margin_of_error(self) -> float | None:
         """95 % half-width (normal approximation; figures below the minimum n are suppressed anyway)."""
         if self.n < 2:
             return None
-        return Z95 * self.std / math.sqrt(self.n)
+        return Z95 * self._std() / math.sqrt(self.n)
+
+    # The unguarded maths behind the properties, for callers that have checked n (n > 0 for the mean, n >= 2 for
+    # the standard deviation).
+    def _mean(self) -> float:
+        return self.total / self.n
+
+    def _std(self) -> float:
+        var = (self.total_sq - self.total**2 / self.n) / (self.n - 1)
+        return math.sqrt(max(var, 0.0))
 
     def is_sufficient(self, min_n: int) -> bool:
         return self.n >= min_n
@@ -122,8 +131,8 @@ def mean_difference(before: MeanSummary, after: MeanSummary, *, alpha: float = 0
     """Welch-style z-test on the difference of two means."""
     if before.n < 2 or after.n < 2:
         return None
-    delta = after.mean - before.mean
-    se = math.sqrt(before.std**2 / before.n + after.std**2 / after.n)
+    delta = after._mean() - before._mean()
+    se = math.sqrt(before._std() ** 2 / before.n + after._std() ** 2 / after.n)
     if se == 0:
         return Difference(delta=delta, z=None, p_value=None, significant=False)
     z = delta / se
@@ -140,20 +149,25 @@ class ShareSummary:
 
     @property
     def score(self) -> float | None:
-        return 100.0 * self.hits / self.n if self.n else None
+        return self._score() if self.n else None
 
     @property
     def variance(self) -> float | None:
-        if self.n == 0:
-            return None
-        p = self.hits / self.n
-        return p * (1 - p)
+        return self._variance() if self.n else None
 
     @property
     def margin_of_error(self) -> float | None:
         if self.n < 2:
             return None
-        return 100.0 * Z95 * math.sqrt(self.variance / self.n)
+        return 100.0 * Z95 * math.sqrt(self._variance() / self.n)
+
+    # The unguarded maths behind the properties, for callers that have checked n (n > 0).
+    def _score(self) -> float:
+        return 100.0 * self.hits / self.n
+
+    def _variance(self) -> float:
+        p = self.hits / self.n
+        return p * (1 - p)
 
     def is_sufficient(self, min_n: int) -> bool:
         return self.n >= min_n
@@ -163,8 +177,8 @@ def share_difference(before: ShareSummary, after: ShareSummary, *, alpha: float 
     """Change of a share between two independent samples (z-test, unpooled), in percentage points."""
     if before.n < 2 or after.n < 2:
         return None
-    delta = after.score - before.score
-    se = 100.0 * math.sqrt(before.variance / before.n + after.variance / after.n)
+    delta = after._score() - before._score()
+    se = 100.0 * math.sqrt(before._variance() / before.n + after._variance() / after.n)
     if se == 0:
         return Difference(delta=delta, z=None, p_value=None, significant=False)
     z = delta / se

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Organization
 from customers.models import Customer
-from customers.signals import CONSENT_FLAGS, consent_changes, send_consent_changed
+from customers.signals import CONSENT_FLAGS, consent_changes, customers_resliced, send_consent_changed
 from customers.validation import normalize_country, normalize_phone
 from imports.models import ImportJob
 from imports.parsers import SUPPORTED_LANGUAGES, clean_email, parse_bool, parse_language
@@ -309,11 +309,8 @@ def _moved_slices(org_id: int, fields: list[str], existing: dict, written: list[
         and any(existing[row["external_id"]][index[f]] != row[f] for f in slice_fields)
     ]
     if moved:
-        from kpis.rollups import mark_dirty_for_customers, schedule_aggregation
-
         ids = Customer.objects.for_org(org_id).filter(external_id__in=moved).values_list("pk", flat=True)
-        mark_dirty_for_customers(list(ids))
-        schedule_aggregation()
+        customers_resliced.send(sender=Customer, customer_ids=list(ids))
 
 
 # On PostgreSQL a batch is COPied into a temporary table and upserted from there in one statement: about five

@@ -1,8 +1,14 @@
-"""Signals of the customers app, for apps above it (privacy keeps the consent log) that customers need not know.
+"""Signals of the customers app, for apps above it (privacy keeps the consent log, kpis the rollups) that customers
+need not know.
 
 `consent_changed` is sent inside the transaction that wrote the customers, with `organization_id`, `changes` (a list
 of `(external_id, kind, granted)`, kind "survey" or "contact"; a new customer has one change per flag) and `source`
 ("staff:<username>", "api:<key prefix>", "import", "system"). Receivers write rows only.
+
+`customers_resliced` is sent inside the transaction of a bulk write that bypassed the ORM's save (the import's
+upsert) and moved customers to another segment or persona, with `customer_ids`: their past answers move between
+segment slices (kpis marks those rollups dirty and queues their recomputation after the commit). A customer saved
+one at a time sends Django's own pre_save instead.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ if TYPE_CHECKING:
     from accounts.scoping import OrgContext
 
 consent_changed = Signal()
+customers_resliced = Signal()
 
 # The consent flags of a customer by the kind the consent log names them.
 CONSENT_FLAGS = {"survey": "may_survey", "contact": "may_contact"}

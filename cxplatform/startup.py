@@ -15,7 +15,7 @@ def warm_and_freeze() -> None:
     from django.urls import get_resolver
 
     get_resolver().url_patterns  # noqa: B018 (imports every view module, and with them plotly and pandas)
-    import kpis.figures  # noqa: F401 (the charts' plotly import happens inside the module)
+    import kpis.charts  # noqa: F401 (the charts' plotly import happens inside the module)
 
     gc.collect()
     gc.freeze()

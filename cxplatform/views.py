@@ -4,9 +4,10 @@ from django.shortcuts import redirect
 from django.template import loader
 from django.template.exceptions import TemplateDoesNotExist
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
+from rest_framework import exceptions
 
 from accounts.scoping import org_required
+from core.api import error_response
 
 
 @org_required()
@@ -24,8 +25,8 @@ def health(request: HttpRequest) -> HttpResponse:
 
 
 # -- error pages (handler403/404/500 in cxplatform.urls) -----------------------------------------------------------
-# Under /api/ every error is a JSON object like the API's own (core.api.exception_handler); elsewhere one styled
-# page per code, with the menu for a signed-in user and a way back.
+# Under /api/ every error is the API's own (core.api.error_response, the shape of core.api.exception_handler);
+# elsewhere one styled page per code, with the menu for a signed-in user and a way back.
 
 
 def _is_api(request: HttpRequest) -> bool:
@@ -49,20 +50,20 @@ def _error_page(request: HttpRequest, template_name: str, status: int) -> HttpRe
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if _is_api(request):
-        return JsonResponse({"detail": _("You do not have permission to perform this action.")}, status=403)
+        return error_response(exceptions.PermissionDenied())
     return _error_page(request, "403.html", 403)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if _is_api(request):
-        return JsonResponse({"detail": _("Not found.")}, status=404)
+        return error_response(exceptions.NotFound())
     return _error_page(request, "404.html", 404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """Needs nothing that may have failed: no database, no context processors, no session (500.html is standalone)."""
     if _is_api(request):
-        return JsonResponse({"detail": _("A server error occurred.")}, status=500)
+        return error_response(exceptions.APIException())
     try:
         return HttpResponseServerError(loader.get_template("500.html").render())
     except TemplateDoesNotExist:  # pragma: no cover - the template ships with the project

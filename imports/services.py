@@ -57,7 +57,8 @@ def import_job_create(*, ctx: OrgContext, kind: str, uploaded_file: UploadedFile
     original_name = Path(uploaded_file.name or "upload.csv").name[:255]
     uploaded_file.seek(0)
     detect_format(original_name, uploaded_file.read(64 * 1024))
-    preview = read_preview(getattr(uploaded_file, "file", uploaded_file), original_name, limit=PREVIEW_ROWS)
+    binary = getattr(uploaded_file, "file", uploaded_file)
+    preview = read_preview(binary, original_name, limit=PREVIEW_ROWS)  # type: ignore[arg-type]  # a Django File proxies its binary file
     if not any(cell.strip() for cell in preview.header):
         raise ImportFileError(_("The first row must name the columns."))
     uploaded_file.seek(0)
@@ -174,25 +175,30 @@ def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.1f}".rstrip("0").rstrip(".")
 
 
-def _claim(job_id: int) -> ImportJob | None:
-    """Take a mapped job with a conditional UPDATE so two workers never run it; a stale running job is retaken."""
+def import_job_claim(*, job_id: int, kind: str | None = None) -> ImportJob | None:
+    """Take a mapped job with a conditional UPDATE: pending, or running past the task time limit (its worker died).
+
+    Two workers never run the same job: the other one gets None. Every import path claims its jobs here (the
+    responses importer passes its `kind`); a job taken again starts its counts from zero.
+    """
     now = timezone.now()
     stale = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-    claimed = (
-        ImportJob.objects.filter(pk=job_id, options__has_key="mapping")
-        .filter(Q(status=ImportJob.Status.PENDING) | Q(status=ImportJob.Status.RUNNING, started_at__lt=stale))
-        .update(
-            status=ImportJob.Status.RUNNING,
-            started_at=now,
-            finished_at=None,
-            processed_rows=0,
-            created_count=0,
-            updated_count=0,
-            unchanged_count=0,
-            error_count=0,
-            errors=[],
-            message="",
-        )
+    jobs = ImportJob.objects.filter(pk=job_id, options__has_key="mapping")
+    if kind is not None:
+        jobs = jobs.filter(kind=kind)
+    claimed = jobs.filter(
+        Q(status=ImportJob.Status.PENDING) | Q(status=ImportJob.Status.RUNNING, started_at__lt=stale)
+    ).update(
+        status=ImportJob.Status.RUNNING,
+        started_at=now,
+        finished_at=None,
+        processed_rows=0,
+        created_count=0,
+        updated_count=0,
+        unchanged_count=0,
+        error_count=0,
+        errors=[],
+        message="",
     )
     if not claimed:
         return None
@@ -206,7 +212,7 @@ class _ErrorReport:
         self.header = header
         self.delimiter = delimiter or ","
         self.file: IO[str] | None = None
-        self.writer = None
+        self.writer: Any = None  # a csv writer once the first row is refused (typeshed keeps its type private)
 
     def add(self, number: int, cells: list[str], messages: list[str]) -> None:
         if self.writer is None:
@@ -230,7 +236,7 @@ class _ErrorReport:
 
 def import_job_run(*, job_id: int) -> ImportJob | None:
     """Run a pending job to the end. Safe to call twice: the second call finds nothing to claim and returns None."""
-    job = _claim(job_id)
+    job = import_job_claim(job_id=job_id)
     if job is None:
         return None
     report: _ErrorReport | None = None
@@ -239,7 +245,7 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
         handler = get_handler(job.kind)
         batch_size = handler.batch_size or settings.IMPORT_BATCH_SIZE
         mapping = ColumnMapping.from_json(job.options["mapping"])
-        with job.file.open("rb") as fh, open_table(fh, job.original_name) as table:
+        with job.file.open("rb") as fh, open_table(fh, job.original_name) as table:  # type: ignore[arg-type]  # a Django File proxies its binary file
             fields = (mapping.fields + [None] * len(table.header))[: len(table.header)]
             ctx = ImportContext(
                 job=job,

@@ -19,7 +19,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from accounts.models import Team
-from core.api import ModelSerializer, OrgRelatedField, OrgScopedViewSet
+from core.api import Conflict, ModelSerializer, OrgRelatedField, OrgScopedViewSet
 from core.api_params import IdFilter
 from journeys import selectors, services
 from journeys.models import Channel, Journey, Persona, Stage, Touchpoint
@@ -248,10 +248,7 @@ class StageViewSet(OrgScopedViewSet):
         try:
             services.stage_delete(stage=self.get_object())
         except services.StageNotEmpty:
-            return Response(
-                {"detail": _("The stage still has touchpoints: move or deactivate them first.")},
-                status=status.HTTP_409_CONFLICT,
-            )
+            raise Conflict(_("The stage still has touchpoints: move or deactivate them first.")) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -6,12 +6,21 @@ scope applied here is the organization. Another organization's id is a 404 (`get
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypedDict
+
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from accounts.scoping import OrgContext, get_in_org
 from journeys.models import Journey, Persona, Stage, Touchpoint
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class _OrderedTouchpoints(TypedDict):
+    ordered_touchpoints: list[Touchpoint]
 
 
 def journey_list(*, ctx: OrgContext, include_archived: bool = False, with_personas: bool = False) -> QuerySet[Journey]:
@@ -47,7 +56,7 @@ def journey_get(*, ctx: OrgContext, pk: int) -> Journey:
     )
 
 
-def journey_map(*, ctx: OrgContext, journey: Journey) -> list[Stage]:
+def journey_map(*, ctx: OrgContext, journey: Journey) -> list[WithAnnotations[Stage, _OrderedTouchpoints]]:
     """The journey's stages in order, each with `ordered_touchpoints` (owner and team loaded): 2 queries."""
     if journey.organization_id != ctx.org_id:
         raise Http404

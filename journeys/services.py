@@ -9,7 +9,7 @@ people clicking "move" at the same time cannot leave duplicates behind.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from django.db import transaction
 from django.db.models import Max
@@ -78,8 +78,11 @@ def _lock_journey(journey_id: int) -> None:
     list(Journey.objects.select_for_update().filter(pk=journey_id).values_list("pk", flat=True))
 
 
-def _renumber(rows: Sequence[Stage] | Sequence[Touchpoint]) -> None:
-    changed = []
+_Ordered = TypeVar("_Ordered", Stage, Touchpoint)
+
+
+def _renumber(rows: Sequence[_Ordered]) -> None:
+    changed: list[_Ordered] = []
     for index, row in enumerate(rows):
         if row.position != index:
             row.position = index

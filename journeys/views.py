@@ -11,6 +11,7 @@ import copy
 
 from django.contrib import messages
 from django.db import transaction
+from django.dispatch import Signal
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,27 +22,28 @@ from django_htmx.http import reswap, retarget
 from accounts.scoping import WRITE_PROGRAM_ROLES, org_required
 from journeys import selectors, services, weights
 from journeys.forms import JourneyForm, PersonaForm, StageForm, TouchpointForm, TouchpointQuickForm
-from journeys.models import Journey
-from kpis import dashboards
+from journeys.models import Journey, Touchpoint
 
 MAP_TARGET = "#journey-map"
 
+# Panels other apps add to the pages that show touchpoints, the journey map and a touchpoint's page (kpis: each
+# touchpoint's score), without journeys knowing them. Receivers get `touchpoints=` (a list, already scoped to the
+# viewer) and `ctx=`, and return a dict merged into the page's context; they only read.
+touchpoints_page_context = Signal()
 
-def _scores_for(request: HttpRequest, touchpoints: list) -> dashboards.TouchpointScores:
-    """Score, n, target and status of the touchpoints (the gap dashboard's figures for the default period and the
-    organization's primary metric), loaded for all of them at once and set on each as `kpi_assessment`."""
-    filters = dashboards.default_filters(ctx=request.org)
-    scores = dashboards.touchpoint_scores(ctx=request.org, touchpoints=touchpoints, filters=filters)
-    for touchpoint in touchpoints:
-        touchpoint.kpi_assessment = scores.get(touchpoint.pk)
-    return scores
+
+def _panels_for(request: HttpRequest, touchpoints: list[Touchpoint]) -> dict:
+    context: dict = {}
+    for _receiver, extra in touchpoints_page_context.send(sender=Touchpoint, touchpoints=touchpoints, ctx=request.org):
+        context |= extra or {}
+    return context
 
 
 def _map_context(request: HttpRequest, journey: Journey) -> dict:
     stages = selectors.journey_map(ctx=request.org, journey=journey)
     touchpoints = [tp for stage in stages for tp in stage.ordered_touchpoints]
-    scores = _scores_for(request, touchpoints)
-    return {"journey": journey, "stages": stages, "scores": scores, "touchpoint_count": len(touchpoints)}
+    context = {"journey": journey, "stages": stages, "touchpoint_count": len(touchpoints)}
+    return context | _panels_for(request, touchpoints)
 
 
 def _map_fragment(request: HttpRequest, journey: Journey) -> HttpResponse:
@@ -211,8 +213,8 @@ def touchpoint_create(request: HttpRequest, stage_pk: int) -> HttpResponse:
 @org_required()
 def touchpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     touchpoint = selectors.touchpoint_get(ctx=request.org, pk=pk)
-    scores = _scores_for(request, [touchpoint])
-    return render(request, "journeys/touchpoint_detail.html", {"touchpoint": touchpoint, "scores": scores})
+    context = {"touchpoint": touchpoint} | _panels_for(request, [touchpoint])
+    return render(request, "journeys/touchpoint_detail.html", context)
 
 
 @org_required(WRITE_PROGRAM_ROLES)

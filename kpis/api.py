@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Max, Q, Sum
-from django.db.models.functions import ExtractMonth, ExtractYear
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser
@@ -22,15 +20,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.scoping import get_in_org
 from core.api import ModelSerializer, OrgRelatedField, OrgScopedViewSet
 from core.api_params import check_query_params, choice_param, int_param
-from core.metrics import MeanSummary, NpsSummary
-from core.scales import MEASURE_TOP_BOX
 from journeys.models import Journey, Persona, Stage, Touchpoint
 from kpis import selectors, services
-from kpis.models import NPS_METRIC, STAT_FIELDS, Benchmark, JourneyRollup, Kpi, KpiValue, Target, TargetChange
-from kpis.scores import Score
+from kpis.models import NPS_METRIC, Benchmark, Kpi, KpiValue, Target, TargetChange
 
 MAX_ROWS = 10_000
 
@@ -40,10 +34,6 @@ class OrgMemberField(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self):
         return selectors.owner_choices(ctx=self.context["request"].org_ctx)
-
-
-def _raise_drf(exc: DjangoValidationError):
-    raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
 
 
 # -- KPIs -------------------------------------------------------------------------------------------------------
@@ -80,16 +70,10 @@ class KpiViewSet(OrgScopedViewSet):
     selector = staticmethod(selectors.kpi_list)
 
     def perform_create(self, serializer):
-        try:
-            serializer.instance = services.kpi_create(ctx=self.request.org_ctx, **serializer.validated_data)
-        except DjangoValidationError as exc:
-            _raise_drf(exc)
+        serializer.instance = services.kpi_create(ctx=self.request.org_ctx, **serializer.validated_data)
 
     def perform_update(self, serializer):
-        try:
-            services.kpi_update(ctx=self.request.org_ctx, kpi=serializer.instance, **serializer.validated_data)
-        except DjangoValidationError as exc:
-            _raise_drf(exc)
+        services.kpi_update(ctx=self.request.org_ctx, kpi=serializer.instance, **serializer.validated_data)
 
     def perform_destroy(self, instance):
         services.kpi_delete(ctx=self.request.org_ctx, kpi=instance)
@@ -174,19 +158,13 @@ class TargetViewSet(OrgScopedViewSet):
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         reason = data.pop("reason", "")
-        try:
-            serializer.instance = services.target_create(ctx=self.request.org_ctx, reason=reason, **data)
-        except DjangoValidationError as exc:
-            _raise_drf(exc)
+        serializer.instance = services.target_create(ctx=self.request.org_ctx, reason=reason, **data)
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         reason = data.pop("reason", "")
         data.pop("kpi", None)
-        try:
-            services.target_update(ctx=self.request.org_ctx, target=serializer.instance, reason=reason, **data)
-        except DjangoValidationError as exc:
-            _raise_drf(exc)
+        services.target_update(ctx=self.request.org_ctx, target=serializer.instance, reason=reason, **data)
         # Re-read so the response shows the new history row.
         serializer.instance = selectors.target_list_with_history(ctx=self.request.org_ctx).get(
             pk=serializer.instance.pk
@@ -240,18 +218,10 @@ class BenchmarkViewSet(OrgScopedViewSet):
         return qs
 
     def perform_create(self, serializer):
-        try:
-            serializer.instance = services.benchmark_create(ctx=self.request.org_ctx, **serializer.validated_data)
-        except DjangoValidationError as exc:
-            _raise_drf(exc)
+        serializer.instance = services.benchmark_create(ctx=self.request.org_ctx, **serializer.validated_data)
 
     def perform_update(self, serializer):
-        try:
-            services.benchmark_update(
-                ctx=self.request.org_ctx, benchmark=serializer.instance, **serializer.validated_data
-            )
-        except DjangoValidationError as exc:
-            _raise_drf(exc)
+        services.benchmark_update(ctx=self.request.org_ctx, benchmark=serializer.instance, **serializer.validated_data)
 
     def perform_destroy(self, instance):
         services.benchmark_delete(ctx=self.request.org_ctx, benchmark=instance)
@@ -446,9 +416,7 @@ class KpiValueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def create(self, request: Request) -> Response:
         data = request.data if isinstance(request.data, list) else [request.data]
         if not data or len(data) > MAX_ROWS:
-            return Response(
-                {"detail": _("Send between 1 and %(n)s rows.") % {"n": MAX_ROWS}}, status=status.HTTP_400_BAD_REQUEST
-            )
+            raise ValidationError({"detail": _("Send between 1 and %(n)s rows.") % {"n": MAX_ROWS}})
         ctx = request.org_ctx
         kpis = {}
         for kpi in selectors.kpi_list(ctx=ctx):
@@ -532,70 +500,20 @@ class RollupView(APIView):
             raise ValidationError({"from": _("Give a period of at most ten years, from before to.")})
         metric = params.get("metric") or ctx.organization.primary_metric or NPS_METRIC
         group = params.get("group") or "day"
-        if group not in ("day", "month", "total"):
+        if group not in selectors.ROLLUP_GROUPS:
             raise ValidationError({"group": _("Use day, month or total.")})
-        qs = self._rows(ctx, params, metric, start, end)
-        sums = {f: Sum(f) for f in STAT_FIELDS}
-        if group == "total":
-            rows = [{"period": None, **qs.aggregate(**sums)}]
-        elif group == "month":
-            grouped = qs.annotate(year=ExtractYear("day"), month=ExtractMonth("day")).values("year", "month")
-            rows = [
-                {**r, "period": dt.date(r.pop("year"), r.pop("month"), 1)}
-                for r in grouped.annotate(**sums).order_by("year", "month")
-            ]
-        else:
-            rows = list(qs.values("day").annotate(**sums).order_by("day"))
-            rows = [{**r, "period": r.pop("day")} for r in rows]
-        min_n = ctx.organization.min_n
-        return Response([self._figures(r, metric, min_n) for r in rows])
-
-    def _rows(self, ctx, params, metric: str, start: dt.date, end: dt.date):
-        touchpoint, journey = int_param(self.request, "touchpoint"), int_param(self.request, "journey")
-        source = choice_param(self.request, "source", ["touchpoints", "survey"])
-        if touchpoint is not None:
-            tp = get_in_org(Touchpoint.objects.all(), ctx, pk=touchpoint)
-            return selectors.rollup_rows(ctx=ctx, metric=metric, start=start, end=end, touchpoint_ids=[tp.pk])
-        if journey is not None:
-            j = get_in_org(Journey.objects.all(), ctx, pk=journey)
-            if source == "survey":
-                return JourneyRollup.objects.for_org(ctx.organization).filter(
-                    journey=j, metric=metric, day__gte=start, day__lte=end
-                )
-            tp_ids = Touchpoint.objects.for_org(ctx.organization).filter(journey=j).values_list("pk", flat=True)
-            return selectors.rollup_rows(ctx=ctx, metric=metric, start=start, end=end, touchpoint_ids=tp_ids)
-        if source == "survey":
+        touchpoint, journey = int_param(request, "touchpoint"), int_param(request, "journey")
+        source = choice_param(request, "source", ["touchpoints", "survey"]) or "touchpoints"
+        if source == "survey" and touchpoint is None and journey is None:
             raise ValidationError({"source": _("The journey survey's own answers need a journey.")})
-        return selectors.rollup_rows(ctx=ctx, metric=metric, start=start, end=end)
-
-    @staticmethod
-    def _figures(row: dict, metric: str, min_n: int) -> dict:
-        n = int(row.get("n") or 0)
-        nps = NpsSummary(
-            n=n,
-            promoters=int(row.get("promoters") or 0),
-            passives=int(row.get("passives") or 0),
-            detractors=int(row.get("detractors") or 0),
+        figures = selectors.rollup_figures(
+            ctx=ctx,
+            metric=metric,
+            start=start,
+            end=end,
+            group=group,
+            touchpoint_id=touchpoint,
+            journey_id=journey,
+            source=source,
         )
-        mean = MeanSummary(n=n, total=float(row.get("total") or 0), total_sq=float(row.get("total_sq") or 0))
-        is_nps = metric == NPS_METRIC
-        score = Score(metric, row, min_n, MEASURE_TOP_BOX)
-        good, neutral, bad = score.bands
-        share = score.summary if score.scale is not None and not is_nps else None
-        return {
-            "period": row.get("period"),
-            "n": n,
-            "promoters": nps.promoters,
-            "passives": nps.passives,
-            "detractors": nps.detractors,
-            "nps": nps.score if is_nps else None,
-            "nps_margin_of_error": nps.margin_of_error if is_nps else None,
-            "mean": mean.mean,
-            "mean_margin_of_error": mean.margin_of_error,
-            "good": good,
-            "neutral": neutral,
-            "bad": bad,
-            "top_box": share.score if share is not None else None,
-            "top_box_margin_of_error": share.margin_of_error if share is not None else None,
-            "sufficient": n >= min_n,
-        }
+        return Response(figures)

@@ -1,13 +1,19 @@
-"""Keep rollups current: mark touched (touchpoint or journey, day) keys dirty and queue the aggregation.
+"""Receivers of other apps' signals, connected in KpisConfig.ready().
 
-Each receiver runs one cheap, idempotent INSERT ... ON CONFLICT DO NOTHING inside the sender's transaction, so a
-rolled-back change marks nothing and a re-sent signal marks nothing new. A processed batch of responses (a drain
-batch, a chunk of an import) is marked with one statement, whatever its size. Changes that bypass the ORM
-(queryset.update, bulk upserts, raw SQL) are caught by the nightly reconciliation, or by `mark_dirty_for_range` /
-`mark_dirty_for_customers` called by the code that made them.
+Rollups kept current: a receiver marks the touched (touchpoint or journey, day) keys dirty and queues the aggregation.
+Each runs one cheap, idempotent INSERT ... ON CONFLICT DO NOTHING inside the sender's transaction, so a rolled-back
+change marks nothing and a re-sent signal marks nothing new. A processed batch of responses (a drain batch, a chunk
+of an import) is marked with one statement, whatever its size. Changes that bypass the ORM (queryset.update, bulk
+upserts, raw SQL) are caught by the nightly reconciliation, by a signal of the app that made them (customers'
+`customers_resliced`), or by `mark_dirty_for_range` called by the code that made them.
+
+Scores on journeys' pages: `on_touchpoints_page` adds each touchpoint's score to the journey map and the touchpoint
+page.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from kpis.rollups import (
     clear_answer_customer,
@@ -16,6 +22,9 @@ from kpis.rollups import (
     mark_dirty_for_responses,
     schedule_aggregation,
 )
+
+if TYPE_CHECKING:
+    from accounts.scoping import OrgContext
 
 
 def on_responses_processed(sender, response_ids, **kwargs) -> None:
@@ -67,6 +76,12 @@ def on_customer_pre_save(sender, instance, raw=False, **kwargs) -> None:
         schedule_aggregation()
 
 
+def on_customers_resliced(sender, customer_ids, **kwargs) -> None:
+    """An import moved customers to another segment or persona (a bulk upsert: no pre_save)."""
+    mark_dirty_for_customers(customer_ids)
+    schedule_aggregation()
+
+
 def on_customer_pre_delete(sender, instance, origin=None, **kwargs) -> None:
     # The responses stay (customer set to NULL): their answers move to the anonymous slice.
     if _whole_organization(origin):
@@ -74,3 +89,15 @@ def on_customer_pre_delete(sender, instance, origin=None, **kwargs) -> None:
     mark_dirty_for_customers([instance.pk])
     clear_answer_customer(instance.pk)
     schedule_aggregation()
+
+
+def on_touchpoints_page(sender, ctx: OrgContext, touchpoints: list, **kwargs) -> dict:
+    """Score, n, target and status of the touchpoints shown (the gap dashboard's figures for the default period and
+    the organization's primary metric), loaded for all of them at once and set on each as `kpi_assessment`."""
+    from kpis import dashboards  # here, not at start-up: the dashboards import plotly
+
+    filters = dashboards.default_filters(ctx=ctx)
+    scores = dashboards.touchpoint_scores(ctx=ctx, touchpoints=touchpoints, filters=filters)
+    for touchpoint in touchpoints:
+        touchpoint.kpi_assessment = scores.get(touchpoint.pk)
+    return {"scores": scores}

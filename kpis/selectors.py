@@ -12,14 +12,19 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db.models import Case, Prefetch, QuerySet, Sum, Value, When
+from django.db.models.functions import ExtractMonth, ExtractYear
 
 from accounts.scoping import OrgContext, get_in_org
-from core.metrics import MeanSummary, NpsSummary
+from core.metrics import MeanSummary, NpsSummary, ShareSummary
+from core.scales import MEASURE_TOP_BOX
+from core.scores import Score
 from customers.models import Customer
+from journeys.models import Journey, Touchpoint
 from kpis.models import (
     NPS_METRIC,
     STAT_FIELDS,
     Benchmark,
+    JourneyRollup,
     Kpi,
     KpiValue,
     Reconciliation,
@@ -62,6 +67,7 @@ def rollup_rows(
     persona_id: int | None = None,
 ) -> QuerySet:
     """Rollup rows of the organization for a metric and period; segment/persona slices come from SegmentRollup."""
+    qs: QuerySet  # Rollup or SegmentRollup rows: the same stat columns
     if segment or persona_id:
         qs = SegmentRollup.objects.for_org(ctx.organization)
         if segment:
@@ -90,6 +96,95 @@ def touchpoint_metric(*, ctx: OrgContext, touchpoint_id: int, metric: str, start
         **stat_sums()
     )
     return mean_of(row)
+
+
+ROLLUP_GROUPS = ("day", "month", "total")
+
+
+def _rollup_scope(
+    *,
+    ctx: OrgContext,
+    metric: str,
+    start: dt.date,
+    end: dt.date,
+    touchpoint_id: int | None,
+    journey_id: int | None,
+    source: str,
+) -> QuerySet:
+    """Rows of one touchpoint, of a journey (its touchpoints, or with source "survey" the journey survey's own
+    answers) or of the whole organization; another organization's touchpoint or journey is a 404."""
+    if touchpoint_id is not None:
+        touchpoint = get_in_org(Touchpoint.objects.all(), ctx, pk=touchpoint_id)
+        return rollup_rows(ctx=ctx, metric=metric, start=start, end=end, touchpoint_ids=[touchpoint.pk])
+    if journey_id is not None:
+        journey = get_in_org(Journey.objects.all(), ctx, pk=journey_id)
+        if source == "survey":
+            return JourneyRollup.objects.for_org(ctx.organization).filter(
+                journey=journey, metric=metric, day__gte=start, day__lte=end
+            )
+        tp_ids = Touchpoint.objects.for_org(ctx.organization).filter(journey=journey).values_list("pk", flat=True)
+        return rollup_rows(ctx=ctx, metric=metric, start=start, end=end, touchpoint_ids=tp_ids)
+    return rollup_rows(ctx=ctx, metric=metric, start=start, end=end)
+
+
+def _grouped(qs: QuerySet, group: str) -> list[dict]:
+    """The rows' sums per day, per calendar month (period: its first day) or in total (period: None)."""
+    if group == "total":
+        return [{"period": None, **qs.aggregate(**stat_sums())}]
+    if group == "month":
+        months = qs.annotate(year=ExtractYear("day"), month=ExtractMonth("day")).values("year", "month")
+        return [
+            {**r, "period": dt.date(r["year"], r["month"], 1)}
+            for r in months.annotate(**stat_sums()).order_by("year", "month")
+        ]
+    return [{**r, "period": r["day"]} for r in qs.values("day").annotate(**stat_sums()).order_by("day")]
+
+
+def _period_figures(row: dict, *, metric: str, min_n: int) -> dict:
+    """One period's figures: counts, NPS (metric nps only), mean, the scale's bands and top-box share, each with
+    its margin of error, and whether n reaches the minimum."""
+    nps, mean = nps_of(row), mean_of(row)
+    is_nps = metric == NPS_METRIC
+    score = Score(metric, row, min_n, MEASURE_TOP_BOX)
+    good, neutral, bad = score.bands
+    summary = score.summary  # a share (top-box, % yes) on every scale but NPS; none without a scale
+    share = summary if isinstance(summary, ShareSummary) else None
+    return {
+        "period": row.get("period"),
+        "n": nps.n,
+        "promoters": nps.promoters,
+        "passives": nps.passives,
+        "detractors": nps.detractors,
+        "nps": nps.score if is_nps else None,
+        "nps_margin_of_error": nps.margin_of_error if is_nps else None,
+        "mean": mean.mean,
+        "mean_margin_of_error": mean.margin_of_error,
+        "good": good,
+        "neutral": neutral,
+        "bad": bad,
+        "top_box": share.score if share is not None else None,
+        "top_box_margin_of_error": share.margin_of_error if share is not None else None,
+        "sufficient": nps.n >= min_n,
+    }
+
+
+def rollup_figures(
+    *,
+    ctx: OrgContext,
+    metric: str,
+    start: dt.date,
+    end: dt.date,
+    group: str = "day",
+    touchpoint_id: int | None = None,
+    journey_id: int | None = None,
+    source: str = "touchpoints",
+) -> list[dict]:
+    """Figures of a scope (see `_rollup_scope`) per period of `group` (one of ROLLUP_GROUPS), oldest first."""
+    qs = _rollup_scope(
+        ctx=ctx, metric=metric, start=start, end=end, touchpoint_id=touchpoint_id, journey_id=journey_id, source=source
+    )
+    min_n = ctx.organization.min_n
+    return [_period_figures(row, metric=metric, min_n=min_n) for row in _grouped(qs, group)]
 
 
 # -- KPIs, targets, benchmarks, values ---------------------------------------------------------------------------

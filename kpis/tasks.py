@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-
 from celery import shared_task
-from django.core.cache import cache
 
+from core.tasks import coalesced_release, enqueue_coalesced
 from kpis import rollups
 from kpis.models import DirtyRollup
 from kpis.rollups.aggregation import CLAIM_BATCH, DEBOUNCE_KEY
-
-logger = logging.getLogger(__name__)
 
 # A backlog (an import, a late batch of history) is recomputed by several workers at once: runs claim disjoint keys
 # (SKIP LOCKED), and two of them recomputed 15,000 keys of a 1 M-response database in 7.8 s instead of 14 s.
@@ -27,7 +23,7 @@ def aggregate_dirty_task(self, helper: bool = False) -> dict:
     """
     if not helper:
         # Cleared before claiming: keys marked from now on queue a new run instead of waiting for the periodic one.
-        cache.delete(DEBOUNCE_KEY)
+        coalesced_release(DEBOUNCE_KEY)
     result = rollups.aggregate_dirty(batch_size=CLAIM_BATCH, max_batches=1)
     if result.keys >= CLAIM_BATCH:
         if not helper and not self.request.is_eager:
@@ -43,11 +39,8 @@ def aggregate_dirty_task(self, helper: bool = False) -> dict:
 
 def _queue_helpers(full_claims_left: int) -> None:
     for _ in range(min(AGGREGATION_HELPERS, full_claims_left)):
-        try:
-            aggregate_dirty_task.apply_async(kwargs={"helper": True})
-        except Exception:
-            logger.exception("could not queue a helper aggregation; this run goes on alone")
-            return
+        if not enqueue_coalesced(aggregate_dirty_task, kwargs={"helper": True}, after_commit=False):
+            return  # this run goes on alone
 
 
 @shared_task(name="kpis.reconcile_rollups")

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Role
-from core.api import FileDownloadErrorsAsJson, StrictCharField
+from core.api import StrictCharField
 from privacy import selectors, services
 from privacy.models import ConsentEvent, RetentionPolicy
 
@@ -64,7 +64,7 @@ class SubjectFindView(APIView):
         return Response(SubjectSerializer(matches, many=True).data)
 
 
-class SubjectExportView(FileDownloadErrorsAsJson, APIView):
+class SubjectExportView(APIView):
     renderer_classes = [JSONRenderer, ZipRenderer]
 
     @extend_schema(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from dateutil.relativedelta import relativedelta
@@ -29,11 +30,12 @@ from surveys.models import Answer
 from voice.services import analyses_forget_text
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import User
     from django.http import HttpRequest
 
 logger = logging.getLogger(__name__)
 
-CUSTOMER_FLAGS = {ConsentEvent.Kind.SURVEY: "may_survey", ConsentEvent.Kind.CONTACT: "may_contact"}
+CUSTOMER_FLAGS: dict[str, str] = {ConsentEvent.Kind.SURVEY: "may_survey", ConsentEvent.Kind.CONTACT: "may_contact"}
 SYSTEM = "system"
 
 
@@ -42,7 +44,7 @@ def subject_label(customer_id: int) -> str:
     return f"customer #{customer_id}"
 
 
-def _actor(ctx: OrgContext | None) -> tuple[object | None, str]:
+def _actor(ctx: OrgContext | None) -> tuple[User | None, str]:
     if ctx is None:
         return None, SYSTEM
     if ctx.api_key is not None:
@@ -321,8 +323,7 @@ def _retain_identities(organization_id: int, cutoff: dt.datetime) -> dict[str, i
                 counts={**outcome.counts, "other_tables": outcome.other_tables},
                 leftovers=outcome.leftovers,
             )
-            files = outcome.files_to_delete
-            transaction.on_commit(lambda files=files: erasure.delete_files(files))
+            transaction.on_commit(partial(erasure.delete_files, outcome.files_to_delete))
         erased += len(outcome.customer_ids)
         leftover_rows += sum(outcome.leftovers.values())
         if not outcome.customer_ids:
@@ -336,9 +337,9 @@ def _retain_import_files(organization_id: int, cutoff: dt.datetime) -> int:
         .exclude(status__in=(ImportJob.Status.PENDING, ImportJob.Status.RUNNING))
         .exclude(file="", error_report="")
     )
-    names = []
+    names: list[str] = []
     for job in jobs.only("pk", "file", "error_report"):
-        names += [f.name for f in (job.file, job.error_report) if f]
+        names += [f.name for f in (job.file, job.error_report) if f.name]
         ImportJob.objects.filter(pk=job.pk).update(file="", error_report="")
     transaction.on_commit(lambda: erasure.delete_files(names))
     return len(names)

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import django_filters
 from django.conf import settings
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.response import Response
 
 from accounts.api_auth import HasOrganization
-from actions.api.common import bad_request
 from actions.models import ImprovementAction
 from core.api import OrgRelatedField, StrictCharField
 from core.api_params import IdFilter
@@ -228,15 +226,12 @@ class CustomerUpdateListView(generics.ListAPIView):
     def post(self, request, *args, **kwargs):
         data = CustomerUpdateSendSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        try:
-            update = customer_update_send(
-                ctx=request.org_ctx,
-                action=data.validated_data["action"],
-                messages=data.validated_data["messages"],
-                resurvey_after_days=data.validated_data.get("resurvey_after_days"),
-            )
-        except DjangoValidationError as exc:
-            raise bad_request(exc) from exc
+        update = customer_update_send(
+            ctx=request.org_ctx,
+            action=data.validated_data["action"],
+            messages=data.validated_data["messages"],
+            resurvey_after_days=data.validated_data.get("resurvey_after_days"),
+        )
         update = selectors.customer_update_get(ctx=request.org_ctx, pk=update.pk)
         body = CustomerUpdateDetailSerializer(update, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-
 from celery import shared_task
 
 from accounts.models import Organization
-
-logger = logging.getLogger(__name__)
+from core.tasks import enqueue_coalesced
 
 
 @shared_task(name="program.health_snapshots", ignore_result=True)
@@ -19,10 +16,8 @@ def health_snapshots_task(organization_id: int | None = None) -> None:
 
     if organization_id is None:
         for pk in Organization.objects.order_by("pk").values_list("pk", flat=True):
-            try:
-                health_snapshots_task.delay(organization_id=pk)
-            except Exception:  # eager runs raise the organization's own error here: log it, go on with the next
-                logger.exception("program health of organization %s failed or could not be queued", pk)
+            # An eager run's own error is logged, not raised: the next organization goes on.
+            enqueue_coalesced(health_snapshots_task, args=(pk,), after_commit=False)
         return
     organization = Organization.objects.filter(pk=organization_id).first()
     if organization is not None:

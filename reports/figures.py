@@ -8,10 +8,9 @@ language-neutral (numbers, ids, names, codes): sentences are made from it at ren
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
+from typing import Any
 
-import plotly.graph_objects as go
 from django.db.models import Q
 from django.utils import translation
 
@@ -20,7 +19,6 @@ from accounts.scoping import OrgContext
 from actions.models import Horizon, ImprovementAction, ImprovementStatus
 from actions.selectors.analytics import loop_analytics
 from actions.valuation import action_value_estimates, basis
-from core.charts import figure_dict, plotly_separators
 from core.masking import mask_personal_data
 from core.scales import measure_label
 from journeys.models import Journey, Touchpoint
@@ -29,6 +27,7 @@ from kpis.dashboards.common import MONTH, _month_end, _scope_targets, _targets
 from kpis.models import NPS_METRIC, Kpi, KpiValue, Rollup, Target
 from kpis.scores import Assessment, change_between, empty_sums, pick_target
 from kpis.selectors import rollup_rows, stat_sums
+from reports.charts import trend_chart
 from surveys.models import Answer, Response
 
 SCHEMA = 1
@@ -151,71 +150,9 @@ def report_figures(*, organization: Organization, month: dt.date, journey: Journ
     }
     summary["findings"] = findings(figures)
     with translation.override(organization.default_language):
-        figures["charts"] = {"trend": trend_chart(summary["trend"], label=measure_label(*_metric(figures)))}
+        label = measure_label(scope.filters.metric, scope.filters.measure)
+        figures["charts"] = {"trend": trend_chart(summary["trend"], label=label)}
     return figures
-
-
-def localized_charts(figures: dict, *, language: str) -> dict[str, dict]:
-    """The report's charts as drawn in `language`: they are frozen in the organization's language, so the trend's
-    words (axis title, legend) are put in `language` and every chart gets the number separators of `language`
-    (`layout.separators`). Only words and separators change (the frozen data stays as it is, a broken figure stays
-    broken); the stored figures are not modified."""
-    from django.utils.translation import gettext as _
-
-    out: dict[str, dict] = {}
-    with translation.override(language):
-        separators = plotly_separators(language)
-        for name, chart in (figures.get("charts") or {}).items():
-            chart = copy.deepcopy(chart)
-            if not isinstance(chart, dict):
-                out[name] = chart
-                continue
-            layout = chart.get("layout")
-            chart["layout"] = {**(layout if isinstance(layout, dict) else {}), "separators": separators}
-            if name == "trend" and figures.get("metric") and isinstance(chart.get("data"), list):
-                label = str(measure_label(*_metric(figures)))
-                words = [label, _("Target")]  # the traces of trend_chart, in its order
-                for trace, word in zip(chart["data"], words, strict=False):
-                    if isinstance(trace, dict):
-                        trace["name"] = word
-                yaxis = chart["layout"].get("yaxis")
-                if isinstance(yaxis, dict):
-                    chart["layout"]["yaxis"] = {**yaxis, "title": {**(yaxis.get("title") or {}), "text": label}}
-                _localized_months(chart)
-            out[name] = chart
-    return out
-
-
-def _localized_months(chart: dict) -> None:
-    """The trend's months in the active language ("okt. 2026", not plotly's English "Oct 2026"): tick labels (every
-    other month when there are many, so they never overlap) and the hover text."""
-    from django.utils.formats import date_format
-
-    first = chart["data"][0] if chart["data"] else None
-    months = first.get("x") if isinstance(first, dict) else None
-    if not isinstance(months, list):
-        return
-    labels = []
-    for value in months:
-        try:
-            labels.append(date_format(dt.date.fromisoformat(str(value)[:10]), "M Y"))
-        except ValueError:
-            return  # not the trend_chart shape: leave the chart as it was drawn
-    step = 2 if len(months) > 7 else 1
-    xaxis = chart["layout"].get("xaxis")
-    chart["layout"]["xaxis"] = {
-        **(xaxis if isinstance(xaxis, dict) else {}),
-        "tickmode": "array",
-        "tickvals": months[::step],
-        "ticktext": labels[::step],
-    }
-    first["text"] = labels
-    if isinstance(first.get("hovertemplate"), str):
-        first["hovertemplate"] = first["hovertemplate"].replace("%{x|%b %Y}", "%{text}")
-
-
-def _metric(figures: dict) -> tuple[str, str]:
-    return figures["metric"]["key"], figures["metric"]["measure"]
 
 
 class _Scope:
@@ -454,7 +391,7 @@ def kpi_table(*, ctx: OrgContext, month: dt.date, journey: Journey | None) -> li
         tps = tps.filter(journey=journey)
     tp_ids = list(tps.values_list("pk", flat=True))
     survey_metrics = {k.metric for k in kpis if k.is_survey}
-    sums = {}
+    sums: dict[str, dict[str, Any]] = {}
     if survey_metrics:
         rows = (
             Rollup.objects.for_org(ctx.organization)
@@ -463,9 +400,9 @@ def kpi_table(*, ctx: OrgContext, month: dt.date, journey: Journey | None) -> li
             .annotate(**stat_sums())
             .order_by()
         )
-        sums = {r["metric"]: r for r in rows}
-    imported = {
-        r["kpi_id"]: r
+        sums = {r["metric"]: dict(r) for r in rows}  # dict(): the annotations are unknown to the type checker
+    imported: dict[int, dict[str, Any]] = {
+        r["kpi_id"]: dict(r)
         for r in KpiValue.objects.for_org(ctx.organization)
         .filter(day__gte=start, day__lte=end, touchpoint_id__in=tp_ids)
         .values("kpi_id")
@@ -799,50 +736,3 @@ def findings(figures: dict) -> list[dict]:
     else:
         out.append({"code": "money_no_gap", "params": {}})
     return out
-
-
-# -- chart --------------------------------------------------------------------------------------------------------
-
-
-def trend_chart(trend: list[dict], *, label: str) -> dict:
-    """The 13-month trend (value with its 95 % margin of error, target line) as a JSON-safe plotly figure."""
-    from django.utils.translation import gettext as _
-
-    months = [t["month"] for t in trend]
-    fig = go.Figure()
-    # The 95 % margin of error as error bars: a filled band would bridge months without a figure.
-    fig.add_scatter(
-        x=months,
-        y=[t["value"] for t in trend],
-        mode="lines+markers",
-        line={"color": "#0d6efd", "width": 2},
-        error_y={
-            "type": "data",
-            "array": [t["moe"] if t["value"] is not None else None for t in trend],
-            "visible": True,
-            "color": "rgba(13, 110, 253, 0.45)",
-            "thickness": 1.5,
-        },
-        name=label,
-        customdata=[t["n"] for t in trend],
-        hovertemplate="%{x|%b %Y}: %{y:.1f} ± %{error_y.array:.1f} (n=%{customdata})<extra></extra>",
-        connectgaps=False,
-    )
-    if any(t["target"] is not None for t in trend):
-        fig.add_scatter(
-            x=months,
-            y=[t["target"] for t in trend],
-            mode="lines",
-            line={"color": "#212529", "dash": "dash", "shape": "hv"},
-            name=_("Target"),
-        )
-    fig.update_layout(
-        height=300,
-        margin={"l": 10, "r": 10, "t": 10, "b": 40},
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-        legend={"orientation": "h", "y": -0.2},
-        xaxis={"type": "date", "tickformat": "%b %Y"},
-        yaxis={"title": {"text": label}},
-    )
-    return figure_dict(fig)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, F, Max, Q, QuerySet
@@ -224,13 +225,15 @@ def _survey_kpi_rows(program: _Program, kpi: Kpi, groups: dict) -> list[KpiRow]:
     return rows
 
 
-def _imported_values(ctx: OrgContext, kpis: list[Kpi], start: dt.date, end: dt.date) -> dict[tuple[int, int], dict]:
+def _imported_values(
+    ctx: OrgContext, kpis: list[Kpi], start: dt.date, end: dt.date
+) -> dict[tuple[int, int], dict[str, Any]]:
     """Period sums per (KPI, touchpoint), the latest day's value included for 'latest value' KPIs."""
     if not kpis:
         return {}
     base = KpiValue.objects.for_org(ctx.organization).filter(kpi__in=kpis, day__gte=start, day__lte=end)
     rows = {
-        (r["kpi_id"], r["touchpoint_id"]): r
+        (r["kpi_id"], r["touchpoint_id"]): dict(r)  # dict(): a row of its own, to which "last" is added
         for r in base.values("kpi_id", "touchpoint_id").annotate(last_day=Max("day"), **KpiValue.PERIOD_SUMS).order_by()
     }
     latest = Q()
@@ -263,7 +266,7 @@ def _imported_kpi_rows(kpi: Kpi, groups: dict, values: dict, tp_scope: dict[int,
 
     def tp_ids_for(scope: str, pk: int | None) -> list[int]:
         if scope == Target.Scope.TOUCHPOINT:
-            return [pk]
+            return [pk] if pk is not None else []
         if scope == Target.Scope.STAGE:
             return [t for t, (_j, s) in tp_scope.items() if s == pk]
         if scope == Target.Scope.JOURNEY:
@@ -344,7 +347,8 @@ class Tally:
 
 
 def _tally(journeys: list[JourneyRow], touchpoints: list[TouchpointRow], kpi_rows: list[KpiRow]) -> Tally:
-    rows = [(r.assessment.target, r.assessment.status) for r in [*journeys, *touchpoints]]
+    assessed: list[JourneyRow | TouchpointRow] = [*journeys, *touchpoints]
+    rows = [(r.assessment.target, r.assessment.status) for r in assessed]
     return Tally.of(rows + [(r.target, r.status) for r in kpi_rows])
 
 
@@ -384,7 +388,7 @@ def _area_touchpoint_ids(ctx: OrgContext, user_id: int) -> list[int]:
     )
 
 
-def overdue_cases(*, ctx: OrgContext, touchpoint_ids: list[int]) -> QuerySet[FeedbackCase]:
+def overdue_cases(*, ctx: OrgContext, touchpoint_ids: list[int] | QuerySet) -> QuerySet[FeedbackCase]:
     """Open cases of these touchpoints past their SLA due time, most overdue first (as far as the viewer may see
     cases: the inbox's scope)."""
     return (
@@ -542,7 +546,10 @@ def team_leaderboard(*, ctx: OrgContext, start: dt.date, end: dt.date) -> Leader
     now = timezone.now()
     since, until = _period_bounds(ctx, start, end)
     cases = FeedbackCase.objects.for_org(ctx.organization).filter(opened_at__gte=since, opened_at__lt=until)
-    figures = {r.pop("team_id"): r for r in cases.values("team_id").annotate(**_leaderboard_aggregates(now)).order_by()}
+    figures: dict[int | None, dict[str, Any]] = {}
+    for grouped in cases.values("team_id").annotate(**_leaderboard_aggregates(now)).order_by():
+        figure: dict[str, Any] = dict(grouped)
+        figures[figure.pop("team_id")] = figure
     rows = [TeamRow(team_id=t.pk, label=t.name) for t in Team.objects.for_org(ctx.organization).order_by("name")]
     if None in figures:
         rows.append(TeamRow(team_id=None, label=str(_("No team"))))

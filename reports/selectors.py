@@ -44,14 +44,16 @@ def report_get(*, ctx: OrgContext, pk: int) -> MonthlyReport:
 
 def report_versions(*, ctx: OrgContext, report: MonthlyReport) -> list[MonthlyReport]:
     """Every version of the report's (organization, scope, month), newest first."""
-    return list(report_list(ctx=ctx).filter(month=report.month, journey_id=report.journey_id).order_by("-version"))
+    # journey_id=None is Django's IS NULL (the organization-wide report); django-stubs rejects None in a lookup.
+    versions = report_list(ctx=ctx).filter(month=report.month, journey_id=report.journey_id)  # type: ignore[misc]
+    return list(versions.order_by("-version"))
 
 
 def report_latest(*, ctx: OrgContext, month: dt.date, journey_id: int | None) -> MonthlyReport | None:
     """The newest ready version of a month and scope (None if none)."""
     return (
         report_list(ctx=ctx)
-        .filter(month=month, journey_id=journey_id, status=MonthlyReport.Status.READY)
+        .filter(month=month, journey_id=journey_id, status=MonthlyReport.Status.READY)  # type: ignore[misc]  # as above
         .order_by("-version")
         .first()
     )

@@ -117,6 +117,8 @@ def report_request(
     report = report_create_pending(
         organization=organization, month=month, journey=journey, trigger=MonthlyReport.Trigger.ON_DEMAND, user=user
     )
+    if report is None:  # only a scheduled run is ever refused
+        raise RuntimeError("an on-demand report version was not created")
     transaction.on_commit(lambda: generate_report.delay(report.pk))
     return report
 

@@ -21,8 +21,9 @@ from django_htmx.http import HttpResponseClientRefresh
 from accounts.scoping import org_required
 from reports import selectors, services
 from reports.changes import headline_changes
+from reports.charts import localized_charts
 from reports.delivery.services import delivery_mark_read
-from reports.figures import add_months, localized_charts, month_start, parse_month
+from reports.figures import add_months, month_start, parse_month
 from reports.models import MonthlyReport
 from reports.rendering import chart_element_id, render_report_body
 

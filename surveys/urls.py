@@ -32,6 +32,7 @@ urlpatterns = [
         distribution.customer_contact_decisions,
         name="customer_contact_decisions",
     ),
-    # Response explorer and imports (surveys.ingestion).
+    # Response explorer (surveys.explorer) and response imports (surveys.ingestion).
+    path("responses/", include("surveys.explorer.urls")),
     path("responses/", include("surveys.ingestion.urls")),
 ]

@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import ModelSerializer
+from core.api import ApiError, ModelSerializer
 from core.scales import unit_label
 from value import selectors
 from value.models import ChurnEvent, CustomerRevenue, ValueSnapshot
@@ -80,9 +80,8 @@ def _batch(request: Request, in_serializer, validate, upsert) -> Response:
     """Shape-check a JSON array (or one object), validate every row, then upsert all or nothing."""
     data = request.data if isinstance(request.data, list) else [request.data]
     if not data or len(data) > MAX_ROWS:
-        return Response(
-            {"detail": _("Send between 1 and %(n)s rows.") % {"n": MAX_ROWS}, "errors": []},
-            status=status.HTTP_400_BAD_REQUEST,
+        raise ApiError(
+            _("Send between 1 and %(n)s rows.") % {"n": MAX_ROWS}, status_code=status.HTTP_400_BAD_REQUEST, errors=[]
         )
     shape = in_serializer(data=data, many=True)
     if not shape.is_valid():
@@ -93,19 +92,17 @@ def _batch(request: Request, in_serializer, validate, upsert) -> Response:
             for i, row in by_row
             for field, messages in (row.items() if isinstance(row, dict) else [("non_field_errors", [row])])
         ]
-        return Response({"detail": _("Some rows are invalid."), "errors": errors}, status=status.HTTP_400_BAD_REQUEST)
+        raise ApiError(_("Some rows are invalid."), status_code=status.HTTP_400_BAD_REQUEST, errors=errors)
     rows = [
         (i, {k: (str(v) if v is not None else None) for k, v in row.items()})
         for i, row in enumerate(shape.validated_data)
     ]
     valid, errors = validate(rows)
     if errors:
-        return Response(
-            {
-                "detail": _("Some rows are invalid; nothing was saved."),
-                "errors": [{"index": e.index, "field": e.field, "message": e.message} for e in errors],
-            },
-            status=status.HTTP_400_BAD_REQUEST,
+        raise ApiError(
+            _("Some rows are invalid; nothing was saved."),
+            status_code=status.HTTP_400_BAD_REQUEST,
+            errors=[{"index": e.index, "field": e.field, "message": e.message} for e in errors],
         )
     created, updated = upsert(organization=request.org_ctx.organization, rows=valid)
     return Response({"created": created, "updated": updated, "unchanged": len(valid) - created - updated})

@@ -217,13 +217,13 @@ def _band_counts(counts: pd.DataFrame) -> pd.DataFrame:
     rows = []
     at_touchpoints = counts[counts["touchpoint_id"].notna()]
     for (tp_id, metric), group in at_touchpoints.groupby(["touchpoint_id", "metric"]):
-        scale = scale_for_metric(metric)
+        scale = scale_for_metric(str(metric))
         if scale is None:
             continue
         values, n = group["value"].astype(float), group["n"].astype(int)
         rows.append(
             {
-                "touchpoint_id": int(tp_id),
+                "touchpoint_id": int(tp_id),  # type: ignore[call-overload]  # pandas-stubs: group keys are Hashable
                 "metric": metric,
                 "answers": int(n.sum()),
                 "good": int(n[values >= scale.good_min].sum()),
@@ -251,7 +251,7 @@ def touchpoint_inputs(
     )
     at_touchpoints = scores[scores["touchpoint_id"].notna()]
     per_key = {
-        (int(tp_id), metric): group
+        (int(tp_id), metric): group  # type: ignore[call-overload]  # pandas-stubs: group keys are Hashable
         for (tp_id, metric), group in at_touchpoints.groupby(["touchpoint_id", "metric"], sort=False)
     }
     by_touchpoint: dict[int, list[dict]] = {}
@@ -301,7 +301,7 @@ def model_input(org: Organization, *, as_of: dt.date, parameters: Parameters) ->
     churn = churn_frame(org, start, as_of)
     inputs = touchpoint_inputs(org, as_of, counts, scores)
     per_metric = counts.groupby("metric")[["n", "identified"]].sum()
-    mine = per_metric.loc[metric] if metric in per_metric.index else None
+    mine = per_metric.to_dict("index").get(metric)
     ranked = per_metric.sort_values("n", ascending=False).index
     others = [m for m in ranked if m != metric and scale_for_metric(m)][:5]
     return ModelInput(

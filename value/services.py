@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import Organization
 from accounts.scoping import WRITE_PROGRAM_ROLES
 from core.scales import NPS, NPS_SCALE, scale_for_metric
+from core.tasks import enqueue_coalesced
 from value import frames
 from value.analysis.inputs import Parameters
 from value.analysis.model import run
@@ -40,6 +41,8 @@ def revenue_upsert(*, organization: Organization, rows: list[RevenueRow]) -> tup
     now = timezone.now()
     new, changed = [], []
     for row in rows:
+        if row.customer_id is None:  # the importer creates missing customers before it stores their revenue
+            raise ValueError(f"Revenue row for {row.external_id!r} has no customer.")
         found = existing.get((row.customer_id, row.month))
         if found is None:
             new.append(
@@ -71,6 +74,8 @@ def churn_event_upsert(*, organization: Organization, rows: list[ChurnRow]) -> t
     now = timezone.now()
     new, changed = [], []
     for row in rows:
+        if row.customer_id is None:  # as for revenue: customers are created first
+            raise ValueError(f"Churn row for {row.external_id!r} has no customer.")
         found = existing.get((row.customer_id, row.date))
         if found is None:
             new.append(
@@ -133,17 +138,10 @@ def value_recompute_request(*, ctx: OrgContext) -> ValueSnapshot:
         snapshot = ValueSnapshot.objects.create(
             organization=org, requested_by=ctx.user if ctx.user and ctx.user.is_authenticated else None
         )
-        transaction.on_commit(lambda: _enqueue(run_model, organization_id=org.pk, snapshot_id=snapshot.pk))
+        # A broker outage must not turn the click into an error page: the request stays queued until it goes stale,
+        # and the nightly run recomputes anyway.
+        enqueue_coalesced(run_model, kwargs={"organization_id": org.pk, "snapshot_id": snapshot.pk})
     return snapshot
-
-
-def _enqueue(task, **kwargs) -> None:
-    # A broker outage must not turn the click into an error page: the request stays queued until it goes stale,
-    # and the nightly run recomputes anyway.
-    try:
-        task.delay(**kwargs)
-    except Exception:
-        logger.exception("could not queue %s %s", task.name, kwargs)
 
 
 def _claim(organization: Organization, snapshot_id: int | None) -> ValueSnapshot | None:

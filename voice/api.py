@@ -25,7 +25,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Role
 from accounts.scoping import WRITE_PROGRAM_ROLES, OrgContext
-from actions.api.common import bad_request
+from core.api import Conflict
 from core.api_params import check_query_params, choice_param
 from surveys.ingestion.api import ResponseCursorPagination
 from voice import selectors, taxonomy
@@ -80,11 +80,6 @@ def _period(request, *, months_back: int) -> tuple[dt.date, dt.date, dict]:
 
 def _month_end(month: dt.date) -> dt.date:
     return add_months(month, 1) - dt.timedelta(days=1)
-
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
 
 
 class CanReadProposals(permissions.BasePermission):
@@ -144,18 +139,12 @@ class ThemeViewSet(viewsets.ModelViewSet):
         return selectors.theme_get(self.request.org_ctx, pk=self.kwargs["pk"])
 
     def perform_create(self, serializer):
-        try:
-            serializer.instance = taxonomy.theme_create(self.request.org_ctx, **serializer.validated_data)
-        except DjangoValidationError as exc:
-            raise bad_request(exc) from exc
+        serializer.instance = taxonomy.theme_create(self.request.org_ctx, **serializer.validated_data)
 
     def perform_update(self, serializer):
-        try:
-            serializer.instance = taxonomy.theme_update(
-                self.request.org_ctx, serializer.instance, **serializer.validated_data
-            )
-        except DjangoValidationError as exc:
-            raise bad_request(exc) from exc
+        serializer.instance = taxonomy.theme_update(
+            self.request.org_ctx, serializer.instance, **serializer.validated_data
+        )
 
     def perform_destroy(self, instance):
         taxonomy.theme_archive(self.request.org_ctx, instance)
@@ -357,12 +346,6 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def retrieve(self, request, *args, **kwargs):
         return Response(s.ProposalDetailSerializer(self.get_object()).data)
 
-    def _decided(self, call, *args, **kwargs):
-        try:
-            return call(self.request.org_ctx, *args, **kwargs)
-        except DjangoValidationError as exc:
-            raise bad_request(exc) from exc
-
     @extend_schema(
         summary="Accept a proposal as a new theme",
         description="The proposal's top terms become the new theme's keywords in its language (origin: "
@@ -377,7 +360,7 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         data.is_valid(raise_exception=True)
         d = data.validated_data
         name = d.get("name") or proposal.label
-        theme = self._decided(taxonomy.proposal_accept, proposal, name=name, parent=d.get("parent"))
+        theme = taxonomy.proposal_accept(request.org_ctx, proposal, name=name, parent=d.get("parent"))
         data = s.ThemeSerializer(theme, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_201_CREATED)
 
@@ -392,7 +375,7 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         proposal = self.get_object()
         data = s.ProposalMergeSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
-        theme = self._decided(taxonomy.proposal_merge, proposal, data.validated_data["theme"])
+        theme = taxonomy.proposal_merge(request.org_ctx, proposal, data.validated_data["theme"])
         return Response(s.ThemeSerializer(theme, context=self.get_serializer_context()).data)
 
     @extend_schema(
@@ -403,7 +386,7 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        proposal = self._decided(taxonomy.proposal_reject, self.get_object())
+        proposal = taxonomy.proposal_reject(request.org_ctx, self.get_object())
         return Response(s.ProposalSerializer(proposal).data)
 
 

@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.scoping import OrgContext
 from actions.forms import RootCauseChoiceField
 from core.forms import BootstrapFormMixin
+from surveys.explorer.forms import touchpoints_by_journey
 from surveys.ingestion import selectors as survey_selectors
-from surveys.ingestion.forms import touchpoints_by_journey
 from voice import selectors
 from voice.models import LANGUAGES, Language, Sentiment, Theme
 

@@ -10,18 +10,15 @@ Nothing here analyses text: a submission never waits for language detection or s
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 
-from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
+from core.tasks import enqueue_coalesced
 from surveys.models import Answer, Response, Survey
 from surveys.signals import responses_processed
 from voice.models import CommentAnalysis
-
-logger = logging.getLogger(__name__)
 
 DEBOUNCE_KEY = "voice:analyse-pending:queued"
 # Comments are analysed soon after they arrive; a burst of drain batches still queues one task per window.
@@ -108,30 +105,20 @@ def mark_pending(response_ids: Iterable[int]) -> int:
     return added
 
 
-def _debounced_enqueue(key: str, countdown: int, task_path: str) -> None:
-    def enqueue() -> None:
-        from voice import tasks
-
-        if not cache.add(key, 1, timeout=DEBOUNCE_TIMEOUT):
-            return  # a run is already queued; it claims these rows too
-        try:
-            getattr(tasks, task_path).apply_async(countdown=countdown)
-        except Exception:
-            # Broker down: the periodic sweep catches up; never fail the transaction's owner.
-            cache.delete(key)
-            logger.exception("could not queue %s; the periodic sweep will catch up", task_path)
-
-    transaction.on_commit(enqueue, robust=True)
-
-
 def schedule_analysis() -> None:
     """Queue `voice.analyse_pending` once the current transaction commits, at most once per debounce window."""
-    _debounced_enqueue(DEBOUNCE_KEY, DEBOUNCE_SECONDS, "analyse_pending_task")
+    from voice.tasks import analyse_pending_task
+
+    enqueue_coalesced(analyse_pending_task, DEBOUNCE_KEY, countdown=DEBOUNCE_SECONDS, window=DEBOUNCE_TIMEOUT)
 
 
 def schedule_stats() -> None:
     """Queue `voice.recompute_stats` once the current transaction commits, at most once per debounce window."""
-    _debounced_enqueue(STATS_DEBOUNCE_KEY, STATS_DEBOUNCE_SECONDS, "recompute_stats_task")
+    from voice.tasks import recompute_stats_task
+
+    enqueue_coalesced(
+        recompute_stats_task, STATS_DEBOUNCE_KEY, countdown=STATS_DEBOUNCE_SECONDS, window=DEBOUNCE_TIMEOUT
+    )
 
 
 def on_responses_processed(sender, response_ids, **kwargs) -> None:

@@ -19,10 +19,13 @@ Definitions (ThemeStat sums; "without" = theme_key 0 minus the theme's row, with
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from decimal import Decimal
+from functools import reduce
+from typing import Any
 
 import simplemma
 from django.db import connection
@@ -349,7 +352,8 @@ def theme_trend(
     for month in months_between(scope.start, scope.end):
         total, mine = sums.get((0, month), Sums()), sums.get((theme.pk, month), Sums())
         rest = total - mine
-        with_ok, without_ok = mine.scored >= min_n, rest.scored >= min_n
+        mean_with = mine.mean if mine.scored >= min_n else None
+        mean_without = rest.mean if rest.scored >= min_n else None
         with_nps_ok, without_nps_ok = mine.nps_scored >= min_n, rest.nps_scored >= min_n
         points.append(
             MonthPoint(
@@ -357,9 +361,9 @@ def theme_trend(
                 comments=mine.comments,
                 total_comments=total.comments,
                 share=_share(mine.comments, total.comments) if total.comments >= min_n else None,
-                mean_with=mine.mean if with_ok else None,
-                mean_without=rest.mean if without_ok else None,
-                impact=mine.mean - rest.mean if with_ok and without_ok else None,
+                mean_with=mean_with,
+                mean_without=mean_without,
+                impact=mean_with - mean_without if mean_with is not None and mean_without is not None else None,
                 nps_with=mine.nps if with_nps_ok else None,
                 nps_without=rest.nps if without_nps_ok else None,
                 sentiment=mean(mine.comments, mine.sentiment_sum) if mine.comments >= min_n else None,
@@ -441,7 +445,7 @@ def theme_detail(
     metric: str = NPS,
 ) -> ThemeDetail:
     """Everything the theme page shows: its row, its monthly trend, its touchpoints (three queries)."""
-    kwargs = {"start": start, "end": end, "journey_id": journey_id, "metric": metric}
+    kwargs: dict[str, Any] = {"start": start, "end": end, "journey_id": journey_id, "metric": metric}
     return ThemeDetail(
         theme=theme,
         row=theme_row(ctx, theme, touchpoint_id=touchpoint_id, **kwargs),
@@ -657,7 +661,8 @@ _WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
 
 def _query_words(q: str) -> tuple[list[str], list[str]]:
     """(words, excluded words) of a search box text (websearch syntax: -word excludes; "or" and quotes ignored)."""
-    words, excluded = [], []
+    words: list[str] = []
+    excluded: list[str] = []
     for raw in q.split():
         target = excluded if raw.startswith("-") and len(raw) > 1 else words
         target.extend(w for w in _WORD.findall(raw) if w.lower() != "or")
@@ -687,10 +692,7 @@ def search_query(q: str):
     """
     from django.contrib.postgres.search import SearchQuery
 
-    query = None
-    for config in SEARCH_CONFIGS:
-        part = SearchQuery(q, config=config, search_type="websearch")
-        query = part if query is None else query | part
+    query = reduce(operator.or_, [SearchQuery(q, config=config, search_type="websearch") for config in SEARCH_CONFIGS])
     if '"' not in q and not any(w.lower() == "or" for w in q.split()):
         words, excluded = _query_words(q)
         terms = [f"{w}:*" if len(w) >= PREFIX_MIN else w for w in _letters(words)]
@@ -801,7 +803,8 @@ def comment_highlight(
         wanted |= _lemma_forms(word, LANGUAGES)
         if len(word) >= PREFIX_MIN:
             prefixes.append(word.lower())
-    out, last = [], 0
+    out: list[str] = []
+    last = 0
     for match in _WORD.finditer(text):
         token = match.group()
         lower = token.lower()

@@ -540,8 +540,9 @@ def _retag_chunk(run: VoiceRun, version: int, taxonomy) -> int:
         kept: list[tuple] = []
         if erased:
             # An erased comment has no text left to match: it keeps the themes it had that are still active.
-            active = set(Theme.objects.filter(organization_id=org_id, status=Theme.Status.ACTIVE).values_list("pk"))
-            active = {pk for (pk,) in active}
+            active = set(
+                Theme.objects.filter(organization_id=org_id, status=Theme.Status.ACTIVE).values_list("pk", flat=True)
+            )
             kept = [
                 (org_id, aid, tid, matched, sentiment)
                 for aid, tid, matched, sentiment in CommentTheme.objects.filter(analysis_id__in=erased).values_list(

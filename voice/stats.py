@@ -133,7 +133,7 @@ def recompute_stats(organization_id: int, months: Iterable[dt.date]) -> None:
     if not wanted:
         return
     done = CommentAnalysis.Status.DONE
-    params = [organization_id, done, *wanted]
+    params: list[int | str | dt.date] = [organization_id, done, *wanted]
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, organization_id])

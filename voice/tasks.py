@@ -6,18 +6,15 @@ Eager mode (the SQLite demo, tests) runs each of them in-process, to the end.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import time
 
 from celery import shared_task
-from django.core.cache import cache
 from django.utils import timezone
 
+from core.tasks import coalesced_release, enqueue_coalesced
 from voice import services
 from voice.models import CommentAnalysis
 from voice.receivers import DEBOUNCE_KEY, STATS_DEBOUNCE_KEY
-
-logger = logging.getLogger(__name__)
 
 # A run on a worker stops after this long and queues its successor, so a backlog (an import) never holds one task
 # past the broker's visibility timeout and other tasks get their turn in between.
@@ -26,6 +23,8 @@ ANALYSIS_BUDGET_SECONDS = 20
 ANALYSIS_HELPERS = 3
 SWEEP_MIN_AGE = dt.timedelta(minutes=1)
 SWEEP_BUDGET_SECONDS = 45
+# A statistics run that left months of a backlogged organization for later comes back once for them.
+STATS_RETRY_KEY = "voice:recompute-stats:retry"
 
 
 @shared_task(bind=True, name="voice.analyse_pending", ignore_result=True)
@@ -34,7 +33,7 @@ def analyse_pending_task(self, helper: bool = False) -> int:
     eager = bool(self.request.is_eager)
     if not helper:
         # Cleared before claiming: comments marked from now on queue a new run instead of waiting for the sweep.
-        cache.delete(DEBOUNCE_KEY)
+        coalesced_release(DEBOUNCE_KEY)
     budget = None if eager else ANALYSIS_BUDGET_SECONDS
     started = time.monotonic()
     done = services.analyse_pending()
@@ -51,35 +50,23 @@ def analyse_pending_task(self, helper: bool = False) -> int:
 
 def _queue_helpers(full_chunks_left: int) -> None:
     for _ in range(min(ANALYSIS_HELPERS, full_chunks_left)):
-        try:
-            analyse_pending_task.apply_async(kwargs={"helper": True})
-        except Exception:
-            logger.exception("could not queue a helper analysis run; this run goes on alone")
-            return
+        if not enqueue_coalesced(analyse_pending_task, kwargs={"helper": True}, after_commit=False):
+            return  # this run goes on alone
 
 
 def _requeue(helper: bool) -> None:
-    try:
-        analyse_pending_task.apply_async(kwargs={"helper": helper})
-    except Exception:
-        logger.exception("could not queue the next analysis run; the sweep will")
+    enqueue_coalesced(analyse_pending_task, kwargs={"helper": helper}, after_commit=False)  # else the sweep will
 
 
 @shared_task(bind=True, name="voice.recompute_stats", ignore_result=True)
 def recompute_stats_task(self) -> int:
     """Recompute the monthly theme statistics of the (organization, month) keys marked dirty."""
-    cache.delete(STATS_DEBOUNCE_KEY)
+    coalesced_release(STATS_DEBOUNCE_KEY)
     done = services.recompute_dirty_stats()
-    if (
-        not self.request.is_eager
-        and services.stats_waiting()
-        and cache.add("voice:recompute-stats:retry", 1, timeout=services.STATS_BACKLOG_SECONDS)
-    ):
+    if not self.request.is_eager and services.stats_waiting():
         # Months of an organization with a backlog wait (services.STATS_BACKLOG_SECONDS): come back for them once.
-        try:
-            recompute_stats_task.apply_async(countdown=services.STATS_BACKLOG_SECONDS)
-        except Exception:
-            logger.exception("could not queue the next statistics run; the sweep will")
+        wait = services.STATS_BACKLOG_SECONDS
+        enqueue_coalesced(recompute_stats_task, STATS_RETRY_KEY, countdown=wait, window=wait, after_commit=False)
     return done
 
 

@@ -9,7 +9,6 @@ means must call `bump_version` too.
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -24,9 +23,8 @@ from accounts.scoping import OrgContext
 from actions.policies import actor
 from audit import actions as audit_actions
 from audit.services import audit_changes, audit_record, audit_snapshot
+from core.tasks import enqueue_coalesced
 from voice.models import LANGUAGES, Taxonomy, Theme, ThemeProposal, VoiceRun
-
-logger = logging.getLogger(__name__)
 
 # Theme fields that decide what a theme matches: changing one re-tags the comments.
 MATCHING_FIELDS = frozenset({"keywords", "examples", "parent", "status"})
@@ -112,19 +110,17 @@ def compiled_taxonomy(organization_id: int) -> tuple[int, Any]:
 # -- versions and runs --------------------------------------------------------------------------------------------
 
 
-def queue_run(run_id: int, kind: str) -> None:
-    """Queue a run's task now; never raise (the sweep queues runs whose task was lost)."""
+def queue_run(run_id: int, kind: str, *, after_commit: bool = False) -> None:
+    """Queue a run's task (now, or once the transaction commits); never raise (the sweep queues runs whose task
+    was lost)."""
     from voice import tasks
 
     task = tasks.retag_task if kind == VoiceRun.Kind.RETAG else tasks.discover_task
-    try:
-        task.apply_async(args=[run_id])
-    except Exception:
-        logger.exception("could not queue %s run %s; the sweep will", kind, run_id)
+    enqueue_coalesced(task, args=(run_id,), after_commit=after_commit)
 
 
 def _queue_on_commit(run: VoiceRun) -> None:
-    transaction.on_commit(lambda: queue_run(run.pk, run.kind), robust=True)
+    queue_run(run.pk, run.kind, after_commit=True)
 
 
 def bump_version(organization_id: int, *, user=None) -> VoiceRun:

@@ -7,14 +7,13 @@ a rotation, never in a read.
 from __future__ import annotations
 
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from core.api import Conflict
 from webhooks import selectors, services
 from webhooks.models import TEST_EVENT, EventType, WebhookDelivery, WebhookEndpoint
 
@@ -25,10 +24,6 @@ class CanManageWebhooks(permissions.BasePermission):
     def has_permission(self, request, view):
         ctx = getattr(request, "org_ctx", None)
         return ctx is not None and selectors.can_manage(ctx)
-
-
-def _bad_request(exc: DjangoValidationError) -> ValidationError:
-    return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
 
 
 class EndpointSerializer(serializers.ModelSerializer):
@@ -124,17 +119,14 @@ class WebhookEndpointViewSet(viewsets.ModelViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            endpoint = services.endpoint_create(
-                ctx=request.org_ctx,
-                url=data["url"],
-                events=data["events"],
-                description=data.get("description", ""),
-                include_personal_data=data.get("include_personal_data", False),
-                request=request._request,
-            )
-        except DjangoValidationError as exc:
-            raise _bad_request(exc) from None
+        endpoint = services.endpoint_create(
+            ctx=request.org_ctx,
+            url=data["url"],
+            events=data["events"],
+            description=data.get("description", ""),
+            include_personal_data=data.get("include_personal_data", False),
+            request=request._request,
+        )
         if data.get("active") is False:
             endpoint = services.endpoint_update(ctx=request.org_ctx, endpoint=endpoint, active=False)
         return Response(EndpointWithSecretSerializer(endpoint).data, status=status.HTTP_201_CREATED)
@@ -143,12 +135,9 @@ class WebhookEndpointViewSet(viewsets.ModelViewSet):
         endpoint = self.get_object()
         serializer = self.get_serializer(endpoint, data=request.data, partial=kwargs.get("partial", False))
         serializer.is_valid(raise_exception=True)
-        try:
-            endpoint = services.endpoint_update(
-                ctx=request.org_ctx, endpoint=endpoint, request=request._request, **serializer.validated_data
-            )
-        except DjangoValidationError as exc:
-            raise _bad_request(exc) from None
+        endpoint = services.endpoint_update(
+            ctx=request.org_ctx, endpoint=endpoint, request=request._request, **serializer.validated_data
+        )
         return Response(EndpointSerializer(endpoint).data)
 
     def destroy(self, request, *args, **kwargs):
@@ -194,6 +183,6 @@ class WebhookDeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         """Give a failed delivery one more attempt now (409 if it is not failed)."""
         delivery = self.get_object()
         if not services.delivery_retry(ctx=request.org_ctx, delivery=delivery):
-            return Response({"detail": _("Only a failed delivery can be retried.")}, status=status.HTTP_409_CONFLICT)
+            raise Conflict(_("Only a failed delivery can be retried."))
         delivery.refresh_from_db()
         return Response(DeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)

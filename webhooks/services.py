@@ -7,7 +7,6 @@ commit, queues the sender (webhooks.sender). An organization without a subscribe
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -19,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_record
+from core.tasks import enqueue_coalesced
 from webhooks import events, sql
 from webhooks.models import TEST_EVENT, EventType, WebhookDelivery, WebhookEndpoint, generate_secret
 from webhooks.ssrf import UnsafeTarget, check_url
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 
     from accounts.scoping import OrgContext
 
-logger = logging.getLogger(__name__)
 
 EDITABLE = ("url", "description", "events", "include_personal_data", "active")
 
@@ -341,27 +340,19 @@ def personal_data_erase(*, organization_id: int, customer_id: int) -> int:
 
 def kick_after_commit() -> None:
     """After the commit, queue one drain of due deliveries; a broker outage is left to the sweep."""
+    from webhooks.tasks import send_due_deliveries
 
-    def publish() -> None:
-        from webhooks.tasks import send_due_deliveries
-
-        try:
-            send_due_deliveries.delay()
-        except Exception:
-            logger.warning("webhooks: could not queue the sender; the sweep will send", exc_info=True)
-
-    transaction.on_commit(publish)
+    enqueue_coalesced(send_due_deliveries)
 
 
 def _send_after_commit(delivery_ids: list[int]) -> None:
-    def publish() -> None:
-        from webhooks.tasks import send_delivery
+    """After the commit, queue one send per delivery; after a failed publish the rest are left to the sweep."""
+    from webhooks.tasks import send_delivery
 
+    def publish() -> None:
+        # Inside the callback the helper publishes at once and says whether it could.
         for pk in delivery_ids:
-            try:
-                send_delivery.delay(pk)
-            except Exception:
-                logger.warning("webhook delivery %s: could not queue the send; the sweep will", pk, exc_info=True)
+            if not enqueue_coalesced(send_delivery, args=(pk,), after_commit=False):
                 return
 
     transaction.on_commit(publish)

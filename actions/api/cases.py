@@ -9,7 +9,6 @@ Contact data (e-mail, phone) is only ever serialized for customers who agreed to
 from __future__ import annotations
 
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -17,12 +16,12 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import Role
-from actions.api.common import OrgUserField, UserRefSerializer, bad_request
+from actions.api.common import OrgUserField, UserRefSerializer
 from actions.models import CaseEvent, CaseStatus, ContactAttempt, FeedbackCase, RootCause
 from actions.selectors import cases as case_selectors
 from actions.selectors.cases import customer_contact_details
 from actions.services import cases as case_services
-from core.api import ModelSerializer, OrgRelatedField, StrictBooleanField, StrictCharField
+from core.api import ApiError, ModelSerializer, OrgRelatedField, StrictBooleanField, StrictCharField
 from core.api_params import IdFilter
 from journeys.models import Touchpoint
 
@@ -231,28 +230,23 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Updat
         data = CaseUpdateSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         values, ctx = data.validated_data, request.org_ctx
-        try:
-            if "assignee" in values:
-                case = case_services.case_assign(ctx=ctx, case=case, assignee=values["assignee"])
-            if "root_cause" in values:
-                case = case_services.case_set_root_cause(
-                    ctx=ctx,
-                    case=case,
-                    root_cause=values["root_cause"],
-                    origin_touchpoint=values.get("origin_touchpoint", case_services.UNCHANGED),
-                )
-            elif "origin_touchpoint" in values:
-                case = case_services.case_set_origin(ctx=ctx, case=case, origin_touchpoint=values["origin_touchpoint"])
-            if "resolution" in values and values.get("status") != CaseStatus.CLOSED:
-                case = case_services.case_set_resolution(ctx=ctx, case=case, resolution=values["resolution"])
-            if values.get("status") == CaseStatus.CLOSED:
-                case = case_services.case_close(
-                    ctx=ctx, case=case, resolution=values.get("resolution", case.resolution)
-                )
-            elif values.get("status") == CaseStatus.REOPENED:
-                case = case_services.case_reopen(ctx=ctx, case=case)
-        except DjangoValidationError as exc:
-            raise bad_request(exc) from exc
+        if "assignee" in values:
+            case = case_services.case_assign(ctx=ctx, case=case, assignee=values["assignee"])
+        if "root_cause" in values:
+            case = case_services.case_set_root_cause(
+                ctx=ctx,
+                case=case,
+                root_cause=values["root_cause"],
+                origin_touchpoint=values.get("origin_touchpoint", case_services.UNCHANGED),
+            )
+        elif "origin_touchpoint" in values:
+            case = case_services.case_set_origin(ctx=ctx, case=case, origin_touchpoint=values["origin_touchpoint"])
+        if "resolution" in values and values.get("status") != CaseStatus.CLOSED:
+            case = case_services.case_set_resolution(ctx=ctx, case=case, resolution=values["resolution"])
+        if values.get("status") == CaseStatus.CLOSED:
+            case = case_services.case_close(ctx=ctx, case=case, resolution=values.get("resolution", case.resolution))
+        elif values.get("status") == CaseStatus.REOPENED:
+            case = case_services.case_reopen(ctx=ctx, case=case)
         return self._out(case)
 
     @extend_schema(
@@ -268,14 +262,12 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Updat
         result = case_services.case_claim(ctx=request.org_ctx, case=self.get_object())
         if not result.claimed:
             holder = result.case.assignee
-            return Response(
-                {
-                    "detail": _("Already claimed by %(name)s.") % {"name": result.holder}
-                    if result.holder
-                    else _("The case cannot be claimed."),
-                    "assignee": UserRefSerializer(holder).data if holder else None,
-                },
-                status=status.HTTP_409_CONFLICT,
+            raise ApiError(
+                _("Already claimed by %(name)s.") % {"name": result.holder}
+                if result.holder
+                else _("The case cannot be claimed."),
+                status_code=status.HTTP_409_CONFLICT,
+                assignee=UserRefSerializer(holder).data if holder else None,
             )
         return self._out(result.case)
 
@@ -285,10 +277,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Updat
         case = self.get_object()
         data = CaseCloseSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
-        try:
-            case = case_services.case_close(ctx=request.org_ctx, case=case, **data.validated_data)
-        except DjangoValidationError as exc:
-            raise bad_request(exc) from exc
+        case = case_services.case_close(ctx=request.org_ctx, case=case, **data.validated_data)
         return self._out(case)
 
     @extend_schema(request=CaseReopenSerializer, responses=CaseSerializer)
@@ -297,10 +286,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Updat
         case = self.get_object()
         data = CaseReopenSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            case = case_services.case_reopen(ctx=request.org_ctx, case=case, reason=data.validated_data["reason"])
-        except DjangoValidationError as exc:
-            raise bad_request(exc) from exc
+        case = case_services.case_reopen(ctx=request.org_ctx, case=case, reason=data.validated_data["reason"])
         return self._out(case)
 
     @extend_schema(request=ContactAttemptSerializer, responses={201: ContactAttemptSerializer})
@@ -310,10 +296,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Updat
         case = self.get_object()
         data = ContactAttemptSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            attempt = case_services.case_log_contact(ctx=request.org_ctx, case=case, **data.validated_data)
-        except DjangoValidationError as exc:
-            raise bad_request(exc) from exc
+        attempt = case_services.case_log_contact(ctx=request.org_ctx, case=case, **data.validated_data)
         return Response(ContactAttemptSerializer(attempt).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=CaseEventSerializer(many=True))

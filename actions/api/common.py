@@ -1,16 +1,9 @@
-"""Shared pieces of the actions API: related-row fields and error mapping."""
+"""Shared pieces of the actions API: related-row fields."""
 
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
-
-
-def bad_request(exc: DjangoValidationError) -> ValidationError:
-    """A service's ValidationError as a DRF 400: `detail` is one string, as in every other error body."""
-    return ValidationError({"detail": " ".join(exc.messages)})
 
 
 class OrgUserField(serializers.PrimaryKeyRelatedField):

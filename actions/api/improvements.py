@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from actions.api.common import OrgUserField, bad_request
+from actions.api.common import OrgUserField
 from actions.models import FeedbackCase, ImprovementAction, ImprovementStatus, RootCause
 from actions.selectors import improvements as improvement_selectors
 from actions.services import improvements as improvement_services
@@ -145,25 +144,19 @@ class ImprovementActionViewSet(OrgScopedViewSet):
 
     def perform_create(self, serializer):
         fields, touchpoints, cases = self._split(serializer)
-        try:
-            serializer.instance = improvement_services.improvement_create(
-                ctx=self.request.org_ctx, fields=fields, touchpoints=touchpoints, cases=cases
-            )
-        except DjangoValidationError as exc:
-            raise bad_request(exc) from exc
+        serializer.instance = improvement_services.improvement_create(
+            ctx=self.request.org_ctx, fields=fields, touchpoints=touchpoints, cases=cases
+        )
 
     def perform_update(self, serializer):
         fields, touchpoints, cases = self._split(serializer)
-        try:
-            serializer.instance = improvement_services.improvement_update(
-                ctx=self.request.org_ctx,
-                action=serializer.instance,
-                fields=fields,
-                touchpoints=touchpoints,
-                cases=cases,
-            )
-        except DjangoValidationError as exc:
-            raise bad_request(exc) from exc
+        serializer.instance = improvement_services.improvement_update(
+            ctx=self.request.org_ctx,
+            action=serializer.instance,
+            fields=fields,
+            touchpoints=touchpoints,
+            cases=cases,
+        )
 
     def perform_destroy(self, instance):
         improvement_services.improvement_delete(ctx=self.request.org_ctx, action=instance)
@@ -172,8 +165,5 @@ class ImprovementActionViewSet(OrgScopedViewSet):
     @action(detail=True, methods=["post"])
     def measure(self, request, pk=None):
         """Measure the impact of a done action: NPS before vs after, significance, realised value."""
-        try:
-            instance = improvement_services.improvement_measure_impact(ctx=request.org_ctx, action=self.get_object())
-        except DjangoValidationError as exc:
-            raise bad_request(exc) from exc
+        instance = improvement_services.improvement_measure_impact(ctx=request.org_ctx, action=self.get_object())
         return Response(self.get_serializer(instance).data)

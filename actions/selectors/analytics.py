@@ -9,7 +9,9 @@ opened it (split by whether the customer was reached).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Avg, BooleanField, Count, DurationField, ExpressionWrapper, F, OuterRef, Q, Subquery
@@ -171,9 +173,17 @@ SAME_TEAM = Q(response__feedback_case__team_id=F("touchpoint__responsible_team_i
 )
 
 
-def _fill(row: LoopRow, values: dict) -> None:
+def _fill(row: LoopRow, values: Mapping[str, Any]) -> None:
     for name, value in values.items():
         setattr(row, name, value)
+
+
+def _fill_by(rows: dict[int | None, LoopRow], key: str, grouped: Iterable[Mapping[str, Any]]) -> None:
+    """Add each grouped row's figures to the LoopRow of its `key` value (created on first sight)."""
+    for values in grouped:
+        figures = dict(values)
+        row_key = figures.pop(key)
+        _fill(rows.setdefault(row_key, LoopRow(row_key, "")), figures)
 
 
 def loop_analytics(*, ctx: OrgContext, start: dt.date, end: dt.date, by_origin: bool = False) -> LoopAnalytics:
@@ -187,23 +197,16 @@ def loop_analytics(*, ctx: OrgContext, start: dt.date, end: dt.date, by_origin: 
     )
 
     by_tp: dict[int | None, LoopRow] = {}
-    for row in (
-        detractors.values("touchpoint_id").annotate(**_detractor_aggregates(since, until, SAME_TOUCHPOINT)).order_by()
-    ):
-        key = row.pop("touchpoint_id")
-        _fill(by_tp.setdefault(key, LoopRow(key, "")), row)
-    for row in cases.values("touchpoint_id").annotate(**_case_aggregates(now)).order_by():
-        key = row.pop("touchpoint_id")
-        _fill(by_tp.setdefault(key, LoopRow(key, "")), row)
+    tp_key = "touchpoint_id"
+    tp_detractors = _detractor_aggregates(since, until, SAME_TOUCHPOINT)
+    _fill_by(by_tp, tp_key, detractors.values(tp_key).annotate(**tp_detractors).order_by())
+    _fill_by(by_tp, tp_key, cases.values(tp_key).annotate(**_case_aggregates(now)).order_by())
 
     by_team: dict[int | None, LoopRow] = {}
     team_key = "touchpoint__responsible_team_id"
-    for row in detractors.values(team_key).annotate(**_detractor_aggregates(since, until, SAME_TEAM)).order_by():
-        key = row.pop(team_key)
-        _fill(by_team.setdefault(key, LoopRow(key, "")), row)
-    for row in cases.values("team_id").annotate(**_case_aggregates(now)).order_by():
-        key = row.pop("team_id")
-        _fill(by_team.setdefault(key, LoopRow(key, "")), row)
+    team_detractors = _detractor_aggregates(since, until, SAME_TEAM)
+    _fill_by(by_team, team_key, detractors.values(team_key).annotate(**team_detractors).order_by())
+    _fill_by(by_team, "team_id", cases.values("team_id").annotate(**_case_aggregates(now)).order_by())
 
     total = LoopRow(None, "")
     _fill(total, detractors.aggregate(**_detractor_aggregates(since, until)))

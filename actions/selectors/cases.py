@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import Membership, Role, Team
 from accounts.scoping import OrgContext, get_in_org
 from actions.models import CaseEvent, ContactAttempt, FeedbackCase, RootCause
+from actions.models.cases import FeedbackCaseQuerySet
 from actions.policies import case_scope, led_team_ids
 from customers.models import Customer
 from surveys.models import Answer, Response
@@ -18,7 +19,7 @@ from surveys.models import Answer, Response
 HISTORY_LIMIT = 20
 
 
-def case_base_queryset(*, ctx: OrgContext) -> QuerySet[FeedbackCase]:
+def case_base_queryset(*, ctx: OrgContext) -> FeedbackCaseQuerySet[FeedbackCase]:
     return (
         FeedbackCase.objects.for_org(ctx.organization)
         .filter(case_scope(ctx))
@@ -49,7 +50,9 @@ def default_tab(*, ctx: OrgContext, counts: dict[str, int]) -> str:
     return ("mine" if counts["mine"] else "queue") if ctx.is_frontline else "team"
 
 
-def case_inbox_filter(qs: QuerySet[FeedbackCase], filters: dict | None) -> QuerySet[FeedbackCase]:
+def case_inbox_filter(
+    qs: FeedbackCaseQuerySet[FeedbackCase], filters: dict | None
+) -> FeedbackCaseQuerySet[FeedbackCase]:
     """The inbox filters (cleaned by actions.forms.InboxFilterForm): status, team, touchpoint, overdue, score and a
     text search over the customer's name and e-mail and the response's comments."""
     filters = filters or {}

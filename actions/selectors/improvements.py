@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Prefetch, QuerySet
 
 from accounts.scoping import OrgContext, get_in_org
 from actions.models import BOARD_FLOW, FeedbackCase, Horizon, ImprovementAction, ImprovementStatus
 from journeys.models import Touchpoint
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def improvement_list(*, ctx: OrgContext) -> QuerySet[ImprovementAction]:
@@ -42,10 +46,10 @@ def improvement_cases(*, ctx: OrgContext, action: ImprovementAction, limit: int 
 BOARD_COLUMNS = [*BOARD_FLOW, ImprovementStatus.DROPPED]
 
 
-def improvement_board(*, ctx: OrgContext) -> list[tuple[str, str, list[ImprovementAction]]]:
+def improvement_board(*, ctx: OrgContext) -> list[tuple[str, StrOrPromise, list[ImprovementAction]]]:
     """[(status, label, actions)] in board order (two queries: actions, their touchpoints)."""
     actions = list(improvement_list(ctx=ctx).order_by("due_date", "pk"))
-    columns = {status: [] for status in BOARD_COLUMNS}
+    columns: dict[str, list[ImprovementAction]] = {status: [] for status in BOARD_COLUMNS}
     for a in actions:
         columns[a.status].append(a)
     return [(status, ImprovementStatus(status).label, columns[status]) for status in BOARD_COLUMNS]

@@ -113,7 +113,8 @@ def root_cause_save(
     if not name:
         raise ValidationError(_("Give the root cause a name."))
     if root_cause is not None and parent is not None:
-        node, seen = parent, set()
+        node: RootCause | None = parent
+        seen = set()
         while node is not None and node.pk not in seen:
             if node.pk == root_cause.pk:
                 raise ValidationError(_("A root cause cannot sit under itself."))

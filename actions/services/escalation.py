@@ -57,7 +57,7 @@ def case_escalate(*, case_id: int, level: int, now: dt.datetime | None = None) -
             case=case,
             kind=CaseEvent.Kind.ESCALATED,
             old="",
-            new=EscalationLevel(level).label,
+            new=str(EscalationLevel(level).label),
             note=", ".join(to),
             at=now,
         )

@@ -166,7 +166,7 @@ def board_neighbours(status: str) -> tuple[str | None, str | None]:
     """The columns left and right of `status` on the board (the flow without 'dropped')."""
     if status not in BOARD_FLOW:
         return ImprovementStatus.IDEA, None
-    i = BOARD_FLOW.index(status)
+    i = BOARD_FLOW.index(ImprovementStatus(status))
     prev_status = BOARD_FLOW[i - 1] if i > 0 else None
     next_status = BOARD_FLOW[i + 1] if i + 1 < len(BOARD_FLOW) else None
     # Impact measured is reached by measuring, not by a button.
@@ -179,12 +179,12 @@ def impact_windows(
     action: ImprovementAction, today: dt.date
 ) -> tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.date]]:
     """(before, after) windows, both inclusive: the days before the start, and the days after done (up to today)."""
-    before = (
-        action.start_date - dt.timedelta(days=action.impact_before_days),
-        action.start_date - dt.timedelta(days=1),
-    )
-    after_end = min(action.done_date + dt.timedelta(days=action.impact_after_days), today)
-    return before, (action.done_date + dt.timedelta(days=1), after_end)
+    start, done = action.start_date, action.done_date
+    if start is None or done is None:
+        raise ValueError("An action's impact windows need its start and done dates.")
+    before = (start - dt.timedelta(days=action.impact_before_days), start - dt.timedelta(days=1))
+    after_end = min(done + dt.timedelta(days=action.impact_after_days), today)
+    return before, (done + dt.timedelta(days=1), after_end)
 
 
 def improvement_measure_impact(
@@ -198,7 +198,8 @@ def improvement_measure_impact(
     minimum n in both periods; the realised value is the measured change times the value model's value per point,
     reported only for a significant change and only if the value model ran on the same metric and measure.
     """
-    from kpis.scores import Score, change_between
+    from core.scores import Score
+    from kpis.scores import change_between
     from kpis.selectors import rollup_rows, stat_sums
 
     _require_edit(ctx)
@@ -247,7 +248,7 @@ def improvement_measure_impact(
         estimate = value_of_change(
             ctx=ctx, metric=metric, measure=measure, uplift=diff.delta, touchpoint_ids=touchpoint_ids
         )
-        if estimate.supported:
+        if estimate.supported and estimate.value is not None:  # a supported estimate always has a value
             realised = Decimal(str(round_half_away(estimate.value, 2)))
         else:
             notes.append(estimate.reason)

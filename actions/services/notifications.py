@@ -123,9 +123,10 @@ def case_notifications_enqueue(*, case: FeedbackCase) -> list[int]:
     rule = case.rule
     if rule is None or not (rule.notify_team or rule.reply_to_customer):
         return []
-    case = _load(case.pk)
-    if case is None:
+    loaded = _load(case.pk)
+    if loaded is None:
         return []
+    case = loaded
     ids: list[int] = []
     if rule.notify_team:
         ids += _team_notification_enqueue(case)
@@ -226,7 +227,7 @@ def case_customer_replied(message) -> None:
 
 
 def escalation_recipients(case: FeedbackCase, level: int) -> list[str]:
-    lead = case.team.lead if case.team_id and case.team.lead_id else None
+    lead = case.team.lead if case.team is not None and case.team.lead_id else None
     if level == EscalationLevel.NEARING:
         # The team lead is reminded (CX managers stand in for a team without a lead); the assignee too.
         to = _emails([lead, case.assignee]) if lead else cx_manager_recipients(case) + _emails([case.assignee])

@@ -325,6 +325,8 @@ def _match_sql(response_ids: list[int], rules: list[AlertRule], now: dt.datetime
             None if rule.min_revenue_12m is None else int(rule.min_revenue_12m * 100),
         ]
     ids = sorted(set(response_ids))
+    id_params: list  # one array parameter on PostgreSQL, one per placeholder on SQLite
+    org_params: list
     if postgres:
         id_filter, id_params = "= ANY(%s)", [ids]
         org_filter, org_params = "= ANY(%s)", [sorted({r.organization_id for r in rules})]

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_safe
 
 from accounts.models import Role
 from accounts.scoping import org_required
-from actions.figures import pareto_figure
+from actions.charts import pareto_figure
 from actions.forms import AnalyticsFilterForm
 from actions.selectors.analytics import loop_analytics
 from core.charts import escape_text

@@ -16,9 +16,10 @@ from django.utils.formats import date_format
 from accounts.scoping import OrgContext
 from core.numbers import format_number
 from core.scales import MEASURE_MEAN, MEASURE_NPS, measure_label, scale_for_metric
+from core.scores import Score
 from kpis.forms import DashboardFilterForm
 from kpis.models import NPS_METRIC, STAT_FIELDS, Benchmark, Kpi, Target
-from kpis.scores import Assessment, Score, empty_sums
+from kpis.scores import Assessment, empty_sums
 from kpis.selectors import primary_kpi, rollup_rows, stat_sums
 
 TREND_MONTHS = 12

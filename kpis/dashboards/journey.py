@@ -9,7 +9,7 @@ from django.db.models import Q, Sum
 from accounts.scoping import OrgContext
 from journeys.models import Journey, Stage, Touchpoint
 from journeys.selectors import journey_map
-from kpis import figures
+from kpis import charts
 from kpis.dashboards.common import (
     Filters,
     Sparkline,
@@ -229,7 +229,7 @@ def journey_gap(*, ctx: OrgContext, journey: Journey, filters: Filters) -> Journ
         weighting = RESPONDENTS if assessment is None else WEIGHTS
     if assessment is None:
         assessment = assess(journey_cur, journey_prev, target_for("journey", journey.pk), journey_bench)
-    figure = figures.gap_chart(cards, filters=filters, journey=assessment) if cards else None
+    figure = charts.gap_chart(cards, filters=filters, journey=assessment) if cards else None
     return JourneyGap(
         journey=journey,
         filters=filters,

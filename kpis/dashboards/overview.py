@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, Sum
 
 from accounts.scoping import OrgContext
 from core.scales import measure_label
 from journeys.models import Journey, Touchpoint
-from kpis import figures
+from kpis import charts
 from kpis.dashboards.common import (
     Filters,
     _benchmarks,
@@ -28,12 +30,15 @@ from kpis.models import STAT_FIELDS, Benchmark, DirtyRollup, JourneyRollup, Rela
 from kpis.scores import Assessment, add_sums, change_between, empty_sums, pick_benchmark, pick_target
 from kpis.selectors import last_reconciliation
 
+if TYPE_CHECKING:
+    from value.selectors import TouchpointValue
+
 
 @dataclass
 class TouchpointRow:
     touchpoint: Touchpoint
     assessment: Assessment
-    value: object | None = None  # value.selectors.TouchpointValue
+    value: TouchpointValue | None = None
     value_at_stake: float | None = None
 
 
@@ -162,7 +167,7 @@ def organization_overview(*, ctx: OrgContext, filters: Filters) -> Overview:
 
     by_gap = sorted(rows, key=gap_key)
     journey_rows.sort(key=lambda r: (r.assessment.shortfall is None, -(r.assessment.shortfall or 0), r.journey.name))
-    by_value = sorted((r for r in rows if r.value_at_stake), key=lambda r: -r.value_at_stake)
+    by_value = sorted((r for r in rows if r.value_at_stake), key=lambda r: -(r.value_at_stake or 0))
     unvalued = [r for r in rows if r.value is not None and not r.value.supported]
     org_bench = pick_benchmark(benchmarks.get(("organization", None), []))
     return Overview(
@@ -176,7 +181,7 @@ def organization_overview(*, ctx: OrgContext, filters: Filters) -> Overview:
         currency=currency,
         reconciliation=last_reconciliation(ctx=ctx),
         dirty_keys=DirtyRollup.objects.filter(organization_id=ctx.org_id).count(),
-        value_figure=figures.value_chart(by_value[:10], currency=currency) if by_value else None,
+        value_figure=charts.value_chart(by_value[:10], currency=currency) if by_value else None,
         min_n=min_n,
         value_metric=value_metric,
         relationship=_relationship(ctx, filters, min_n),
@@ -222,7 +227,7 @@ def _journey_survey_by_journey(ctx: OrgContext, filters: Filters) -> dict[int, t
     for f in STAT_FIELDS:
         sums[f"cur_{f}"] = Sum(f, filter=Q(day__gte=filters.start))
         sums[f"prev_{f}"] = Sum(f, filter=Q(day__lt=filters.start))
-    rows = (
+    rows: Iterable[Mapping[str, Any]] = (  # Mapping: the annotations' keys are computed
         JourneyRollup.objects.for_org(ctx.organization)
         .filter(metric=filters.metric, day__gte=prev_start, day__lte=filters.end)
         .values("journey_id")

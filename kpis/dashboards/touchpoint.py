@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Max, Q, Sum
 
 from accounts.scoping import OrgContext
 from journeys.models import Touchpoint
-from kpis import figures
+from kpis import charts
 from kpis.dashboards.common import (
     MONTH,
     VERBATIMS,
@@ -120,8 +122,8 @@ def touchpoint_page(*, ctx: OrgContext, touchpoint: Touchpoint, filters: Filters
         touchpoint=touchpoint,
         filters=filters,
         assessment=assessment,
-        trend_figure=figures.trend_chart(trend, filters=filters, benchmark=bench),
-        distribution_figure=figures.distribution_chart(now.distribution, metric=filters.metric) if now.n else None,
+        trend_figure=charts.trend_chart(trend, filters=filters, benchmark=bench),
+        distribution_figure=charts.distribution_chart(now.distribution, metric=filters.metric) if now.n else None,
         verbatims=_verbatims(ctx, touchpoint, filters),
         linked=_linked_kpis(ctx, touchpoint, filters, tp_targets, months),
         min_n=min_n,
@@ -161,7 +163,7 @@ def _verbatims(ctx: OrgContext, touchpoint: Touchpoint, filters: Filters) -> lis
     ]
 
 
-def _aggregate_value(kpi: Kpi, row: dict, last: float | None) -> float | None:
+def _aggregate_value(kpi: Kpi, row: Mapping[str, Any], last: float | None) -> float | None:
     """The figure of a period (or month) from its sums; a ratio KPI is 100 x sum(numerators) / sum(denominators)."""
     return KpiValue.period_figure(kpi.aggregation, last=last, **row) if row else None
 
@@ -181,11 +183,11 @@ def _linked_kpis(
     monthly = list(
         base.filter(day__gte=months[0], day__lte=filters.end)
         .annotate(**MONTH)
-        .values("kpi_id", "year", "month")
+        .values("kpi_id", *MONTH)
         .annotate(**sums)
         .order_by()
     )
-    period = {
+    period: dict[int, Mapping[str, Any]] = {
         r["kpi_id"]: r
         for r in base.filter(day__gte=filters.start, day__lte=filters.end)
         .values("kpi_id")
@@ -203,7 +205,7 @@ def _linked_kpis(
             last_days |= Q(kpi_id=kpi_id, day=row["last_day"])
     if last_days:
         last_values = dict(base.filter(last_days).values_list("kpi_id", "value"))
-    by_month = defaultdict(dict)
+    by_month: defaultdict[int, dict[dt.date, Mapping[str, Any]]] = defaultdict(dict)
     for r in monthly:
         by_month[r["kpi_id"]][dt.date(r["year"], r["month"], 1)] = r
     linked = []

@@ -22,7 +22,8 @@ import math
 from dataclasses import dataclass
 
 from core.metrics import Z95, Difference, MeanSummary, normal_two_sided_p
-from kpis.scores import Assessment, Score, add_sums, empty_sums
+from core.scores import Score
+from kpis.scores import Assessment, add_sums, empty_sums
 
 RESPONDENTS = "respondents"
 WEIGHTS = "weights"
@@ -57,10 +58,12 @@ class WeightedScore(Score):
         """An equivalent mean summary: mean = the weighted score, and a spread whose squared standard error is the
         weighted variance, so `kpis.scores.change_between` (used by readers that compare months) tests a weighted
         change exactly as `weighted_change` does. With an unknown variance it claims one answer: no test."""
-        n = self.n if self.variance is not None and self.n >= 2 else 1
+        variance = self.variance
+        n = self.n if variance is not None and self.n >= 2 else 1
         value = self.weighted or 0.0
         total = value * n
-        spread = self.variance * n * (n - 1) if n >= 2 else 0.0  # sample variance x (n - 1), with var/n = variance
+        # sample variance x (n - 1), with var/n = variance
+        spread = variance * n * (n - 1) if variance is not None and n >= 2 else 0.0
         return MeanSummary(n=n, total=total, total_sq=spread + total * total / n)
 
 
@@ -95,6 +98,8 @@ def weighted_score(parts: list[tuple[float | None, Score]], *, metric: str, meas
 def weighted_change(before: WeightedScore, after: WeightedScore, *, alpha: float = 0.05) -> Difference | None:
     """The change between two weighted scores, with a z-test on the difference (None unless both are shown)."""
     if not (before.sufficient and after.sufficient) or before.variance is None or after.variance is None:
+        return None
+    if before.weighted is None or after.weighted is None:  # never: a sufficient score has a weighted value
         return None
     delta = after.weighted - before.weighted
     se = math.sqrt(before.variance + after.variance)

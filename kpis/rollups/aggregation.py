@@ -12,18 +12,15 @@ never work on the same key. Recomputing from source (never incrementing) makes e
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
 from django.db import OperationalError, connection, transaction
 
+from core.tasks import enqueue_coalesced
 from kpis.models import DirtyRollup
 from kpis.rollups import sql
-
-logger = logging.getLogger(__name__)
 
 CLAIM_BATCH = 2000
 # SQLite limits the number of parameters per statement; PostgreSQL passes keys as two arrays.
@@ -113,21 +110,13 @@ def mark_dirty_for_range(
 
 
 def schedule_aggregation() -> None:
-    """Queue `kpis.aggregate_dirty` once the current transaction commits, at most once per debounce window."""
+    """Queue `kpis.aggregate_dirty` once the current transaction commits, at most once per debounce window.
 
-    def enqueue() -> None:
-        from kpis.tasks import aggregate_dirty_task
+    A run already queued claims these keys too; if the broker is down, the periodic run picks them up.
+    """
+    from kpis.tasks import aggregate_dirty_task
 
-        if not cache.add(DEBOUNCE_KEY, 1, timeout=DEBOUNCE_TIMEOUT):
-            return  # a run is already queued; it will claim our keys too
-        try:
-            aggregate_dirty_task.apply_async(countdown=DEBOUNCE_SECONDS)
-        except Exception:
-            # Broker down: the periodic run picks the keys up; never fail the request that marked them.
-            cache.delete(DEBOUNCE_KEY)
-            logger.exception("could not queue kpis.aggregate_dirty; the periodic run will catch up")
-
-    transaction.on_commit(enqueue, robust=True)
+    enqueue_coalesced(aggregate_dirty_task, DEBOUNCE_KEY, countdown=DEBOUNCE_SECONDS, window=DEBOUNCE_TIMEOUT)
 
 
 @dataclass

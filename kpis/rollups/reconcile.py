@@ -11,6 +11,7 @@ yet processed) are left out of the comparison: they differ on purpose, for a mom
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -152,7 +153,7 @@ def reconcile_rollups(*, fix: bool = True) -> list[Reconciliation]:
     if fix and diffs:
         for org_id, org_diffs in by_org.items():
             for kind in {d.kind for d in org_diffs}:
-                keys = {(d.key_id, d.day) for d in org_diffs if d.kind == kind}
+                keys = {(d.key_id, dt.date.fromisoformat(d.day)) for d in org_diffs if d.kind == kind}
                 mark_dirty_keys(organization_id=org_id, kind=kind, keys=keys)
             fixed[org_id] = len(org_diffs)
         aggregate_dirty()

@@ -6,12 +6,12 @@ Snapshots are recomputed from source rows, never adjusted: running any of these 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 
+from core.tasks import enqueue_coalesced
 from program.health.assess import assess
 from program.health.months import add_months, as_of_for, local_today, month_start
 from program.health.rules import HISTORY_MONTHS
@@ -20,8 +20,6 @@ from program.models import HealthSnapshot, ProgramSettings
 if TYPE_CHECKING:
     from accounts.models import Organization
     from accounts.scoping import OrgContext
-
-logger = logging.getLogger(__name__)
 
 
 def health_snapshot_upsert(
@@ -82,16 +80,8 @@ def health_recompute_request(*, ctx: OrgContext) -> None:
     from program.tasks import health_snapshots_task
 
     audit_record(action=HEALTH_RECOMPUTE, ctx=ctx, target_type="program.healthsnapshot", target_label="")
-    organization_id = ctx.organization.pk
-    transaction.on_commit(lambda: _enqueue(health_snapshots_task, organization_id=organization_id))
-
-
-def _enqueue(task, **kwargs) -> None:
     # A broker outage must not turn the click into an error page: the daily run recomputes anyway.
-    try:
-        task.delay(**kwargs)
-    except Exception:
-        logger.exception("could not queue %s %s", task.name, kwargs)
+    enqueue_coalesced(health_snapshots_task, kwargs={"organization_id": ctx.organization.pk})
 
 
 SETTINGS_FIELDS = ["owner", "steering_cadence"]
@@ -124,6 +114,5 @@ def program_settings_update(*, ctx: OrgContext, owner, steering_group, steering_
         audit_record(action=PROGRAM_SETTINGS_CHANGE, ctx=ctx, target=row, detail={"changes": changes})
         from program.tasks import health_snapshots_task
 
-        organization_id = ctx.organization.pk
-        transaction.on_commit(lambda: _enqueue(health_snapshots_task, organization_id=organization_id))
+        enqueue_coalesced(health_snapshots_task, kwargs={"organization_id": ctx.organization.pk})
     return row

@@ -9,7 +9,9 @@ OrgContext; another organization's perception survey is a 404.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, F, Max, Prefetch, QuerySet, Sum
 from django.http import Http404
@@ -151,7 +153,7 @@ def customer_metrics(*, organization, touchpoint_ids: list[int], today: dt.date 
 # -- the gap -------------------------------------------------------------------------------------------------------
 
 
-def _summary(row: dict | None) -> MeanSummary:
+def _summary(row: Mapping[str, Any] | None) -> MeanSummary:
     row = row or {}
     return MeanSummary(
         n=int(row.get("n") or 0), total=float(row.get("total") or 0.0), total_sq=float(row.get("total_sq") or 0.0)
@@ -284,15 +286,16 @@ def importance_comparison(*, ctx: OrgContext, items: list[GapItem]) -> Importanc
     if status != ANALYSED:
         return ImportanceComparison(status=status, reason_code=reason, computed_at=computed_at)
     by_tp: dict[int, list[dict]] = {}
-    for row in driver_rows:
-        if row.get("touchpoint_id") is not None:
-            by_tp.setdefault(int(row["touchpoint_id"]), []).append(row)
+    for driver in driver_rows:
+        if driver.get("touchpoint_id") is not None:
+            by_tp.setdefault(int(driver["touchpoint_id"]), []).append(driver)
     rows = []
     for gap in items:
         candidates = by_tp.get(gap.touchpoint.pk, [])
         # The driver row of the item's own metric, else the touchpoint's best-answered one.
         same = [r for r in candidates if r.get("metric") == gap.metric]
-        chosen = (same or sorted(candidates, key=lambda r: -(r.get("n") or 0)) or [None])[0]
+        ranked = same or sorted(candidates, key=lambda r: -(r.get("n") or 0))
+        chosen = ranked[0] if ranked else None
         row = ImportanceRow(touchpoint_id=gap.touchpoint.pk, leaders=gap.importance)
         if chosen is not None:
             row.analysis = chosen.get("importance")
@@ -333,6 +336,16 @@ def _gap_items(*, perception: PerceptionSurvey, start: dt.date, end: dt.date, mi
     return result
 
 
+def _window(start: dt.date | None, end: dt.date | None, *, default: tuple[dt.date, dt.date]) -> tuple[dt.date, dt.date]:
+    """The customers' window: as asked, WINDOW_DAYS from the one end given, or the default."""
+    span = dt.timedelta(days=WINDOW_DAYS - 1)
+    if start is not None:
+        return start, end if end is not None else start + span
+    if end is not None:
+        return end - span, end
+    return default
+
+
 def perception_gap(
     *,
     ctx: OrgContext,
@@ -348,13 +361,7 @@ def perception_gap(
     if perception.organization_id != ctx.org_id:
         raise Http404
     responses, last = staff_responses(perception)
-    default_start, default_end = default_window(ctx=ctx, last_response_at=last)
-    if start is None and end is None:
-        start, end = default_start, default_end
-    elif start is None:
-        start = end - dt.timedelta(days=WINDOW_DAYS - 1)
-    elif end is None:
-        end = start + dt.timedelta(days=WINDOW_DAYS - 1)
+    start, end = _window(start, end, default=default_window(ctx=ctx, last_response_at=last))
     min_n = ctx.organization.min_n
     items = _gap_items(perception=perception, start=start, end=end, min_n=min_n)
     other = other_audience_survey(ctx=ctx, perception=perception) if with_other else None

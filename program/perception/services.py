@@ -24,7 +24,10 @@ from program.perception.selectors import customer_metrics
 from surveys.builder import services as builder
 from surveys.models import Question, Survey
 
-KIND_OF_AUDIENCE = {Audience.LEADERSHIP: Survey.Kind.LEADERSHIP, Audience.FRONTLINE: Survey.Kind.EMPLOYEE}
+KIND_OF_AUDIENCE: dict[str, str] = {
+    Audience.LEADERSHIP: Survey.Kind.LEADERSHIP,
+    Audience.FRONTLINE: Survey.Kind.EMPLOYEE,
+}
 IMPORTANCE_SCALE = (1, 5)
 
 
@@ -113,6 +116,8 @@ def perception_survey_create(
     )
     for tp, metric in plan:
         scale = scale_for_metric(metric)
+        if scale is None:  # customer_metrics chooses score metrics only
+            raise ValueError(f"The customer metric {metric!r} has no scale.")
         builder.question_add(
             survey=survey,
             kind=Question.Kind.RATING,

@@ -46,10 +46,11 @@ def t_margin(summary: MeanSummary, *, confidence: float = CONFIDENCE) -> float |
     """Half-width of the confidence interval of a mean: Student's t on n - 1 degrees of freedom times the standard
     error. With 3 answers t is 4.30, not the normal 1.96; with hundreds of customers the two agree. None below two
     answers (no spread to measure)."""
-    if summary.n < 2:
+    std = summary.std  # None below two answers
+    if std is None:
         return None
     quantile = float(stats.t.ppf(0.5 + confidence / 2, summary.n - 1))
-    return quantile * summary.std / math.sqrt(summary.n)
+    return quantile * std / math.sqrt(summary.n)
 
 
 def staff_figure(summary: MeanSummary) -> tuple[float | None, float | None]:
@@ -74,11 +75,12 @@ def welch_test(predicted: MeanSummary, actual: MeanSummary, *, alpha: float = AL
     """Welch's unequal-variance t test of predicted - actual from counts, sums and sums of squares, with the
     Welch-Satterthwaite degrees of freedom (so three staff answers get the wide tails they need). None below two
     answers a side."""
-    if predicted.n < 2 or actual.n < 2:
+    p_mean, p_std, a_mean, a_std = predicted.mean, predicted.std, actual.mean, actual.std  # std: None below two
+    if p_mean is None or p_std is None or a_mean is None or a_std is None:
         return None
-    delta = predicted.mean - actual.mean
-    a = predicted.std**2 / predicted.n
-    b = actual.std**2 / actual.n
+    delta = p_mean - a_mean
+    a = p_std**2 / predicted.n
+    b = a_std**2 / actual.n
     se2 = a + b
     if se2 <= 0:
         return WelchTest(delta=delta, t=None, df=None, p_value=None, significant=False)
@@ -230,11 +232,11 @@ def importance_flags(rows: list[ImportanceRow]) -> None:
 
     overrated: in the leaders' top third, but the analysis tested it and found no driver;
     underrated: a key driver that the leaders rank in their bottom half."""
-    rated = [row for row in rows if row.leaders_mean is not None]
-    for row, rank in zip(rated, _descending_ranks([r.leaders_mean for r in rated]), strict=True):
+    rated = [(row, row.leaders_mean) for row in rows if row.leaders_mean is not None]
+    for (row, _), rank in zip(rated, _descending_ranks([mean for _, mean in rated]), strict=True):
         row.leaders_rank = rank
-    analysed = [row for row in rows if row.analysis is not None]
-    for row, rank in zip(analysed, _descending_ranks([r.analysis for r in analysed]), strict=True):
+    analysed = [(row, row.analysis) for row in rows if row.analysis is not None]
+    for (row, _), rank in zip(analysed, _descending_ranks([r for _, r in analysed]), strict=True):
         row.analysis_rank = rank
     k = len(rated)
     top_third = math.ceil(k / 3)

@@ -33,7 +33,8 @@ from core.scales import CES, CSAT, NPS, RATING, Scale, scale_for_metric
 from program.synergy import pgarrays, stats
 from surveys.models import Answer, Response, Survey
 
-T, U = TypeVar("T"), TypeVar("U")
+T = TypeVar("T")
+U = TypeVar("U")
 CHUNK = 20_000  # rows per fetch on the ORM path
 TIE_CHUNK = 5_000  # responses per query when breaking ties
 DENSE_FACTOR = 4  # ids spread over at most 4 x their number: found through a lookup table (int32, <= 16 B/id)
@@ -297,8 +298,8 @@ def _metric_tables(metrics: list[str]) -> dict[str, np.ndarray]:
         if ranked is None:
             rows.append((-1, 0.0, 1.0, np.nan, np.nan, False))
         else:
-            rank, scale = ranked
-            rows.append((rank, scale.low, scale.high, scale.bad_max, scale.good_min, metric == NPS))
+            order, scale = ranked
+            rows.append((order, scale.low, scale.high, scale.bad_max, scale.good_min, metric == NPS))
     rank, low, high, bad_max, good_min, nps = zip(*rows, strict=True) if rows else ((),) * 6
     return {
         "rank": np.array(rank, dtype=np.int8),

@@ -100,7 +100,7 @@ def _rows(parts: list[bytes], kinds: Sequence[str]) -> list[list]:
                 return rows
             if fields != len(kinds):
                 raise CopyFormatError(f"{fields} fields in a row, {len(kinds)} expected")
-            row = []
+            row: list = []
             for kind in kinds:
                 (length,) = struct.unpack_from(">i", buf, pos)
                 pos += 4

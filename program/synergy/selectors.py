@@ -351,13 +351,15 @@ def _primary(answers: list[Answer]) -> tuple[str, float | None, bool]:
     """(metric, score, poor) of a response: its primary score (nps > csat > ces > rating, lowest answer id)."""
     best = None
     for a in answers:
-        ranked = metric_rank(a.metric) if a.value is not None else None
+        if a.value is None:
+            continue
+        ranked = metric_rank(a.metric)
         if ranked is not None and (best is None or (ranked[0], a.pk) < best[0]):
-            best = ((ranked[0], a.pk), a, ranked[1])
+            best = ((ranked[0], a.pk), a.metric, a.value, ranked[1])
     if best is None:
         return "", None, False
-    _key, answer, scale = best
-    return answer.metric, answer.value, is_poor(scale, answer.value)
+    _key, metric, value, scale = best
+    return metric, value, is_poor(scale, value)
 
 
 def customer_touchpoint_history(*, ctx: OrgContext, customer: Customer) -> TouchpointHistory:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -26,6 +27,9 @@ from program.updates.resurvey import resurvey_reason_label
 from program.updates.services import KIND, case_first_scores
 from surveys.models import Answer
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 # Who reads the recipient lists (customer names): those who read the whole program. Frontline staff see the
 # improvement page's panel (counts only).
 READ_ROLES = WRITE_PROGRAM_ROLES | {Role.EXECUTIVE}
@@ -35,7 +39,14 @@ def can_read_updates(ctx: OrgContext) -> bool:
     return ctx.role in READ_ROLES
 
 
-def customer_update_list(*, ctx: OrgContext, action: ImprovementAction | None = None) -> QuerySet[CustomerUpdate]:
+class _Counts(TypedDict):
+    recipient_count: int
+    sent_count: int
+
+
+def customer_update_list(
+    *, ctx: OrgContext, action: ImprovementAction | None = None
+) -> QuerySet[WithAnnotations[CustomerUpdate, _Counts]]:
     qs = (
         CustomerUpdate.objects.for_org(ctx.organization)
         .select_related("action", "created_by")
@@ -139,6 +150,8 @@ def _next_answers(ctx: OrgContext, wanted: list[_Wanted]) -> dict[int, tuple[flo
     )
     by_key: dict[tuple[int, str, int], list[tuple[float, dt.datetime]]] = {}
     for customer_id, metric, touchpoint_id, value, at in answers:
+        if value is None:  # excluded by the query; the column may be NULL
+            continue
         by_key.setdefault((customer_id, metric, touchpoint_id), []).append((value, at))
     found = {}
     for w in wanted:
@@ -160,7 +173,7 @@ def _told_wanted(recipients: list[CustomerUpdateRecipient]) -> list[_Wanted]:
             cutoff=max(d for d in (r.sent_at, r.first_at) if d is not None),
         )
         for r in recipients
-        if r.sent_at is not None and r.first_metric and r.case_id is not None and r.case.touchpoint_id
+        if r.sent_at is not None and r.first_metric and r.case is not None and r.case.touchpoint_id
     ]
 
 
@@ -179,7 +192,7 @@ def _email_states(ctx: OrgContext, recipients: list[CustomerUpdateRecipient]) ->
     rows = OutboxMessage.objects.filter(
         organization_id=ctx.org_id, kind=KIND, ref_id__in=[r.pk for r in recipients]
     ).values_list("ref_id", "status")
-    return dict(rows)
+    return {ref_id: status for ref_id, status in rows if ref_id is not None}
 
 
 def _comparison(
@@ -255,7 +268,11 @@ def customer_update_recovery(
             and row.recipient.first_metric == metric
             and row.recipient.first_score is not None
         ]
-        pairs = [(row.recipient.first_score, row.next_score) for row in counted if row.next_score is not None]
+        pairs = [
+            (row.recipient.first_score, row.next_score)
+            for row in counted
+            if row.recipient.first_score is not None and row.next_score is not None
+        ]
         report.recovery = recovery(metric, pairs, min_pairs=min_pairs)
         report.waiting = sum(1 for row in counted if row.next_score is None)
         since = update.created_at if update is not None else min(r.update.created_at for r in recipients)
@@ -270,7 +287,7 @@ def customer_update_recovery(
 class Panel:
     action: ImprovementAction
     blocker: str
-    updates: list[CustomerUpdate]
+    updates: list[WithAnnotations[CustomerUpdate, _Counts]]
     audience: Audience | None
     report: RecoveryReport | None
     can_send: bool

@@ -88,6 +88,8 @@ def case_first_scores(response_ids: list[int], preferred: str) -> dict[int, tupl
     )
     best: dict[int, tuple[str, float]] = {}
     for response_id, metric, value in rows:
+        if value is None:  # excluded by the query; the column may be NULL
+            continue
         current = best.get(response_id)
         if current is None or (metric == preferred and current[0] != preferred):
             best[response_id] = (metric, value)

@@ -12,7 +12,6 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from core.api import FileDownloadErrorsAsJson
 from core.api_params import choice_param
 from reports.delivery import selectors
 from reports.delivery.views import pdf_response
@@ -32,7 +31,7 @@ class PDFRenderer(BaseRenderer):
         return data if isinstance(data, bytes) else json.dumps(data).encode()
 
 
-class ReportPdfView(FileDownloadErrorsAsJson, APIView):
+class ReportPdfView(APIView):
     """The PDF of a ready report version (A4; the organization's language unless `lang` is given)."""
 
     renderer_classes = [JSONRenderer, PDFRenderer]

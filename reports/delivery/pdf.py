@@ -83,7 +83,7 @@ def render_report_pdf(report: MonthlyReport, *, language: str) -> bytes:
     """Render `report` as an A4 PDF in `language` (its body, charts as SVG, header, footer, page numbers)."""
     from weasyprint import HTML
 
-    from reports.figures import localized_charts
+    from reports.charts import localized_charts
 
     started = time.monotonic()
     organization = report.organization

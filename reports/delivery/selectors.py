@@ -81,6 +81,8 @@ def _row(membership: Membership, choice: tuple[bool, str] | None) -> Subscriptio
 
 def subscription_mine(*, ctx: OrgContext) -> SubscriptionRow:
     """The current user's subscription in the context's organization."""
+    if ctx.user is None:  # an API key subscribes no one
+        raise Http404
     membership = get_in_org(Membership.objects.select_related("user"), ctx, user_id=ctx.user.pk)
     choice = (
         ReportSubscription.objects.for_org(ctx.organization)

@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Role
 from accounts.scoping import OrgContext
+from core.tasks import enqueue_coalesced
 from reports.delivery import selectors
 from reports.delivery.pdf import CHART_PLACEHOLDER, pdf_filename, render_report_pdf, report_body
 from reports.models import MonthlyReport, ReportDelivery, ReportSubscription
@@ -76,11 +77,12 @@ def report_pdf_get(*, report: MonthlyReport, language: str | None = None) -> byt
     """The report's PDF in `language`: the stored one, or rendered once and kept in the cache (reports are frozen)."""
     language = language or _stored_language(report)
     if language == _stored_language(report):
-        stored = MonthlyReport.objects.filter(pk=report.pk).values_list("pdf", flat=True).first()
+        pdfs = MonthlyReport.objects.filter(pk=report.pk).values_list("pdf", flat=True)
+        stored = pdfs.first()
+        if not stored and report_pdf_store(report_id=report.pk):
+            stored = pdfs.first()
         if stored:
             return bytes(stored)
-        if report_pdf_store(report_id=report.pk):
-            return bytes(MonthlyReport.objects.filter(pk=report.pk).values_list("pdf", flat=True).first())
     key = f"reports:pdf:{report.pk}:v{report.version}:{language}"
     pdf = cache.get(key)
     if pdf is None:
@@ -156,11 +158,10 @@ def deliveries_enqueue(*, delivery_ids: list[int]) -> None:
     from reports.delivery.tasks import send_report_delivery
 
     def publish() -> None:
+        # Inside the callback the helper publishes at once and says whether it could; the row is the outbox, so
+        # after a failure the sweep queues the rest.
         for pk in delivery_ids:
-            try:
-                send_report_delivery.delay(pk)
-            except Exception:  # the row is the outbox: the sweep queues it again
-                logger.warning("report delivery %s: could not queue the send; the sweep will", pk, exc_info=True)
+            if not enqueue_coalesced(send_report_delivery, args=(pk,), after_commit=False):
                 return
 
     transaction.on_commit(publish)

@@ -6,8 +6,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, QuerySet
+from django.utils.translation import get_language
 
+from accounts.models import Organization
 from accounts.scoping import OrgContext, get_in_org
+from core.scales import metric_key, scale_for_metric, scale_for_question
 from journeys.models import Journey, Touchpoint
 from surveys.models import Question, Survey, SurveyVersion
 
@@ -114,3 +117,28 @@ def missing_languages(question: Question, languages: list[str]) -> list[str]:
         if lacking:
             result.append(lang)
     return result
+
+
+def metric_question_texts(*, organization: Organization) -> dict[str, str]:
+    """The metric key of every rating and yes/no question in the versions of the organization's customer surveys
+    (employee and leadership answers never become customer metrics), with the text of its newest question in the
+    active language: what the metric pickers offer beside NPS, CSAT and CES (accounts.selectors.metric_choices)."""
+    customer_kinds = [k for k in Survey.Kind.values if k not in Survey.INTERNAL_KINDS]
+    rows = (
+        Question.objects.for_org(organization)
+        .filter(kind__in=Question.SCORE_KINDS, version__survey__kind__in=customer_kinds)
+        .order_by("-version__created_at", "pk")
+        .values_list("kind", "code", "scale_min", "scale_max", "text")
+    )
+    language = get_language() or organization.default_language
+    texts: dict[str, str] = {}
+    for kind, code, low, high, text in rows:
+        scale = scale_for_question(kind, low, high)
+        if scale is None:
+            continue
+        key = metric_key(kind, code, scale)
+        if key in texts or scale_for_metric(key) is None:
+            continue
+        text = text or {}
+        texts[key] = text.get(language) or text.get(organization.default_language) or next(iter(text.values()), "")
+    return texts

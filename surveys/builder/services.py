@@ -132,7 +132,7 @@ def _copy_questions(*, source: SurveyVersion, target: SurveyVersion) -> None:
             scale_min=q.scale_min,
             scale_max=q.scale_max,
             required=q.required,
-            follow_up_for=mapping.get(q.follow_up_for_id),
+            follow_up_for=mapping.get(q.follow_up_for_id) if q.follow_up_for_id is not None else None,
         )
         mapping[q.pk] = copy
 
@@ -176,7 +176,7 @@ def version_problems(*, survey: Survey, version: SurveyVersion) -> list[str]:
                 problems.append(_("Question “%(code)s” needs at least two options.") % {"code": q.code})
             if any(not (o.get("text", {}).get(fallback) or "").strip() for o in q.options):
                 problems.append(_("An option of “%(code)s” has no text in the fallback language.") % {"code": q.code})
-        if q.kind == Question.Kind.RATING:
+        if q.kind == Question.Kind.RATING and q.scale is not None:  # a rating always has a scale
             lo, hi = q.scale
             if validate_rating_bounds(lo, hi):
                 problems.append(
@@ -344,7 +344,7 @@ def question_delete(*, survey: Survey, code: str) -> None:
 def question_move(*, survey: Survey, code: str, direction: str) -> None:
     """Move a top-level question (with its follow-ups) one place up or down."""
     draft, question = _draft_question(survey=survey, code=code)
-    if question.follow_up_for_id:
+    if question.follow_up_for is not None:
         question = question.follow_up_for
     top = [q for q in ordered_questions(draft.questions.all()) if not q.follow_up_for_id]
     index = next(i for i, q in enumerate(top) if q.pk == question.pk)

@@ -14,11 +14,10 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import OrgRelatedField
+from core.api import IDEMPOTENCY_HEADER, IdempotencyKeyReused, OrgRelatedField, idempotency_header
 from journeys.models import Touchpoint
 from surveys.distribution import services
 from surveys.idempotency import fingerprints_conflict, payload_fingerprint
-from surveys.ingestion.api import IDEMPOTENCY_HEADER, IdempotencyKeyReused, idempotency_header
 from surveys.ingestion.services import IDEMPOTENCY_KEY_MAX_LENGTH
 from surveys.models import ContactDecision
 
@@ -101,7 +100,8 @@ class TouchpointEventView(APIView):
     def post(self, request):
         data = self.InputSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        key = idempotency_header(request) or data.validated_data.get("idempotency_key", "")
+        header_key = idempotency_header(request, max_length=IDEMPOTENCY_KEY_MAX_LENGTH)
+        key = header_key or data.validated_data.get("idempotency_key", "")
         fingerprint = payload_fingerprint(request.data)
         try:
             # One transaction: the decision and its key's fingerprint are committed together, so a concurrent

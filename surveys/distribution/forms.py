@@ -10,7 +10,7 @@ from accounts.scoping import OrgContext
 from core.forms import BootstrapFormMixin
 from journeys.models import Touchpoint
 from surveys.distribution import selectors
-from surveys.ingestion.forms import touchpoints_by_journey
+from surveys.explorer.forms import touchpoints_by_journey
 from surveys.models import ContactDecision, Survey
 
 MAX_INVITES = 1000

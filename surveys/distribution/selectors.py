@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
@@ -59,7 +61,7 @@ _SENT = Q(sent_at__isnull=False)
 RATE_STATS = {"sent": Count("pk", filter=_SENT), "responses": Count("response", filter=_SENT)}
 
 
-def _rate(row: dict) -> ResponseRate:
+def _rate(row: Mapping[str, Any]) -> ResponseRate:
     return ResponseRate(sent=row["sent"] or 0, responses=row["responses"] or 0)
 
 

@@ -66,7 +66,7 @@ def survey_link_get_or_create(*, survey: Survey, touchpoint: Touchpoint | None) 
 def survey_links_ensure(*, survey: Survey) -> list[SurveyLink]:
     """One active link per touchpoint of the survey (or one general link for a survey without touchpoints)."""
     touchpoints = list(survey.touchpoints.all())
-    targets: list[Touchpoint | None] = touchpoints or [None]  # type: ignore[list-item]
+    targets: list[Touchpoint | None] = [*touchpoints] if touchpoints else [None]
     return [survey_link_get_or_create(survey=survey, touchpoint=tp) for tp in targets]
 
 
@@ -151,9 +151,11 @@ def contact_decide(
         occurred_at=occurred_at,
         allow_replace=allow_replace,
     )
-    if verdict.invite and require_email and not customer.email:
+    # rules.evaluate invites only a customer, with a survey, and replaces an invitation only for a touchpoint: the
+    # `is not None` tests below never change the outcome.
+    if verdict.invite and require_email and customer is not None and not customer.email:
         verdict = rules.Verdict(False, Reason.NO_EMAIL, str(Reason.NO_EMAIL.label))
-    if verdict.invite and verdict.replaces is not None:
+    if verdict.invite and verdict.replaces is not None and customer is not None and touchpoint is not None:
         held = verdict.replaces
         if _withdraw_held(held=held, now=now):
             ContactDecision.objects.create(
@@ -173,7 +175,7 @@ def contact_decide(
             verdict = rules.Verdict(False, Reason.QUARANTINE, str(Reason.QUARANTINE.label))
 
     invitation = None
-    if verdict.invite:
+    if verdict.invite and customer is not None and survey is not None:
         channel = Invitation.Channel.EMAIL if customer.email else Invitation.Channel.API
         held_until = now + dt.timedelta(minutes=hold_minutes)
         invitation = Invitation.objects.create(
@@ -287,13 +289,16 @@ def invitations_create(
 
 def invitation_email(invitation: Invitation, *, reminder: bool = False) -> EmailMultiAlternatives:
     """The invitation (or reminder) e-mail, text and HTML, in the invitation's language."""
+    customer = invitation.customer
+    if customer is None:  # the callers send only invitations of a customer with an address
+        raise ValueError(f"Invitation {invitation.pk} has no customer to e-mail.")
     survey = invitation.survey
     organization = survey.organization
     language = invitation.language or survey.default_language
     expires = timezone.localtime(invitation.expires_at, ZoneInfo(organization.timezone or settings.TIME_ZONE))
     context = {
         "organization": organization,
-        "customer": invitation.customer,
+        "customer": customer,
         "url": invitation_url(invitation),
         "expires": expires,
         "reminder": reminder,
@@ -304,7 +309,7 @@ def invitation_email(invitation: Invitation, *, reminder: bool = False) -> Email
         text = render_to_string("surveys/email/invitation.txt", context)
         html = render_to_string("surveys/email/invitation.html", context)
     message = EmailMultiAlternatives(
-        subject=subject, body=text, to=[invitation.customer.email], headers={"Content-Language": language}
+        subject=subject, body=text, to=[customer.email], headers={"Content-Language": language}
     )
     message.attach_alternative(html, "text/html")
     return message

@@ -2,16 +2,15 @@
 
 Retries are safe: an `Idempotency-Key` header (or `idempotency_key` field) makes a repeated submission return the
 first response; the same key with a different payload is a 409 (surveys.idempotency). Writes are throttled per API
-key (or user); bodies above DATA_UPLOAD_MAX_MEMORY_SIZE get 413.
+key (or user); bodies above DATA_UPLOAD_MAX_MEMORY_SIZE get 413. The API validates the fields and reads the header;
+surveys.ingestion.batch submits, and a refusal comes back here to become its HTTP error (core.api's one shape).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -23,71 +22,64 @@ from rest_framework.request import Request
 from rest_framework.response import Response as ApiResponse
 
 from accounts.models import ApiKey
-from accounts.scoping import OrgContext
 from core import ratelimit
+from core.api import (
+    IDEMPOTENCY_HEADER,
+    Conflict,
+    IdempotencyKeyReused,
+    PayloadTooLarge,
+    idempotency_header,
+)
 from core.api_params import check_query_params, int_param
 from journeys.models import Channel
 from surveys.idempotency import fingerprints_conflict, payload_fingerprint
 from surveys.ingestion import selectors
+from surveys.ingestion.batch import ItemResult, responses_ingest
 from surveys.ingestion.errors import (
     AnswerValidationError,
     IdempotencyConflict,
     IngestionError,
     InvitationExpired,
     InvitationUsed,
+    UnknownRows,
 )
-from surveys.ingestion.services import IDEMPOTENCY_KEY_MAX_LENGTH, response_submit
-from surveys.models import Response, Survey
+from surveys.ingestion.services import IDEMPOTENCY_KEY_MAX_LENGTH
+from surveys.models import Response
 
 MAX_ID = 2**53
 MAX_ANSWERS = 200
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-
-
-def idempotency_header(request: Request, *, reserve: int = 0) -> str:
-    """The request's `Idempotency-Key` header ('' without one), the one way every endpoint reads it.
-
-    A key longer than can be stored (less `reserve` characters kept for a per-item suffix) is a 400, never cut:
-    two different keys cut to the same prefix would make a new request look like a retry and store nothing.
-    """
-    key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
-    longest = IDEMPOTENCY_KEY_MAX_LENGTH - reserve
-    if len(key) > longest:
-        message = _("The Idempotency-Key header may be at most %(n)s characters long.") % {"n": longest}
-        raise exceptions.ValidationError({"idempotency_key": [message]})
-    return key
-
-
-class IdempotencyKeyReused(exceptions.APIException):
-    """409: the Idempotency-Key was used before with a different payload (surveys.idempotency)."""
-
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "idempotency_conflict"
-
-    def __init__(self):
-        super().__init__(
-            {
-                "idempotency_key": [
-                    _(
-                        "This Idempotency-Key was used before for a different request. A retry must send the same "
-                        "body; a new request needs a new key."
-                    )
-                ]
-            }
-        )
 
 
 def batch_max_items() -> int:
     return getattr(settings, "SURVEYS_API_BATCH_MAX_ITEMS", 500)
 
 
+# -- errors ------------------------------------------------------------------------------------------------------
+
+
+class InvitationGone(exceptions.APIException):
+    """410: the invitation has expired."""
+
+    status_code = status.HTTP_410_GONE
+    default_code = "invitation_expired"
+
+
+def _refusal_error(exc: IngestionError) -> exceptions.APIException:
+    """The API's error for a refused submission: raised for one response, listed in `results` for a batch."""
+    if isinstance(exc, UnknownRows):
+        return exceptions.ValidationError(exc.errors)
+    if isinstance(exc, AnswerValidationError):
+        return exceptions.ValidationError({"answers": exc.errors})
+    if isinstance(exc, IdempotencyConflict):
+        return IdempotencyKeyReused()
+    if isinstance(exc, InvitationUsed):
+        return Conflict({"invitation_token": [exc.message]})
+    if isinstance(exc, InvitationExpired):
+        return InvitationGone({"invitation_token": [exc.message]})
+    return exceptions.ValidationError({"non_field_errors": [exc.message]})
+
+
 # -- transport guards --------------------------------------------------------------------------------------------
-
-
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "Request body too large."
-    default_code = "payload_too_large"
 
 
 class BoundedJSONParser(JSONParser):
@@ -298,113 +290,27 @@ class ResponseListParams(serializers.Serializer):
         )
 
 
-# -- ingestion of validated items --------------------------------------------------------------------------------
+# -- items -------------------------------------------------------------------------------------------------------
 
 
-@dataclass
-class ItemResult:
-    index: int
-    status: str
-    response: Response | None = None
-    errors: dict = field(default_factory=dict)
-    http_status: int = status.HTTP_400_BAD_REQUEST
-
-    def as_dict(self) -> dict:
-        data = {"index": self.index, "status": self.status, "id": self.response.pk if self.response else None}
-        if self.errors:
-            data["errors"] = self.errors
-        return data
+def _validated(item: object) -> dict:
+    """An item's fields, checked as the body of POST /responses/, with its payload's fingerprint."""
+    if not isinstance(item, dict):
+        raise exceptions.ValidationError({"non_field_errors": [_("Expected a JSON object.")]})
+    serializer = ResponseInSerializer(data=item)
+    serializer.is_valid(raise_exception=True)
+    return {**serializer.validated_data, "idempotency_fingerprint": payload_fingerprint(item)}
 
 
-def _error(index: int, errors: dict, http_status: int = status.HTTP_400_BAD_REQUEST) -> ItemResult:
-    return ItemResult(index=index, status="error", errors=errors, http_status=http_status)
+def _refused_out(index: int, exc: exceptions.APIException) -> dict:
+    return {"index": index, "status": "error", "id": None, "errors": exc.detail}
 
 
-def ingest_items(*, ctx: OrgContext, items: list[tuple[int, dict]]) -> list[ItemResult]:
-    """Resolve the related rows of validated items in bulk (scoped to ctx), then submit each on its own."""
-    surveys = selectors.surveys_by_id(ctx=ctx, ids=[d["survey"] for _, d in items])
-    version_ids = {d.get("version") or getattr(surveys.get(d["survey"]), "current_version_id", None) for _, d in items}
-    versions = selectors.published_versions_by_id(ctx=ctx, ids=[v for v in version_ids if v])
-    touchpoint_ids = [d["touchpoint"] for _, d in items if d.get("touchpoint")]
-    touchpoints = selectors.touchpoints_by_id(ctx=ctx, ids=touchpoint_ids) if touchpoint_ids else {}
-    customer_ids = [d["customer"] for _, d in items if d.get("customer")]
-    external_ids = [d["customer_external_id"] for _, d in items if d.get("customer_external_id")]
-    customers = selectors.customers_by_id(ctx=ctx, ids=customer_ids, external_ids=external_ids)
-    tokens = [d["invitation_token"] for _, d in items if d.get("invitation_token")]
-    invitations = selectors.invitations_by_token(ctx=ctx, tokens=tokens) if tokens else {}
-    results = []
-    for index, d in items:
-        survey = surveys.get(d["survey"])
-        if survey is None:
-            results.append(_error(index, {"survey": [_("Unknown survey.")]}))
-            continue
-        if survey.status != Survey.Status.PUBLISHED:
-            results.append(_error(index, {"survey": [_("The survey is not open for responses.")]}))
-            continue
-        version = versions.get(d.get("version") or survey.current_version_id)
-        if version is None or version.survey_id != survey.pk:
-            results.append(_error(index, {"version": [_("Unknown or unpublished survey version.")]}))
-            continue
-        errors = {}
-        touchpoint = None
-        if d.get("touchpoint"):
-            touchpoint = touchpoints.get(d["touchpoint"])
-            if touchpoint is None:
-                errors["touchpoint"] = [_("Unknown touchpoint.")]
-        customer = None
-        customer_key = d.get("customer") or d.get("customer_external_id")
-        if customer_key:
-            customer = customers.get(customer_key)
-            if customer is None:
-                errors["customer" if d.get("customer") else "customer_external_id"] = [_("Unknown customer.")]
-        invitation = None
-        if d.get("invitation_token"):
-            invitation = invitations.get(d["invitation_token"])
-            if invitation is None or invitation.survey_id != survey.pk:
-                errors["invitation_token"] = [_("Unknown invitation.")]
-        if errors:
-            results.append(_error(index, errors))
-            continue
-        try:
-            response, created = response_submit(
-                organization=ctx.organization,
-                survey=survey,
-                version=version,
-                answers=d["answers"],
-                touchpoint=touchpoint,
-                customer=customer,
-                invitation=invitation,
-                language=d.get("language") or "",
-                channel=d.get("channel") or "",
-                source=Response.Source.API,
-                submitted_at=d.get("submitted_at"),
-                idempotency_key=d.get("idempotency_key") or None,
-                idempotency_fingerprint=d.get("idempotency_fingerprint", ""),
-            )
-        except AnswerValidationError as exc:
-            results.append(_error(index, {"answers": exc.errors}))
-            continue
-        except IdempotencyConflict:
-            results.append(_error(index, IdempotencyKeyReused().detail, status.HTTP_409_CONFLICT))
-            continue
-        except InvitationUsed as exc:
-            results.append(_error(index, {"invitation_token": [exc.message]}, status.HTTP_409_CONFLICT))
-            continue
-        except InvitationExpired as exc:
-            results.append(_error(index, {"invitation_token": [exc.message]}, status.HTTP_410_GONE))
-            continue
-        except IngestionError as exc:
-            results.append(_error(index, {"non_field_errors": [exc.message]}))
-            continue
-        results.append(
-            ItemResult(
-                index=index,
-                status="created" if created else "duplicate",
-                response=response,
-                http_status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-            )
-        )
-    return results
+def _result_out(result: ItemResult) -> dict:
+    """A batch item's row in `results` (BatchItemResultSerializer)."""
+    if result.refused is not None:
+        return _refused_out(result.index, _refusal_error(result.refused))
+    return {"index": result.index, "status": "created" if result.created else "duplicate", "id": result.response.pk}
 
 
 # -- views -------------------------------------------------------------------------------------------------------
@@ -465,11 +371,6 @@ class ResponseViewSet(viewsets.GenericViewSet):
         if limit is not None and length > limit:
             raise PayloadTooLarge()
 
-    def handle_exception(self, exc):
-        if isinstance(exc, RequestDataTooBig):
-            exc = PayloadTooLarge()
-        return super().handle_exception(exc)
-
     def get_throttles(self):
         if self.action == "batch":
             return [ResponsesBatchThrottle()]
@@ -512,23 +413,18 @@ class ResponseViewSet(viewsets.GenericViewSet):
         },
     )
     def create(self, request: Request) -> ApiResponse:
-        if not isinstance(request.data, dict):
-            raise exceptions.ValidationError({"non_field_errors": [_("Expected a JSON object.")]})
-        serializer = ResponseInSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        header_key = idempotency_header(request)
+        data = _validated(request.data)
+        header_key = idempotency_header(request, max_length=IDEMPOTENCY_KEY_MAX_LENGTH)
         if header_key:
             data["idempotency_key"] = header_key
-        data["idempotency_fingerprint"] = payload_fingerprint(request.data)
-        (result,) = ingest_items(ctx=request.org_ctx, items=[(0, data)])
-        if result.status == "error":
-            return ApiResponse(result.errors, status=result.http_status)
-        response = result.response
-        if result.status == "duplicate":
-            response = selectors.response_get(ctx=request.org_ctx, pk=response.pk)
+        (result,) = responses_ingest(ctx=request.org_ctx, items=[(0, data)])
+        if result.refused is not None:
+            raise _refusal_error(result.refused)
+        if not result.created:
+            response = selectors.response_get(ctx=request.org_ctx, pk=result.response.pk)
+            return ApiResponse(response_out(response), status=status.HTTP_200_OK)
         # A new response carries its answers already (see response_submit): nothing is read back.
-        return ApiResponse(response_out(response), status=result.http_status)
+        return ApiResponse(response_out(result.response), status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Submit a batch of responses",
@@ -555,20 +451,17 @@ class ResponseViewSet(viewsets.GenericViewSet):
                 {"items": [_("At most %(n)s responses per request.") % {"n": batch_max_items()}]}
             )
         # Items without their own key get "<header>#<index>": the header leaves room for the longest suffix.
-        header_key = idempotency_header(request, reserve=len(f"#{batch_max_items() - 1}"))
+        suffix = len(f"#{batch_max_items() - 1}")
+        header_key = idempotency_header(request, max_length=IDEMPOTENCY_KEY_MAX_LENGTH - suffix)
         valid: list[tuple[int, dict]] = []
         header_keyed: dict[str, str] = {}
-        results: dict[int, ItemResult] = {}
+        results: dict[int, dict] = {}
         for index, item in enumerate(items):
-            serializer = ResponseInSerializer(data=item) if isinstance(item, dict) else None
-            if serializer is None:
-                results[index] = _error(index, {"non_field_errors": [_("Expected a JSON object.")]})
+            try:
+                data = _validated(item)
+            except exceptions.ValidationError as exc:
+                results[index] = _refused_out(index, exc)
                 continue
-            if not serializer.is_valid():
-                results[index] = _error(index, serializer.errors)
-                continue
-            data = dict(serializer.validated_data)
-            data["idempotency_fingerprint"] = payload_fingerprint(item)
             if header_key and not data.get("idempotency_key"):
                 data["idempotency_key"] = f"{header_key}#{index}"
                 header_keyed[data["idempotency_key"]] = data["idempotency_fingerprint"]
@@ -577,13 +470,13 @@ class ResponseViewSet(viewsets.GenericViewSet):
         stored = selectors.fingerprints_by_idempotency_key(ctx=request.org_ctx, keys=header_keyed)
         if any(fingerprints_conflict(fp, header_keyed[key]) for key, fp in stored.items()):
             raise IdempotencyKeyReused()
-        for result in ingest_items(ctx=request.org_ctx, items=valid) if valid else []:
-            results[result.index] = result
+        for result in responses_ingest(ctx=request.org_ctx, items=valid):
+            results[result.index] = _result_out(result)
         ordered = [results[i] for i in range(len(items))]
         body = {
-            "created": sum(r.status == "created" for r in ordered),
-            "duplicates": sum(r.status == "duplicate" for r in ordered),
-            "errors": sum(r.status == "error" for r in ordered),
-            "results": [r.as_dict() for r in ordered],
+            "created": sum(r["status"] == "created" for r in ordered),
+            "duplicates": sum(r["status"] == "duplicate" for r in ordered),
+            "errors": sum(r["status"] == "error" for r in ordered),
+            "results": ordered,
         }
         return ApiResponse(body, status=status.HTTP_200_OK)

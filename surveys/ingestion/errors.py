@@ -24,6 +24,17 @@ class AnswerValidationError(IngestionError):
         self.errors = errors
 
 
+class UnknownRows(IngestionError):
+    """The survey, version, touchpoint, customer or invitation named is not one of the organization's (or not open)."""
+
+    code = "unknown_rows"
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+        # {field: [message]}
+        self.errors = errors
+
+
 class InvitationUsed(IngestionError):
     """This invitation has already been answered."""
 
@@ -40,6 +51,12 @@ class IdempotencyConflict(IngestionError):
     """This idempotency key was used before for a different request; use a new key for a new request."""
 
     code = "idempotency_conflict"
+
+
+class IdempotencyKeyTooLong(IngestionError):
+    """The idempotency key is longer than 100 characters."""
+
+    code = "idempotency_key_too_long"
 
 
 class SubmissionMismatch(IngestionError):

@@ -28,6 +28,7 @@ from surveys.ingestion.importer.plan import (
     normalize_mapping,
 )
 from surveys.ingestion.importer.scan import Scan
+from surveys.ingestion.validation import option_codes
 from surveys.models import Question, SurveyVersion
 
 FIELD_LABELS = {
@@ -431,7 +432,7 @@ def value_check(
 
         expected = _("yes/no")
     elif question.kind == Question.Kind.SINGLE_CHOICE:
-        options = {str(o.get("code")) for o in question.options or [] if isinstance(o, dict)}
+        options = option_codes(question)
 
         def fits(v: str) -> bool:
             return v in options

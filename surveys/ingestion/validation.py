@@ -72,7 +72,8 @@ def _parse_score(raw: object) -> int | None:
     return None
 
 
-def _option_codes(question: Question) -> set[str]:
+def option_codes(question: Question) -> set[str]:
+    """The codes a choice answer may hold (the import reads choice cells against the same set)."""
     codes = set()
     for option in question.options or []:
         if isinstance(option, dict) and option.get("code") is not None:
@@ -105,7 +106,7 @@ def _clean_one(question: Question, raw: object, metric: str) -> CleanAnswer:
         if "\x00" in text:
             raise ValueError(_("The text contains invalid characters."))
         return CleanAnswer(question=question, text=text)
-    codes = _option_codes(question)
+    codes = option_codes(question)
     if kind == Question.Kind.SINGLE_CHOICE:
         if not isinstance(raw, str | int) or isinstance(raw, bool) or str(raw) not in codes:
             raise ValueError(_("Choose one of the options."))

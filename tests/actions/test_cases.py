@@ -13,7 +13,7 @@ from surveys.models import Response
 from surveys.signals import response_processed
 from tests.actions.conftest import respond
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 def open_case(loop, **kwargs) -> FeedbackCase:

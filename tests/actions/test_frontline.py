@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.scoping import context_for_membership
-from actions.figures import TICK_MAX_CHARS, pareto_figure
+from actions.charts import TICK_MAX_CHARS, pareto_figure
 from actions.models import CaseEvent, FeedbackCase, ImprovementAction
 from actions.selectors.analytics import ParetoRow, loop_analytics
 from actions.templatetags.actions_tags import money_range, pct

@@ -20,7 +20,7 @@ from surveys.signals import response_processed
 from tests.actions.conftest import make_survey, respond
 from tests.factories import CustomerFactory, StageFactory, TeamFactory, TouchpointFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 def send(response):

@@ -17,7 +17,7 @@ from journeys.weights import touchpoint_set_score_weight
 from kpis import services as kpi_services
 from kpis.models import Kpi
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 def events(org, prefix: str) -> list[AuditEvent]:

@@ -14,9 +14,9 @@ from django.utils import timezone
 from accounts.models import Role
 from audit.models import AuditEvent
 from audit.services import audit_record
-from tests.audit.conftest import api_key_for
+from tests.conftest import api_key_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 STOCKHOLM = dt.timezone(dt.timedelta(hours=1))  # Europe/Stockholm in winter
 

@@ -13,9 +13,9 @@ from actions.models import FeedbackCase
 from audit.models import AuditEvent
 from surveys.models import Response
 from surveys.signals import response_processed
-from tests.audit.conftest import respond
+from tests.actions.conftest import respond
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 AUDIT_MIDDLEWARE = "audit.middleware.AuditMiddleware"
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from core.charts import figure_dict
 from kpis import rollups
-from kpis.figures import short_label
+from kpis.charts import short_label
 from tests.conftest import signed_in_page
 from tests.kpis.conftest import make_world
 
@@ -68,7 +68,7 @@ def test_a_touchpoint_named_like_html_is_drawn_as_text(live_server, chromium, ca
     page.wait_for_selector("[data-testid=gap-chart] .main-svg", timeout=15000)
     chart = page.locator("[data-testid=gap-chart]")
     # No link or image element made from the name, and the tick label reads exactly as the name was typed (cut to
-    # fit the axis: kpis.figures.short_label; the hover has it whole).
+    # fit the axis: kpis.charts.short_label; the hover has it whole).
     assert chart.locator("a").count() == 0
     assert chart.locator("image, img").count() == 0
     ticks = chart.locator(".ytick text").evaluate_all("els => els.map(e => e.textContent)")

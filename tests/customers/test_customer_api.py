@@ -4,7 +4,7 @@ from accounts.models import Role
 from customers.models import Customer
 from tests.factories import CustomerFactory, PersonaFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 URL = "/api/v1/customers/"
 

@@ -17,7 +17,7 @@ from imports.services import import_job_run
 from tests.factories import CustomerFactory, PersonaFactory
 from tests.imports.helpers import import_file
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 HEADER = "external_id,name,email,phone,language,segment,persona,may_survey,may_contact"
 GOOD_AND_BAD = f"""{HEADER}

@@ -11,7 +11,7 @@ from imports.models import ImportJob
 from tests.imports.helpers import import_file
 from value.models import ChurnEvent
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 URL = "/api/v1/imports/"
 CONTENT = b"external_id,name,email\nA-1,Anna,anna@example.se\nA-2,Bo,not-mail\nA-3,Cai,\n"

@@ -13,7 +13,7 @@ from imports.services import import_job_run
 from tests.factories import CustomerFactory
 from tests.imports.helpers import import_file, mapping_post_data, upload
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 EXPORT = (
     "CustomerID;Förnamn;Efternamn;E-post;Mobil;Kundtyp;Loyalty tier;Last visit\n"

@@ -9,7 +9,7 @@ from journeys.models import Journey, Persona, Stage, Touchpoint
 from tests.factories import JourneyFactory, PersonaFactory, StageFactory, TeamFactory, TouchpointFactory
 from tests.journeys.helpers import snapshot
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 API = "/api/v1"
 

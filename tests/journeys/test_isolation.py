@@ -9,7 +9,7 @@ from accounts.models import Role
 from journeys import urls as journey_urls
 from tests.journeys.helpers import HX, snapshot
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 API = "/api/v1"
 

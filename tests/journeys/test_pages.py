@@ -10,7 +10,7 @@ from journeys.models import Journey, Persona, Stage, Touchpoint
 from tests.factories import JourneyFactory, PersonaFactory, StageFactory, TeamFactory, UserFactory
 from tests.journeys.helpers import HX, card, snapshot, stage_names_in_order
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 READ_ONLY_ROLES = [Role.EXECUTIVE, Role.FRONTLINE]
 EDITOR_ROLES = [Role.CX_MANAGER, Role.ADMIN]

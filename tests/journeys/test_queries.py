@@ -10,7 +10,7 @@ from django.urls import reverse
 from accounts.models import Role
 from tests.factories import JourneyFactory, PersonaFactory, StageFactory, TeamFactory, TouchpointFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 # Session, user, membership, its teams, the nav's memberships, then the page's own reads; the scores of all
 # touchpoints at once: the primary metric's KPI, the period's and the previous period's sums, the targets.

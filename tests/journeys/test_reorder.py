@@ -11,7 +11,7 @@ from journeys.models import Stage, Touchpoint
 from tests.factories import JourneyFactory, StageFactory, TouchpointFactory
 from tests.journeys.helpers import HX, stage_names_in_order
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 def stage_order(journey) -> list[tuple[str, int]]:

@@ -20,7 +20,7 @@ from kpis.dashboards import filters_from, journey_gap, organization_overview
 from kpis.scores import change_between
 from tests.kpis.conftest import make_world
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 DAY = dt.date(2026, 3, 5)
 BEFORE = dt.date(2026, 2, 5)

@@ -7,7 +7,7 @@ import pytest
 from kpis import rollups
 from kpis.models import Benchmark, Kpi, KpiValue, Target
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 DAY = dt.date(2026, 5, 4)
 

@@ -16,7 +16,7 @@ from kpis.models import Benchmark, Kpi, KpiValue, Target
 from surveys.models import Answer
 from tests.factories import CustomerFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 TODAY = timezone.localdate()
 

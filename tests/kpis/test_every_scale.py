@@ -11,14 +11,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from core.scores import Score
 from kpis import rollups
 from kpis.models import Kpi, Rollup
-from kpis.scores import Score
 from surveys.ingestion.services import response_submit
 from surveys.models import Answer, Question, Survey, SurveyVersion
 from tests.factories import JourneyFactory, StageFactory, TouchpointFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 TODAY = timezone.localdate()
 

@@ -9,7 +9,7 @@ from accounts.models import Role
 from kpis.models import Benchmark, Kpi, Target, TargetChange
 from tests.factories import JourneyFactory, TouchpointFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 @pytest.fixture

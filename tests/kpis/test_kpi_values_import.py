@@ -6,7 +6,7 @@ from imports.models import ImportJob
 from kpis.models import Kpi, KpiValue
 from tests.imports.helpers import import_file
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 @pytest.fixture

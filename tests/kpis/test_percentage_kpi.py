@@ -18,7 +18,7 @@ from imports.models import ImportJob
 from kpis.models import Kpi, KpiValue
 from tests.imports.helpers import import_file, upload
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 TODAY = timezone.localdate()
 THIS_MONTH = TODAY.replace(day=1)

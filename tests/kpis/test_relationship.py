@@ -25,7 +25,7 @@ from kpis.models import STAT_FIELDS, DirtyRollup, RelationshipRollup, Rollup
 from surveys.models import Answer, Response, Survey, SurveyVersion
 from tests.kpis.conftest import _questions, process_response
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 DAY = dt.date(2026, 3, 10)
 

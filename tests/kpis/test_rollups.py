@@ -12,7 +12,7 @@ from surveys.models import Answer
 from tests.factories import CustomerFactory, PersonaFactory
 from tests.kpis.conftest import expected_rollups, stored_rollups
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 DAY = dt.date(2026, 3, 10)
 

@@ -5,7 +5,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from kpis.scores import Assessment, Score, change_between, pick_target
+from core.scores import Score
+from kpis.scores import Assessment, change_between, pick_target
 
 
 def nps(n, promoters, detractors, min_n=30) -> Score:

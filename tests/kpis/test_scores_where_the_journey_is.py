@@ -18,7 +18,7 @@ from django.utils.formats import date_format
 
 from accounts.scoping import context_for_membership
 from journeys.models import Touchpoint
-from kpis import figures, rollups
+from kpis import charts, rollups
 from kpis.dashboards import filters_from
 from kpis.forms import DashboardFilterForm, KpiForm
 from kpis.models import Kpi, Target
@@ -26,7 +26,7 @@ from kpis.templatetags.kpi_format import score
 from tests.factories import JourneyFactory, StageFactory, TeamFactory, TouchpointFactory
 from tests.kpis.conftest import make_world
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 TODAY = timezone.localdate()
 MINUS = "\u2212"
@@ -360,7 +360,7 @@ def test_gap_chart_cuts_long_names_on_the_axis_and_keeps_them_whole_in_the_hover
     assert axis["automargin"] is True and figure["layout"]["xaxis"]["automargin"] is True
     index = axis["tickvals"].index(good.name)
     label = axis["ticktext"][index]
-    assert label.endswith("\u2026") and len(label) <= figures.LABEL_CHARS
+    assert label.endswith("\u2026") and len(label) <= charts.LABEL_CHARS
     bars = figure["data"][0]
     assert good.name in bars["y"] and "%{y}" in bars["hovertemplate"]  # the whole name on hover
     page = response.content.decode()
@@ -374,4 +374,4 @@ def test_every_chart_axis_grows_its_margin_and_has_a_translated_title(client_for
         for axis in ("xaxis", "yaxis"):
             assert figure["layout"][axis]["automargin"] is True
     assert data.trend_figure["layout"]["xaxis"]["title"]["text"] == "Month"
-    assert figures.short_label("Short name") == "Short name"
+    assert charts.short_label("Short name") == "Short name"

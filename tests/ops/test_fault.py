@@ -29,8 +29,8 @@ import pytest
 
 from actions.models import AlertRule, FeedbackCase
 from actions.services.notifications import team_recipients
+from core.periodic_tasks import declared_tasks
 from cxplatform.celery import app
-from surveys.management.commands.setup_periodic_tasks import declared_tasks
 from surveys.models import Response
 from tests.live_worker import RUN_KEY_PREFIX, publishing_to, start_worker, stop_worker, wait_for
 from tests.ops.servers import free_port, running, start_gunicorn

@@ -140,7 +140,7 @@ def test_the_api_reads_and_replaces_the_policy(cast_a):
 
 
 def test_the_nightly_task_is_declared_for_beat():
-    from surveys.management.commands.setup_periodic_tasks import declared_tasks
+    from core.periodic_tasks import declared_tasks
 
     [entry] = [e for e in declared_tasks() if e["name"] == "privacy.run_retention"]
     assert entry["task"] == "privacy.run_retention" and entry["crontab"] == {"minute": 15, "hour": 2}

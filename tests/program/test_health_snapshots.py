@@ -114,7 +114,7 @@ def test_the_daily_task_stores_this_month_for_every_organization(cast_a, cast_b)
 def test_the_beat_entry_is_registered_the_projects_way():
     from django_celery_beat.models import PeriodicTask
 
-    from surveys.management.commands.setup_periodic_tasks import declared_tasks
+    from core.periodic_tasks import declared_tasks
 
     entry = next(e for e in PERIODIC_TASKS if e["name"] == "program.health_snapshots")
     assert entry["name"] == "program.health_snapshots"

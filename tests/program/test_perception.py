@@ -29,7 +29,7 @@ from surveys.models import Answer, Question, Survey, SurveyLink
 from tests.factories import CustomerFactory, JourneyFactory, StageFactory, TouchpointFactory
 from value.models import ValueSnapshot
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 # Recent, so the customers' answers count when the survey picks each touchpoint's metric (the last 12 months).
 TODAY = dt.date.today() - dt.timedelta(days=10)

@@ -17,8 +17,8 @@ from django.utils.formats import date_format
 from accounts.models import Role, UserPreference
 from core.charts import plotly_separators
 from core.scales import measure_label
+from reports.charts import localized_charts
 from reports.delivery import selectors
-from reports.figures import localized_charts
 from reports.models import MonthlyReport, ReportDelivery, ReportSubscription
 from reports.rendering import render_report_body
 from tests.factories import MembershipFactory, UserFactory

@@ -8,7 +8,7 @@ from reports.models import MonthlyReport
 from reports.services import report_generate
 from tests.reports.monthly_helpers import MONTH, build, late_answers
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 PERIOD = {"period": "custom", "start": "2026-10-01", "end": "2026-10-31"}
 

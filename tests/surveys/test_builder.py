@@ -8,7 +8,7 @@ from surveys.builder import services
 from surveys.models import Answer, Question, Response, Survey, SurveyVersion
 from tests.surveys.factories import LANGS, make_survey
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 

@@ -16,7 +16,7 @@ from surveys.models import ContactDecision, Invitation, SurveyLink
 from tests.factories import CustomerFactory
 from tests.surveys.factories import link_for, make_invitation
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 def test_qr_code_downloads_as_svg_and_png(client_for, cast_a, survey_a, tp_a):

@@ -13,7 +13,7 @@ from surveys.models import Answer, Invitation, Response
 from tests.factories import CustomerFactory
 from tests.surveys.factories import link_for, make_invitation, make_survey
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 NB_NPS = "Hvor sannsynlig er det at du vil anbefale"
 SV_NPS = "Hur troligt är det att du skulle rekommendera"

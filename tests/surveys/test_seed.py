@@ -11,7 +11,7 @@ from demo.seed import SeedContext, base
 from demo.seed import surveys as survey_step
 from surveys.models import Answer, ContactDecision, Invitation, Response, Survey, SurveyLink
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 def nps(values):

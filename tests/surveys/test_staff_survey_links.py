@@ -9,7 +9,7 @@ from django.utils import timezone
 from surveys.models import SurveyLink
 from tests.factories import SurveyFactory, SurveyVersionFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 def _survey_with_link(org, kind: str):

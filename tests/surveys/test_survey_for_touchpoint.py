@@ -8,7 +8,7 @@ from django.utils import timezone
 from surveys.distribution.services import survey_for_touchpoint
 from tests.factories import SurveyFactory, SurveyVersionFactory, TouchpointFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 def _published(touchpoint, kind: str):

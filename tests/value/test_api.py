@@ -11,7 +11,7 @@ from accounts.models import Role
 from tests.factories import CustomerFactory
 from value.models import ChurnEvent, CustomerRevenue, ValueSnapshot
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 REVENUE = "/api/v1/revenue/"
 CHURN = "/api/v1/churn-events/"

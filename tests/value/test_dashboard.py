@@ -16,7 +16,7 @@ from tests.value.conftest import load_synthetic
 from value.models import ValueSnapshot
 from value.services import value_model_run
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 URL = reverse("value:dashboard")
 RECOMPUTE = reverse("value:recompute")

@@ -17,7 +17,7 @@ from tests.factories import TouchpointFactory
 from tests.value.conftest import _answers, _nps_question
 from value.models import ChurnEvent, CustomerRevenue, ValueSnapshot
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 TODAY = dt.date(2026, 11, 25)
 

@@ -19,7 +19,7 @@ from value.models import ValueSettings, ValueSnapshot
 from value.selectors import value_settings_get
 from value.services import value_model_run, value_settings_update
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 URL = reverse("value:dashboard")
 SETTINGS = reverse("value:driver_settings")

@@ -24,7 +24,7 @@ from tests.factories import CustomerFactory
 from tests.imports.helpers import import_file, upload
 from value.models import ChurnEvent, CustomerRevenue
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 REVENUE = ImportJob.Kind.REVENUE
 CHURN = ImportJob.Kind.CHURN

@@ -14,7 +14,7 @@ from value import selectors
 from value.models import ValueSnapshot
 from value.services import value_model_run, value_recompute_request
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 def ctx_of(membership):

@@ -20,7 +20,7 @@ from tests.value.builders import AS_OF, csat_org
 from value.models import ValueSnapshot
 from value.services import value_model_run
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 URL = reverse("value:dashboard")
 WINDOW_START = dt.date(2024, 12, 1)  # 24 calendar months ending with AS_OF's month

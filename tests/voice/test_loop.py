@@ -29,7 +29,7 @@ urlpatterns = [
     path("voice/", include("voice.urls")),
 ]
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__), pytest.mark.sqlite]
 
 
 @pytest.fixture

@@ -302,7 +302,7 @@ def test_the_sweep_task_sends_what_is_due(cast_a, receiver):
 
 
 def test_the_periodic_sweep_is_declared_for_beat():
-    from surveys.management.commands.setup_periodic_tasks import declared_tasks
+    from core.periodic_tasks import declared_tasks
 
     [entry] = [e for e in declared_tasks() if e["name"] == "webhooks.sweep"]
     assert entry["task"] == "webhooks.sweep" and entry["every_seconds"] <= 60

@@ -48,7 +48,7 @@ def _band_row(group: pd.DataFrame, band: str, min_n: int) -> dict:
     }
     for key in ("retention_12m", "retention_low", "retention_high"):
         row[key] = None
-    if rate.value is not None:
+    if rate.value is not None and rate.low is not None and rate.high is not None:  # all three or none
         row["retention_12m"] = math.exp(-rate.value)
         row["retention_low"] = math.exp(-rate.high)
         row["retention_high"] = math.exp(-rate.low)
@@ -142,6 +142,8 @@ def _revenue_at_risk(frame: pd.DataFrame, rows: list[dict], data: ModelInput) ->
     excess = excess_annual_churn(
         Rate(bad["events"], bad["exposure_years"]), Rate(good["events"], good["exposure_years"])
     )
+    if excess is None:  # a band without exposure: only with a minimum n of 0 (every customer has some exposure)
+        return result
     revenue = bad["annual_revenue_active"]
     result.update(excess_churn=excess.value, excess_low=excess.low, excess_high=excess.high)
     if not excess.significant or excess.value <= 0:

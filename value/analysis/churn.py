@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from value.analysis.common import window_start
@@ -90,7 +92,11 @@ def _revenue_share(data: ModelInput) -> dict:
 
 def _pareto(data: ModelInput) -> dict:
     events = len(data.churn)
-    result = {"supported": events > 0, "reason_code": "" if events else "no_churn_events", "events": events}
+    result: dict[str, Any] = {
+        "supported": events > 0,
+        "reason_code": "" if events else "no_churn_events",
+        "events": events,
+    }
     reasons = data.churn["reason"] if "reason" in data.churn else pd.Series([""] * events, dtype=object)
     counts = reasons.fillna("").astype(str).str.strip().value_counts()
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))

@@ -26,6 +26,7 @@ at least the minimum effect; a significant association as large in the other dir
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import pandas as pd
 from scipy import stats
@@ -84,7 +85,7 @@ def outside_metric(data: ModelInput) -> str | None:
     if rows.empty:
         return None
     counts = rows.groupby("metric")["customer_id"].nunique()
-    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[0][0]
+    return str(sorted(counts.items(), key=lambda item: (-item[1], item[0]))[0][0])
 
 
 def choose_outcome(data: ModelInput) -> tuple[str | None, str, str, dict]:
@@ -111,7 +112,9 @@ def choose_outcome(data: ModelInput) -> tuple[str | None, str, str, dict]:
     return None, "", "no_outcome", {"metric": p.metric}
 
 
-def _target(data: ModelInput, kind: str, tp: TouchpointInput, metric_frame: pd.DataFrame, churned: set) -> pd.DataFrame:
+def _target(
+    data: ModelInput, kind: str | None, tp: TouchpointInput, metric_frame: pd.DataFrame, churned: set
+) -> pd.DataFrame:
     if kind == RELATIONSHIP:
         return data.relationship
     if kind == JOURNEY:
@@ -137,7 +140,7 @@ def _performance(tp: TouchpointInput, data: ModelInput) -> tuple[float | None, s
 def analyse(data: ModelInput) -> dict:
     p = data.parameters
     kind, outcome_metric, code, params = choose_outcome(data)
-    section = {
+    section: dict[str, Any] = {
         "outcome": kind,
         "outcome_metric": outcome_metric,
         "requested": p.driver_outcome or AUTO,
@@ -161,11 +164,11 @@ def analyse(data: ModelInput) -> dict:
     metric_frame = metric_outcome(data, outcome_metric) if kind == METRIC else pd.DataFrame()
     churned = set(data.churn["customer_id"]) if kind == CHURN else set()
     sign = -1.0 if kind == CHURN else 1.0
-    rows = []
+    rows: list[dict[str, Any]] = []
     for tp in candidates:
         pairs = _pairs(tp, _target(data, kind, tp, metric_frame, churned))
         figure, measure, good_share = _performance(tp, data)
-        row = {
+        row: dict[str, Any] = {
             "touchpoint_id": tp.touchpoint_id,
             "name": tp.name,
             "journey_name": tp.journey_name,

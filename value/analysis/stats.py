@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import overload
 
 from scipy import stats
 
@@ -40,6 +41,10 @@ class Rate:
         return math.sqrt(self.events) / self.exposure_years if self.exposure_years > 0 else None
 
 
+@overload
+def annual_probability(rate: float) -> float: ...
+@overload
+def annual_probability(rate: float | None) -> float | None: ...
 def annual_probability(rate: float | None) -> float | None:
     """Probability of churning within a year at a constant churn rate (events per customer-year)."""
     return None if rate is None else 1.0 - math.exp(-rate)
@@ -60,14 +65,15 @@ class Estimate:
 
 def excess_annual_churn(worse: Rate, better: Rate) -> Estimate | None:
     """Difference in one-year churn probability between two groups (delta method on independent Poisson rates)."""
-    if worse.value is None or better.value is None:
+    worse_value, better_value = worse.value, better.value
+    if worse_value is None or better_value is None:
         return None
-    diff = annual_probability(worse.value) - annual_probability(better.value)
+    diff = annual_probability(worse_value) - annual_probability(better_value)
     # d/dλ (1 - exp(-λ)) = exp(-λ); a group without events still has the uncertainty of at most ~3 events a year.
     var = 0.0
-    for rate in (worse, better):
+    for rate, value in ((worse, worse_value), (better, better_value)):
         events = max(rate.events, 1)
-        var += (math.exp(-rate.value) * math.sqrt(events) / rate.exposure_years) ** 2
+        var += (math.exp(-value) * math.sqrt(events) / rate.exposure_years) ** 2
     se = math.sqrt(var)
     return Estimate(value=diff, low=diff - Z95 * se, high=diff + Z95 * se, se=se)
 

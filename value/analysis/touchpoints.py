@@ -86,14 +86,14 @@ def analyse_touchpoint(tp: TouchpointInput, data: ModelInput) -> dict:
     band_rates = []
     for band in BAND_ORDER:
         group = frame[frame["band"] == band]
-        r = Rate(events=int(group["churned"].sum()), exposure_years=float(group["exposure_years"].sum()))
+        band_rate = Rate(events=int(group["churned"].sum()), exposure_years=float(group["exposure_years"].sum()))
         band_rates.append(
             {
                 "band": band,
                 "n": len(group),
-                "events": r.events,
-                "churn_rate": r.value,
-                "annual_churn": annual_probability(r.value),
+                "events": band_rate.events,
+                "churn_rate": band_rate.value,
+                "annual_churn": annual_probability(band_rate.value),
             }
         )
     result = {
@@ -123,7 +123,8 @@ def analyse_touchpoint(tp: TouchpointInput, data: ModelInput) -> dict:
         "reason_code": "",
         "reason_params": {},
     }
-    if n < p.min_customers:
+    r, se_r = rate.value, rate.se  # None, like the revenue, only without customers
+    if n < p.min_customers or r is None or se_r is None or annual_revenue is None:
         return _unsupported(result, "too_few_customers", n=n, min=p.min_customers, metric=p.metric)
     if rate.events < p.min_events:
         return _unsupported(result, "too_few_events", events=rate.events, min=p.min_events)
@@ -133,7 +134,6 @@ def analyse_touchpoint(tp: TouchpointInput, data: ModelInput) -> dict:
         b, se, p_value = _fit(frame)
     except (ValueError, np.linalg.LinAlgError):
         return _unsupported(result, "model_failed")
-    r, se_r = rate.value, rate.se
     # Customers kept a year per point: -b * r * k * N (see the module docstring); delta method for the CI, with
     # the uncertainty of both b and the overall churn rate r.
     scale = per_year * units_per_point(p.measure)

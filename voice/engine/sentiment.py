@@ -180,9 +180,8 @@ def _score_tokens(toks: list[_Tok], lo: int, hi: int, res: Resources, language: 
         else:
             if tok.consumed or tok.lower in intensifiers or tok.lower in negations or tok.lower in res.neutral:
                 continue
-            valence = lexicon.get(tok.lower)
-            if valence is None:
-                valence = lexicon.get(lemma(tok.lower, language), 0.0)
+            word_valence = lexicon.get(tok.lower)
+            valence = word_valence if word_valence is not None else lexicon.get(lemma(tok.lower, language), 0.0)
             if not valence:
                 continue
             head = i

@@ -16,7 +16,7 @@ ImportJob (progress page, counts, inline errors, downloadable error report) and 
    rows again - from the same file or another - creates nothing;
 4. answers are inserted for the responses that were actually created; rows with errors go to the error report.
 
-On other databases (the SQLite demo) `portable.py` applies the same rules (`rules.py`) in Python with batched
+On other databases (the SQLite demo) `portable.py` applies the same checks (`rule_table.py`) in Python with batched
 `bulk_create`: same responses, same keys, same errors. After each committed chunk the follow-up of the new
 responses (rollups, alert rules) is kicked (`responses_follow_up_kick`); imported responses keep `processed_at`
 NULL until it ran, and receivers see `source == "import"` (historical responses open no cases).
@@ -30,13 +30,12 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -45,6 +44,7 @@ from accounts.scoping import OrgContext
 from imports.mappings import saved_mapping_save
 from imports.models import ImportJob
 from imports.registry import ImportFileError
+from imports.services import import_job_claim
 from surveys.ingestion.importer import portable, report, stage
 from surveys.ingestion.importer.plan import CHUNK_ROWS, FIELD_ALIASES, IMPORTABLE_KINDS, Plan, Tables
 from surveys.ingestion.importer.sql import (
@@ -167,31 +167,6 @@ def response_import_hold(*, job: ImportJob, mapping: dict[str, Any], check: dict
 # -- running a job -----------------------------------------------------------------------------------------------
 
 
-def _claim(job_id: int) -> ImportJob | None:
-    """Take a mapped, pending job with a conditional UPDATE (a job stuck past the time limit is taken again)."""
-    now = timezone.now()
-    stale = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-    claimed = (
-        ImportJob.objects.filter(pk=job_id, kind=ImportJob.Kind.RESPONSES, options__has_key="mapping")
-        .filter(Q(status=ImportJob.Status.PENDING) | Q(status=ImportJob.Status.RUNNING, started_at__lt=stale))
-        .update(
-            status=ImportJob.Status.RUNNING,
-            started_at=now,
-            finished_at=None,
-            processed_rows=0,
-            created_count=0,
-            updated_count=0,
-            unchanged_count=0,
-            error_count=0,
-            errors=[],
-            message="",
-        )
-    )
-    if not claimed:
-        return None
-    return ImportJob.objects.select_related("organization").get(pk=job_id)
-
-
 def _follow_up() -> None:
     from surveys.ingestion.services import responses_follow_up_kick
 
@@ -213,7 +188,7 @@ class _Clock:
 
 def response_import_run(*, job_id: int, chunk_rows: int | None = None) -> ImportJob | None:
     """Run a mapped import to the end; None if someone else has it (or it is not ready)."""
-    job = _claim(job_id)
+    job = import_job_claim(job_id=job_id, kind=ImportJob.Kind.RESPONSES)
     if job is None:
         return None
     clock = _Clock()

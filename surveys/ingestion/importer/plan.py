@@ -32,21 +32,11 @@ from django.utils.translation import gettext as _
 from imports.models import ImportJob
 from imports.registry import ImportFileError
 from journeys.models import Touchpoint
-from surveys.ingestion.importer import rules
-from surveys.ingestion.validation import NO_WORDS, YES_WORDS, metric_for
+from surveys.ingestion.importer import rule_table, rules
+from surveys.ingestion.validation import NO_WORDS, YES_WORDS, metric_for, option_codes
 from surveys.models import Question, SurveyVersion
 
-IMPORTABLE_KINDS = frozenset(
-    {
-        Question.Kind.NPS,
-        Question.Kind.CSAT,
-        Question.Kind.CES,
-        Question.Kind.RATING,
-        Question.Kind.YES_NO,
-        Question.Kind.TEXT,
-        Question.Kind.SINGLE_CHOICE,
-    }
-)
+IMPORTABLE_KINDS = frozenset(rule_table.ANSWER_RULES)  # a kind is importable when the checks know how to read it
 # Numeric scores (the cell is a whole number on the question's scale); yes/no cells are labels.
 SCORE_KIND_SET = frozenset({Question.Kind.NPS, Question.Kind.CSAT, Question.Kind.CES, Question.Kind.RATING})
 # Header names recognised when the mapping form guesses columns (compared after normalize_header).
@@ -119,7 +109,11 @@ class PlannedAnswer:
 
     @property
     def is_number(self) -> bool:
-        return self.is_score or self.is_yes_no
+        return self.rule.number
+
+    @property
+    def rule(self) -> rule_table.AnswerRule:
+        return rule_table.ANSWER_RULES[self.kind]
 
 
 def normalize_mapping(mapping: dict) -> dict:
@@ -278,7 +272,7 @@ class Plan:
                     column=column(entry.get("column")),
                     low=low,
                     high=high,
-                    options=tuple(str(o.get("code")) for o in q.options or [] if isinstance(o, dict)),
+                    options=tuple(sorted(option_codes(q))),
                     required=q.required,
                     parent_code=next((p.code for p in questions.values() if p.pk == q.follow_up_for_id), None),
                     group=group_of[target],

@@ -1,7 +1,7 @@
 """The portable path of the responses import: the same rules as the SQL path, applied in Python.
 
 Used where COPY and the set-based SQL are not available (the SQLite demo). Rows are read with `imports.readers`,
-checked by `RowChecker` (the rules of `rules.py`, in the order `sql.build_clean` lists its errors), and stored in
+checked by `RowChecker` (the table of `rule_table.py`, whose SQL twins `sql.build_clean` runs), and stored in
 chunks: one transaction per chunk creates the chunk's new customers, skips responses whose idempotency key exists,
 and bulk-creates responses and answers. Same file, same responses, same keys, same row errors as the SQL path.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import re
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -25,15 +24,12 @@ from customers.models import Customer
 from imports.models import ImportJob
 from imports.readers import open_table
 from imports.registry import ImportFileError
-from journeys.models import Channel, Touchpoint
-from surveys.ingestion.importer import rules
-from surveys.ingestion.importer.plan import NONE, ROW, Group, Plan
+from journeys.models import Touchpoint
+from surveys.ingestion.importer import rule_table, rules
+from surveys.ingestion.importer.plan import NONE, ROW, Group, Plan, PlannedAnswer
 from surveys.ingestion.importer.stage import checked_cells
-from surveys.ingestion.validation import TEXT_MAX_LENGTH
 from surveys.models import Answer, Question, Response
 
-KNOWN_LANGUAGES = frozenset({code for code, _name in settings.LANGUAGES} | {"no", "nn", "fi", "de", "fr", "es"})
-CHANNELS = frozenset(Channel.values)
 KEY_QUERY_BATCH = 500  # ids per IN (...) list: well under SQLite's variable limit
 
 
@@ -60,7 +56,10 @@ class Row:
         return not self.errs and not self.skip
 
 
-def touchpoint_lookup(org_id: int) -> dict[str, tuple[int, int | None, bool]]:
+Hit = tuple[int, int | None, bool]  # a touchpoint look-up: (id, journey id, ambiguous)
+
+
+def touchpoint_lookup(org_id: int) -> dict[str, Hit]:
     """key (id as text, or lower-cased name) -> (id, journey id, ambiguous), as sql.build_touchpoint_lookup."""
     found: dict[str, list[tuple[int, int | None]]] = {}
     for pk, journey_id, name in Touchpoint.objects.filter(organization_id=org_id).values_list(
@@ -74,138 +73,98 @@ def touchpoint_lookup(org_id: int) -> dict[str, tuple[int, int | None, bool]]:
     }
 
 
+@dataclass(frozen=True)
+class AnswerCheck:
+    """One answer column's checks (rule_table.ANSWER_RULES and rule_table.required_by) with their labelled messages."""
+
+    k: int
+    answer: PlannedAnswer
+    message: str  # may hold %(value)s
+    required_by: list[int]
+    required: str
+
+
 class RowChecker:
-    """One file row -> a Row with its errors, values and touchpoint (see sql.build_clean for the same rules)."""
+    """One file row -> a Row with its errors, values and touchpoint: the checks of rule_table.py, in Python (sql.py's
+    build_clean runs the same table in SQL)."""
 
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.zone = plan.zone
+        self.params = rules.check_params(plan)
         self.touchpoints = touchpoint_lookup(plan.org_id)
-        self.latest = timezone.now() + dt.timedelta(days=1)
-        self.language_re = re.compile(rules.LANGUAGE_RE)
-        label = plan.label
-        cols = plan.columns
-        self.m = {
-            "tp": rules.labelled(label(cols["touchpoint"]), rules.msg_unknown_touchpoint()),
-            "tp_amb": rules.labelled(label(cols["touchpoint"]), rules.msg_ambiguous_touchpoint()),
-            "cust_long": rules.labelled(label(cols["customer"]), rules.msg_customer_id_too_long()),
-            "cust": rules.labelled(label(cols["customer"]), rules.msg_unknown_customer()),
-            "date_missing": rules.labelled(label(cols["submitted_at"]), rules.msg_date_missing()),
-            "date": rules.labelled(label(cols["submitted_at"]), rules.msg_not_a_date(plan.date_format)),
-            "future": rules.labelled(label(cols["submitted_at"]), rules.msg_future()),
-            "lang": rules.labelled(label(cols["language"]), rules.msg_language()),
-            "chan": rules.labelled(label(cols["channel"]), rules.msg_channel()),
-            "rid": rules.labelled(label(cols["response_id"]), rules.msg_response_id_too_long()),
-            "empty": rules.msg_no_answers(),
-        }
-        self.answer_checks = [self._answer_check(k) for k in range(len(plan.answers))]
-        self.required = [self._required(k) for k in range(len(plan.answers))]
-        self.column_order = plan.column_order
+        self.now = timezone.now()
+        self.row_checks = rule_table.row_checks(plan)
+        self.answer_checks = [self._answer_check(k) for k in plan.column_order]
+        self.no_answers = rules.msg_no_answers()
 
-    def _answer_check(self, k: int) -> Callable[[str], tuple[Any, str | None]]:
-        """(value, error) of one answer cell after its not-applicable codes."""
+    def _answer_check(self, k: int) -> AnswerCheck:
         a = self.plan.answers[k]
         name = self.plan.label(a.column)
-        if a.is_score:
-            template = rules.labelled(name, rules.msg_off_scale(a.low, a.high))
-
-            def score(v: str) -> tuple[Any, str | None]:
-                n = rules.parse_score(v)
-                if n is None or not a.low <= n <= a.high:
-                    return None, rules.fill_value(template, v)
-                return float(n), None
-
-            return score
-        if a.is_yes_no:
-            template = rules.labelled(name, rules.msg_not_yes_no(a.yes, a.no))
-            yes, no = set(a.yes), set(a.no)
-
-            def yes_no(v: str) -> tuple[Any, str | None]:
-                low = v.lower()
-                if low in yes:
-                    return 1.0, None
-                if low in no:
-                    return 0.0, None
-                return None, rules.fill_value(template, v)
-
-            return yes_no
-        if a.kind == Question.Kind.TEXT:
-            too_long = rules.labelled(name, rules.msg_text_too_long(TEXT_MAX_LENGTH))
-            return lambda v: (v, too_long if len(v) > TEXT_MAX_LENGTH else None)
-        options, not_option = set(a.options), rules.labelled(name, rules.msg_not_an_option())
-        return lambda v: (v, None if v in options else not_option)
-
-    def _required(self, k: int) -> Callable[[list[str], list[str]], bool] | None:
-        """As sql._required_condition: when answer k's empty cell is an error."""
-        a = self.plan.answers[k]
-        if not a.required:
-            return None
-        siblings = self.plan.group_answers(a.group)
-        if a.parent_code is not None:
-            parent = next((j for j, s in siblings if s.code == a.parent_code), None)
-            if parent is None:
-                return None
-            return lambda r, v: r[k] == "" and v[parent] != ""
-        others = [j for j, _s in siblings if j != k]
-        if not others:
-            return None
-        return lambda r, v: r[k] == "" and any(v[j] != "" for j in others)
+        return AnswerCheck(
+            k=k,
+            answer=a,
+            message=rules.labelled(name, a.rule.message(a)),
+            required_by=rule_table.required_by(self.plan, k),
+            required=rules.labelled(name, rules.msg_required()),
+        )
 
     def check(self, number: int, cells: list[str], bad: str, customers: dict[str, int]) -> Row:
-        plan, cols, m = self.plan, self.plan.columns, self.m
+        plan, cols = self.plan, self.plan.columns
 
         def cell(index: int | None) -> str:
             return rules.cell(cells[index]) if index is not None else ""
 
-        tp_raw, cust_raw, rid_raw = cell(cols["touchpoint"]), cell(cols["customer"]), cell(cols["response_id"])
+        tp_raw, cust_raw = cell(cols["touchpoint"]), cell(cols["customer"])
         date_raw = cell(cols["submitted_at"]) if cols["submitted_at"] is not None else plan.file_date or ""
-        lang_raw, chan_raw = cell(cols["language"]).lower(), cell(cols["channel"]).lower()
-        tp = self.touchpoints.get(tp_raw.lower()) if cols["touchpoint"] is not None and tp_raw else None
-        customer_id = customers.get(cust_raw) if cust_raw else None
+        tp = self.touchpoints.get(tp_raw.lower()) if tp_raw else None
+        c = rule_table.Cells(
+            tp_raw=tp_raw,
+            tp_id=tp[0] if tp is not None else None,
+            tp_ambiguous=tp is not None and tp[2],
+            cust_raw=cust_raw,
+            customer_id=customers.get(cust_raw) if cust_raw else None,
+            date_raw=date_raw,
+            ts=rules.parse_moment(date_raw, month_first=plan.month_first, tz=self.zone) if date_raw else None,
+            lang_raw=cell(cols["language"]).lower(),
+            chan_raw=cell(cols["channel"]).lower(),
+            rid_raw=cell(cols["response_id"]),
+            now=self.now,
+        )
+        errs = [bad] if bad else []
+        errs += [message for check, message in self.row_checks if check.test(c, self.params)]
         raw = [cell(a.column) for a in plan.answers]
         blanked = ["" if a.na and r.lower() in a.na else r for a, r in zip(plan.answers, raw, strict=True)]
-        ts = rules.parse_moment(date_raw, month_first=plan.month_first, tz=self.zone) if date_raw else None
-
-        errs = [bad] if bad else []
-        if tp_raw and tp is None:
-            errs.append(m["tp"])
-        if tp is not None and tp[2]:
-            errs.append(m["tp_amb"])
-        if len(cust_raw) > rules.CUSTOMER_ID_MAX:
-            errs.append(m["cust_long"])
-        elif not plan.create_customers and cust_raw and customer_id is None:
-            errs.append(m["cust"])
-        if date_raw == "":
-            errs.append(m["date_missing"])
-        elif ts is None:
-            errs.append(m["date"])
-        elif ts > self.latest:
-            errs.append(m["future"])
-        if lang_raw and lang_raw not in KNOWN_LANGUAGES and not self.language_re.match(lang_raw):
-            errs.append(m["lang"])
-        if chan_raw and chan_raw not in CHANNELS:
-            errs.append(m["chan"])
-        if len(rid_raw) > rules.RESPONSE_ID_MAX:
-            errs.append(m["rid"])
-        values: list[Any] = [None] * len(blanked)
-        for k in self.column_order:
-            v = blanked[k]
-            value, error = self.answer_checks[k](v) if v != "" else (None, None)
-            values[k] = value
-            if error:
-                errs.append(error)
-            required = self.required[k]
-            if required is not None and required(raw, blanked):
-                errs.append(rules.labelled(plan.label(plan.answers[k].column), rules.msg_required()))
+        values = self._answers(raw, blanked, errs)
         if all(v == "" for v in blanked):
-            errs.append(m["empty"])
+            errs.append(self.no_answers)
+        return self._row(number, cells, errs, c, tp, values)
 
-        submitted_on = ts.astimezone(self.zone).date() if ts is not None else None
+    def _answers(self, raw: list[str], blanked: list[str], errs: list[str]) -> list[Any]:
+        """The answers' values (None: empty or refused); their errors are added to errs."""
+        values: list[Any] = [None] * len(blanked)
+        for check in self.answer_checks:
+            a, v = check.answer, blanked[check.k]
+            if v != "":
+                parsed = a.rule.parse(a, v)
+                if parsed is None or not a.rule.accept(a, parsed, self.params):
+                    errs.append(rules.fill_value(check.message, v))
+                else:
+                    values[check.k] = float(parsed) if a.is_number else parsed
+            if raw[check.k] == "" and any(blanked[j] != "" for j in check.required_by):
+                errs.append(check.required)
+        return values
+
+    def _row(
+        self, number: int, cells: list[str], errs: list[str], c: rule_table.Cells, tp: Hit | None, values: list[Any]
+    ) -> Row:
+        plan = self.plan
+        submitted_on = c.ts.astimezone(self.zone).date() if c.ts is not None else None
         skip = bool(
             (plan.date_from and (submitted_on is None or submitted_on < plan.date_from))
             or (plan.date_to and submitted_on is not None and submitted_on >= plan.date_to)
         )
-        if tp_raw == "":
+        if c.tp_raw == "":
             touchpoint_id, journey_id = plan.default_touchpoint_id, plan.default_journey_id
         else:
             touchpoint_id, journey_id = (tp[0], tp[1]) if tp is not None else (None, None)
@@ -214,15 +173,15 @@ class RowChecker:
             cells=cells,
             errs=errs,
             skip=skip,
-            cust_raw=cust_raw,
-            customer_id=customer_id,
-            ts=ts,
+            cust_raw=c.cust_raw,
+            customer_id=c.customer_id,
+            ts=c.ts,
             submitted_on=submitted_on,
             touchpoint_id=touchpoint_id,
             journey_id=journey_id if journey_id is not None else plan.survey_journey_id,
-            language=plan.default_language if lang_raw == "" else lang_raw,
-            channel=chan_raw,
-            rid_raw=rid_raw,
+            language=plan.default_language if c.lang_raw == "" else c.lang_raw,
+            channel=c.chan_raw,
+            rid_raw=c.rid_raw,
             values=values,
         )
 

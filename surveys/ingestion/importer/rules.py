@@ -1,9 +1,11 @@
 """The rules of a responses import, written once for both paths.
 
-The PostgreSQL path (`sql.py`) turns these constants into bound parameters and SQL expressions; the portable path
-(`portable.py`, SQLite) applies the Python functions below. Both must produce the same responses, the same
-idempotency keys and the same row errors for the same file (tests/surveys/ingestion/test_import_paths.py compares
-them), so every rule that could drift lives here: the patterns, the date normalisation, the messages and the key.
+The PostgreSQL path (`sql.py`) runs them as SQL over a staging table; the portable path (`portable.py`, SQLite) runs
+them in Python. Both must produce the same responses, the same idempotency keys and the same row errors for the same
+file, so every rule lives here once: the patterns, each parsing rule in Python with its SQL twin beside it, the
+messages and the keys; the table of a row's checks, from which both paths generate their error lists, is
+`rule_table.py`. tests/surveys/ingestion/test_row_rules_parity.py runs the same rows through both paths,
+test_import_paths.py the same whole file.
 """
 
 from __future__ import annotations
@@ -13,8 +15,16 @@ import hashlib
 import re
 import zoneinfo
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
+
+from journeys.models import Channel
+from surveys.ingestion.validation import TEXT_MAX_LENGTH
+
+if TYPE_CHECKING:
+    from surveys.ingestion.importer.plan import Plan
 
 # Cells that mean "not applicable": the answer is skipped, not the row. Compared trimmed and lower-cased; an empty
 # cell is always "not answered". The user adds codes per column (a 0 on a 1-5 scale, for instance).
@@ -26,25 +36,28 @@ YES_HINTS = frozenset(
 NO_HINTS = frozenset({"0", "no", "n", "false", "nej", "nei", "falskt", "usant", "falsk"})
 NO_FRAGMENTS = ("dissatisf", "unsatisf", "not ", "missnöjd", "misfornøy", "utilfreds", "neutral", "bad")
 
-# Every pattern uses [0-9], not \d: PostgreSQL and Python disagree about non-ASCII digits.
+# Every pattern uses [0-9], not \d: PostgreSQL and Python disagree about non-ASCII digits. And \Z, not $: Python's $
+# also matches before a final line break, so "8\n" would be a score in Python and not in PostgreSQL.
 ISO_START_RE = r"^[0-9]{4}-"
 # A one-digit day or month between separators gets its leading zero (1.3.2026 -> 01.03.2026).
-PAD_RE = r"(^|[./-])([0-9])(?=[./ T-]|$)"
+PAD_RE = r"(^|[./-])([0-9])(?=[./ T-]|\Z)"
 YEAR_FIRST_RE = r"^([0-9]{4})/([0-9]{2})/([0-9]{2})"
 DOTTED_RE = r"^([0-9]{2})\.([0-9]{2})\.([0-9]{4})"  # dots: always day first (Nordic and German style)
 YEAR_LAST_RE = r"^([0-9]{2})[/-]([0-9]{2})[/-]([0-9]{4})"  # slashes or dashes: the order the user confirmed
 DATE_RE = (
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}"
-    r"(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)? *(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?)?$"
+    r"(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)? *(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?)?\Z"
 )
-INT_RE = r"^[0-9]{1,3}$"
-DECIMAL_ZERO_RE = r"^[0-9]{1,3}[.,]0+$"
-LANGUAGE_RE = r"^[a-z]{2,3}(?:-[a-z0-9]{2,4})?$"
+INT_RE = r"^[0-9]{1,3}\Z"
+DECIMAL_ZERO_RE = r"^[0-9]{1,3}[.,]0+\Z"
+LANGUAGE_RE = r"^[a-z]{2,3}(?:-[a-z0-9]{2,4})?\Z"
+KNOWN_LANGUAGES = sorted({code for code, _name in settings.LANGUAGES} | {"no", "nn", "fi", "de", "fr", "es"})
 RESPONSE_ID_MAX = 90
 CUSTOMER_ID_MAX = 100
 KEY_MAX = 100
 VALUE_SHOWN_MAX = 40  # how much of a bad cell an error message repeats
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2100
+FUTURE_SLACK = dt.timedelta(days=1)  # a date up to a day ahead is a clock or time-zone slip, not the future
 KEY_SEPARATOR = chr(31)
 
 DATE_FORMATS = {
@@ -81,7 +94,32 @@ def split_codes(text: str) -> list[str]:
     return [part.strip() for part in (text or "").split(",") if part.strip()]
 
 
-# -- cells -------------------------------------------------------------------------------------------------------
+def check_params(plan: Plan) -> dict[str, Any]:
+    """The values the rules read, by name: bound as parameters by the SQL twins, read from this dict in Python."""
+    return {
+        "tz": plan.tz,
+        "iso_start_re": ISO_START_RE,
+        "pad_re": PAD_RE,
+        "year_first_re": YEAR_FIRST_RE,
+        "dotted_re": DOTTED_RE,
+        "year_last_re": YEAR_LAST_RE,
+        "year_last_to": "\\3-\\1-\\2" if plan.month_first else "\\3-\\2-\\1",
+        "date_re": DATE_RE,
+        "first_year": EARLIEST_YEAR,
+        "last_year": LATEST_YEAR,
+        "future_slack": FUTURE_SLACK,
+        "int_re": INT_RE,
+        "decimal_zero_re": DECIMAL_ZERO_RE,
+        "language_re": LANGUAGE_RE,
+        "languages": KNOWN_LANGUAGES,
+        "channels": list(Channel.values),
+        "text_max": TEXT_MAX_LENGTH,
+        "rid_max": RESPONSE_ID_MAX,
+        "cust_max": CUSTOMER_ID_MAX,
+    }
+
+
+# -- cells: each rule in Python, then its SQL twin ---------------------------------------------------------------
 
 
 def cell(value: str | None) -> str:
@@ -90,6 +128,7 @@ def cell(value: str | None) -> str:
 
 
 def parse_score(value: str) -> int | None:
+    """A whole number, also written with a zero decimal part (7.0, 7,00)."""
     if _int.match(value):
         return int(value)
     if _decimal_zero.match(value):
@@ -97,8 +136,10 @@ def parse_score(value: str) -> int | None:
     return None
 
 
-def is_language_ok(value: str, known: Iterable[str]) -> bool:
-    return value == "" or value in known or bool(_language.match(value))
+SCORE_SQL = (
+    "CASE WHEN {v} ~ %(int_re)s THEN {v}::int "
+    "WHEN {v} ~ %(decimal_zero_re)s THEN split_part(translate({v}, ',', '.'), '.', 1)::int END"
+)
 
 
 # -- dates -------------------------------------------------------------------------------------------------------
@@ -114,11 +155,15 @@ def normalise_date(raw: str, *, month_first: bool) -> str:
     return _year_last.sub(r"\g<3>-\g<1>-\g<2>" if month_first else r"\g<3>-\g<2>-\g<1>", padded)
 
 
-def _has_tz(nd: str) -> bool:
-    return len(nd) > 16 and bool(_tz_part.search(nd[16:]))
+NORMALISE_DATE_SQL = (
+    "CASE WHEN {raw} = '' OR {raw} ~ %(iso_start_re)s THEN {raw} ELSE regexp_replace(regexp_replace("
+    "regexp_replace(regexp_replace({raw}, %(pad_re)s, '\\10\\2', 'g'), %(year_first_re)s, '\\1-\\2-\\3'), "
+    "%(dotted_re)s, '\\3-\\2-\\1'), %(year_last_re)s, %(year_last_to)s) END"
+)
 
 
 def _date_ok(nd: str) -> bool:
+    """Whether a normalised date is a real moment (DATE_OK_SQL below says the same of the column nd)."""
     if not _date.match(nd):
         return False
     year, month, day = int(nd[0:4]), int(nd[5:7]), int(nd[8:10])
@@ -134,6 +179,32 @@ def _date_ok(nd: str) -> bool:
         if offset and (int(offset.group(1)) > 14 or int(offset.group(2) or 0) > 59):
             return False
     return True
+
+
+# Each branch only runs when the ones before it passed, so the casts are safe.
+DATE_OK_SQL = """
+    CASE
+        WHEN nd !~ %(date_re)s THEN false
+        WHEN substr(nd, 1, 4)::int NOT BETWEEN %(first_year)s AND %(last_year)s
+            OR substr(nd, 6, 2)::int NOT BETWEEN 1 AND 12 THEN false
+        WHEN substr(nd, 9, 2)::int NOT BETWEEN 1 AND extract(
+            day FROM make_date(substr(nd, 1, 4)::int, substr(nd, 6, 2)::int, 1) + interval '1 month - 1 day')
+            THEN false
+        WHEN length(nd) > 10 AND (substr(nd, 12, 2)::int > 23 OR substr(nd, 15, 2)::int > 59
+            OR (substr(nd, 17, 1) = ':' AND substr(nd, 18, 2)::int > 59)) THEN false
+        WHEN length(nd) > 16 AND substr(nd, 17) ~ '[+-]'
+            AND (substring(substr(nd, 17) from '[+-]([0-9]{2})')::int > 14
+                 OR coalesce(substring(substr(nd, 17) from '[+-][0-9]{2}:?([0-9]{2})')::int, 0) > 59) THEN false
+        ELSE true
+    END
+"""
+
+
+def _has_tz(nd: str) -> bool:
+    return len(nd) > 16 and bool(_tz_part.search(nd[16:]))
+
+
+HAS_TZ_SQL = "length(nd) > 16 AND substr(nd, 17) ~ '[Z+-]'"
 
 
 def _localize(naive: dt.datetime, tz: zoneinfo.ZoneInfo) -> dt.datetime:
@@ -155,6 +226,11 @@ def parse_moment(raw: str, *, month_first: bool, tz: zoneinfo.ZoneInfo) -> dt.da
         text = re.sub(r" +(?=[Z+-])", "", nd)
         return dt.datetime.fromisoformat(text)
     return _localize(dt.datetime.fromisoformat(nd), tz)
+
+
+MOMENT_SQL = (
+    "CASE WHEN date_ok THEN CASE WHEN has_tz THEN nd::timestamptz ELSE nd::timestamp AT TIME ZONE %(tz)s END END"
+)
 
 
 def detect_date_format(values: Iterable[str]) -> tuple[str, bool]:
@@ -193,48 +269,6 @@ def labelled(label: str | None, text: str) -> str:
     return f"{label}: {text}" if label else text
 
 
-def msg_unknown_touchpoint() -> str:
-    return _("Unknown touchpoint.")
-
-
-def msg_ambiguous_touchpoint() -> str:
-    return _("Several touchpoints have this name: use the id.")
-
-
-def msg_unknown_customer() -> str:
-    return _("Unknown customer (tick “create customers that do not exist yet” to add them).")
-
-
-def msg_customer_id_too_long() -> str:
-    return _("The customer id is longer than %(max)s characters.") % {"max": CUSTOMER_ID_MAX}
-
-
-def msg_date_missing() -> str:
-    return _("A date is required.")
-
-
-def msg_not_a_date(date_format: str) -> str:
-    return _("Not a date (expected %(format)s, optionally with a time).") % {
-        "format": DATE_FORMATS.get(date_format, DATE_FORMATS["iso"])
-    }
-
-
-def msg_future() -> str:
-    return _("The date is in the future.")
-
-
-def msg_language() -> str:
-    return _("Not a language code (e.g. sv, nb, da, en).")
-
-
-def msg_channel() -> str:
-    return _("Unknown channel.")
-
-
-def msg_response_id_too_long() -> str:
-    return _("The id is too long.")
-
-
 def msg_off_scale(low: int, high: int) -> str:
     """Template with %(value)s still in it."""
     return (
@@ -251,14 +285,6 @@ def msg_not_yes_no(yes: Iterable[str], no: Iterable[str]) -> str:
         .replace("%(yes)s", ", ".join(yes))
         .replace("%(no)s", ", ".join(no))
     )
-
-
-def msg_text_too_long(limit: int) -> str:
-    return _("Keep it under %(max)s characters.") % {"max": limit}
-
-
-def msg_not_an_option() -> str:
-    return _("Choose one of the options.")
 
 
 def msg_required() -> str:

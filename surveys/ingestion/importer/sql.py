@@ -1,8 +1,9 @@
 """The SQL of the responses import: parse and check staged text rows, then insert valid rows in chunks.
 
 Identifiers (temporary table names, `c<n>` columns) are generated here from integers; every value that comes from
-the file, the mapping or the survey is a bound parameter. Hence the file-wide S608 exemption. The rules (patterns,
-messages, key layout) come from `rules.py`, which the portable path applies in Python.
+the file, the mapping or the survey is a bound parameter. Hence the file-wide S608 exemption. The checks come from
+the table in `rule_table.py` and the parsing rules' SQL twins in `rules.py`; the portable path runs the same table in
+Python.
 """
 # ruff: noqa: S608
 
@@ -15,13 +16,10 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 
 from customers.models import Customer
-from journeys.models import Channel
-from surveys.ingestion.importer import rules
+from surveys.ingestion.importer import rule_table, rules
 from surveys.ingestion.importer.plan import NONE, ROW, Group, Plan, Tables
-from surveys.ingestion.validation import TEXT_MAX_LENGTH
 from surveys.models import Answer, Question, Response
 
-KNOWN_LANGUAGES = sorted({code for code, _name in settings.LANGUAGES} | {"no", "nn", "fi", "de", "fr", "es"})
 UTC_TEXT = "to_char({ts} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')"
 
 # -- step 2: parse and check in SQL ------------------------------------------------------------------------------
@@ -55,15 +53,6 @@ class _Params(dict):
     def add(self, name: str, value: Any, cast: str = "") -> str:
         self[name] = value
         return f"%({name})s{cast}"
-
-    def message(self, name: str, label: str | None, text: str) -> str:
-        return self.add(name, rules.labelled(label, text))
-
-    def spliced(self, name: str, label: str | None, template: str, value_sql: str) -> str:
-        """A message with the cell's value in it (the template's %(value)s)."""
-        before, after = rules.split_template(rules.labelled(label, template))
-        first, last = self.add(name + "_a", before), self.add(name + "_b", after)
-        return f"({first} || left({value_sql}, {rules.VALUE_SHOWN_MAX}) || {last})"
 
 
 def _group_tp(group: Group, params: _Params, prefix: str) -> tuple[str, str]:
@@ -106,39 +95,45 @@ def key_sql(plan: Plan, group: Group, params: _Params, *, col: Callable[[str], s
 
 
 def build_clean(cursor, plan: Plan, tables: Tables) -> None:
-    cols = plan.columns
+    """Parse and check every staged row into the clean table (the checks of rule_table.py, as SQL); number the
+    responses of the valid rows and compute their idempotency keys."""
     p = _Params(
+        rules.check_params(plan),
         org=plan.org_id,
-        tz=plan.tz,
         default_tp=plan.default_touchpoint_id,
         default_journey=plan.default_journey_id,
         survey_journey=plan.survey_journey_id,
         default_language=plan.default_language,
-        iso_start_re=rules.ISO_START_RE,
-        pad_re=rules.PAD_RE,
-        year_first_re=rules.YEAR_FIRST_RE,
-        dotted_re=rules.DOTTED_RE,
-        year_last_re=rules.YEAR_LAST_RE,
-        year_last_to="\\3-\\1-\\2" if plan.month_first else "\\3-\\2-\\1",
-        date_re=rules.DATE_RE,
-        int_re=rules.INT_RE,
-        decimal_zero_re=rules.DECIMAL_ZERO_RE,
-        language_re=rules.LANGUAGE_RE,
-        languages=KNOWN_LANGUAGES,
-        channels=list(Channel.values),
-        text_max=TEXT_MAX_LENGTH,
-        rid_max=rules.RESPONSE_ID_MAX,
-        cust_max=rules.CUSTOMER_ID_MAX,
-        first_year=rules.EARLIEST_YEAR,
-        last_year=rules.LATEST_YEAR,
     )
     cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [Response._meta.db_table])
     p["sequence"] = cursor.fetchone()[0]
-    tp_col, cust_col, date_col = cols.get("touchpoint"), cols.get("customer"), cols.get("submitted_at")
-    lang_col, chan_col, rid_col = cols.get("language"), cols.get("channel"), cols.get("response_id")
-    answers = plan.answers
+    n = len(plan.answers)
+    level6 = (
+        f"SELECT l5.*, cardinality(errs) = 0 AND NOT skip AS ok FROM ({_checked_rows(plan, tables, p)}) l5 OFFSET 0"
+    )
+    group_cols = []
+    for group in plan.groups:
+        present = " OR ".join(f"a{k} IS NOT NULL" for k, _a in plan.group_answers(group.index))
+        group_cols.append(f"CASE WHEN ok AND ({present}) THEN nextval(%(sequence)s::regclass) END AS rid{group.index}")
+        key = key_sql(plan, group, p, col=lambda name: name, customer="customer_id", ts_utc="ts_utc")
+        group_cols.append(f"CASE WHEN ok THEN {key} END AS key{group.index}")
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE {tables.clean} AS
+        SELECT row, errs, skip, ok, cust_raw, customer_id, touchpoint_id, journey_id, ts, submitted_on, language,
+            channel, rid_raw, {", ".join(f"a{k}" for k in range(n))}, {", ".join(group_cols)}
+        FROM ({level6}) l6
+        """,
+        p,
+    )
+    cursor.execute(f"CREATE INDEX ON {tables.clean} (row)")
+    cursor.execute(f"ANALYZE {tables.clean}")
 
-    # Level 1: raw cells and joins. Each level is fenced with OFFSET 0 so an expression is computed once per row.
+
+def _cells_sql(plan: Plan, tables: Tables, p: _Params) -> str:
+    """Level 1: the row's trimmed cells and look-ups, as the columns rule_table.Cells names (r<k>: answer cells)."""
+    cols = plan.columns
+    tp_col, cust_col, date_col = cols["touchpoint"], cols["customer"], cols["submitted_at"]
     date_cell = _cell(date_col) if date_col is not None else p.add("file_date", plan.file_date or "")
     raw = [
         "s.row_number AS row",
@@ -146,9 +141,9 @@ def build_clean(cursor, plan: Plan, tables: Tables) -> None:
         f"{_cell(tp_col)} AS tp_raw",
         f"{_cell(cust_col)} AS cust_raw",
         f"{date_cell} AS date_raw",
-        f"lower({_cell(lang_col)}) AS lang_raw",
-        f"lower({_cell(chan_col)}) AS chan_raw",
-        f"{_cell(rid_col)} AS rid_raw",
+        f"lower({_cell(cols['language'])}) AS lang_raw",
+        f"lower({_cell(cols['channel'])}) AS chan_raw",
+        f"{_cell(cols['response_id'])} AS rid_raw",
     ]
     joins = ""
     if tp_col is not None:
@@ -165,134 +160,43 @@ def build_clean(cursor, plan: Plan, tables: Tables) -> None:
         )
     else:
         raw.append("NULL::bigint AS customer_id")
-    raw += [f"{_cell(a.column)} AS r{k}" for k, a in enumerate(answers)]
-    level1 = f"SELECT {', '.join(raw)} FROM {tables.stage} s {joins} OFFSET 0"
+    raw += [f"{_cell(a.column)} AS r{k}" for k, a in enumerate(plan.answers)]
+    # Each level is fenced with OFFSET 0 so an expression is computed once per row.
+    return f"SELECT {', '.join(raw)} FROM {tables.stage} s {joins} OFFSET 0"
 
-    # Level 2: the date in ISO order; the cells with their not-applicable codes blanked.
-    normalised = (
-        "CASE WHEN date_raw = '' OR date_raw ~ %(iso_start_re)s THEN date_raw ELSE regexp_replace(regexp_replace("
-        "regexp_replace(regexp_replace(date_raw, %(pad_re)s, '\\10\\2', 'g'), %(year_first_re)s, '\\1-\\2-\\3'), "
-        "%(dotted_re)s, '\\3-\\2-\\1'), %(year_last_re)s, %(year_last_to)s) END AS nd"
-    )
-    level2_cols = ["l1.*", normalised]
-    for k, a in enumerate(answers):
+
+def _parsed_sql(plan: Plan, tables: Tables, p: _Params) -> str:
+    """Levels 2-4: the date in ISO order (nd) and the moment (ts); the answer cells with their not-applicable codes
+    blanked (v<k>) and parsed by their rule (n<k>: NULL if unreadable)."""
+    blanked = []
+    for k, a in enumerate(plan.answers):
         if a.na:
-            na = p.add(f"na{k}", list(a.na))
-            level2_cols.append(f"CASE WHEN lower(r{k}) = ANY({na}::text[]) THEN '' ELSE r{k} END AS v{k}")
+            blanked.append(f"CASE WHEN lower(r{k}) = ANY({p.add(f'na{k}', list(a.na))}::text[]) THEN '' ELSE r{k} END")
         else:
-            level2_cols.append(f"r{k} AS v{k}")
-    level2 = f"SELECT {', '.join(level2_cols)} FROM ({level1}) l1 OFFSET 0"
-
-    # Level 3: is it a real moment? Each CASE branch only runs when the ones before it passed, so the casts are
-    # safe. Scores as integers, yes/no labels as 1/0.
-    date_ok = """
-        CASE
-            WHEN nd !~ %(date_re)s THEN false
-            WHEN substr(nd, 1, 4)::int NOT BETWEEN %(first_year)s AND %(last_year)s
-                OR substr(nd, 6, 2)::int NOT BETWEEN 1 AND 12 THEN false
-            WHEN substr(nd, 9, 2)::int NOT BETWEEN 1 AND extract(
-                day FROM make_date(substr(nd, 1, 4)::int, substr(nd, 6, 2)::int, 1) + interval '1 month - 1 day')
-                THEN false
-            WHEN length(nd) > 10 AND (substr(nd, 12, 2)::int > 23 OR substr(nd, 15, 2)::int > 59
-                OR (substr(nd, 17, 1) = ':' AND substr(nd, 18, 2)::int > 59)) THEN false
-            WHEN length(nd) > 16 AND substr(nd, 17) ~ '[+-]'
-                AND (substring(substr(nd, 17) from '[+-]([0-9]{2})')::int > 14
-                     OR coalesce(substring(substr(nd, 17) from '[+-][0-9]{2}:?([0-9]{2})')::int, 0) > 59) THEN false
-            ELSE true
-        END AS date_ok
-    """
-    has_tz = "(length(nd) > 16 AND substr(nd, 17) ~ '[Z+-]') AS has_tz"
-    level3_cols = ["l2.*", date_ok, has_tz]
-    for k, a in enumerate(answers):
-        if a.is_score:
-            level3_cols.append(
-                f"CASE WHEN v{k} = '' THEN NULL WHEN v{k} ~ %(int_re)s THEN v{k}::int "
-                f"WHEN v{k} ~ %(decimal_zero_re)s THEN split_part(translate(v{k}, ',', '.'), '.', 1)::int END AS n{k}"
-            )
-        elif a.is_yes_no:
-            yes, no = p.add(f"yes{k}", list(a.yes)), p.add(f"no{k}", list(a.no))
-            level3_cols.append(
-                f"CASE WHEN v{k} = '' THEN NULL WHEN lower(v{k}) = ANY({yes}::text[]) THEN 1 "
-                f"WHEN lower(v{k}) = ANY({no}::text[]) THEN 0 END AS n{k}"
-            )
+            blanked.append(f"r{k}")
+    level2_cols = ["l1.*", f"{rules.NORMALISE_DATE_SQL.format(raw='date_raw')} AS nd"]
+    level2_cols += [f"{sql} AS v{k}" for k, sql in enumerate(blanked)]
+    level2 = f"SELECT {', '.join(level2_cols)} FROM ({_cells_sql(plan, tables, p)}) l1 OFFSET 0"
+    level3_cols = ["l2.*", f"{rules.DATE_OK_SQL} AS date_ok", f"({rules.HAS_TZ_SQL}) AS has_tz"]
+    for k, a in enumerate(plan.answers):
+        parsed = a.rule.parse_sql(a, f"v{k}", _binder(p, k))
+        level3_cols.append(f"CASE WHEN v{k} = '' THEN NULL ELSE {parsed} END AS n{k}")
     level3 = f"SELECT {', '.join(level3_cols)} FROM ({level2}) l2 OFFSET 0"
-    ts = """
-        CASE WHEN date_ok THEN
-            CASE WHEN has_tz THEN nd::timestamptz ELSE nd::timestamp AT TIME ZONE %(tz)s END
-        END AS ts
-    """
-    level4 = f"SELECT l3.*, {ts} FROM ({level3}) l3 OFFSET 0"
+    return f"SELECT l3.*, {rules.MOMENT_SQL} AS ts FROM ({level3}) l3 OFFSET 0"
 
-    # Level 5: the row's errors, in the order the portable path lists them too.
-    label = plan.label
-    unknown_tp = p.message("e_tp", label(tp_col), rules.msg_unknown_touchpoint())
-    future = p.message("e_date_future", label(date_col), rules.msg_future())
-    errors = [
-        "bad",
-        f"CASE WHEN tp_raw <> '' AND tp_id IS NULL THEN {unknown_tp} END",
-        f"CASE WHEN tp_ambiguous THEN {p.message('e_tp_amb', label(tp_col), rules.msg_ambiguous_touchpoint())} END",
-        f"CASE WHEN length(cust_raw) > %(cust_max)s THEN "
-        f"{p.message('e_cust_long', label(cust_col), rules.msg_customer_id_too_long())} "
-        + (
-            ""
-            if plan.create_customers
-            else f"WHEN cust_raw <> '' AND customer_id IS NULL THEN "
-            f"{p.message('e_cust', label(cust_col), rules.msg_unknown_customer())} "
-        )
-        + "END",
-        f"CASE WHEN date_raw = '' THEN {p.message('e_date_missing', label(date_col), rules.msg_date_missing())} "
-        f"WHEN ts IS NULL THEN {p.message('e_date', label(date_col), rules.msg_not_a_date(plan.date_format))} "
-        f"WHEN ts > now() + interval '1 day' THEN {future} END",
-        f"CASE WHEN lang_raw = '' OR lang_raw = ANY(%(languages)s::text[]) THEN NULL WHEN lang_raw !~ %(language_re)s "
-        f"THEN {p.message('e_lang', label(lang_col), rules.msg_language())} END",
-        f"CASE WHEN chan_raw <> '' AND NOT (chan_raw = ANY(%(channels)s::text[])) "
-        f"THEN {p.message('e_chan', label(chan_col), rules.msg_channel())} END",
-        f"CASE WHEN length(rid_raw) > %(rid_max)s THEN "
-        f"{p.message('e_rid', label(rid_col), rules.msg_response_id_too_long())} END",
-    ]
-    for k in plan.column_order:
-        a = answers[k]
-        name = label(a.column)
-        if a.is_score:
-            p[f"low{k}"], p[f"high{k}"] = a.low, a.high
-            message = p.spliced(f"e_v{k}", name, rules.msg_off_scale(a.low, a.high), f"v{k}")
-            errors.append(
-                f"CASE WHEN v{k} <> '' AND (n{k} IS NULL OR n{k} NOT BETWEEN %(low{k})s AND %(high{k})s) "
-                f"THEN {message} END"
-            )
-        elif a.is_yes_no:
-            message = p.spliced(f"e_v{k}", name, rules.msg_not_yes_no(a.yes, a.no), f"v{k}")
-            errors.append(f"CASE WHEN v{k} <> '' AND n{k} IS NULL THEN {message} END")
-        elif a.kind == Question.Kind.TEXT:
-            message = p.message(f"e_v{k}", name, rules.msg_text_too_long(TEXT_MAX_LENGTH))
-            errors.append(f"CASE WHEN length(v{k}) > %(text_max)s THEN {message} END")
-        else:
-            options = p.add(f"options{k}", list(a.options))
-            message = p.message(f"e_v{k}", name, rules.msg_not_an_option())
-            errors.append(f"CASE WHEN v{k} <> '' AND NOT (v{k} = ANY({options}::text[])) THEN {message} END")
-        condition = _required_condition(plan, k)
-        if condition:
-            errors.append(f"CASE WHEN {condition} THEN {p.message(f'e_req{k}', name, rules.msg_required())} END")
-    all_blank = " AND ".join(f"v{k} = ''" for k in range(len(answers)))
-    errors.append(f"CASE WHEN {all_blank} THEN {p.message('e_empty', None, rules.msg_no_answers())} END")
 
+def _checked_rows(plan: Plan, tables: Tables, p: _Params) -> str:
+    """Level 5: the row's errors, whether it is left to another job's date range, its values and targets."""
     skip = []
     if plan.date_from:
         skip.append(f"ts IS NULL OR (ts AT TIME ZONE %(tz)s)::date < {p.add('date_from', plan.date_from)}")
     if plan.date_to:
         skip.append(f"ts IS NOT NULL AND (ts AT TIME ZONE %(tz)s)::date >= {p.add('date_to', plan.date_to)}")
     skip_sql = " OR ".join(f"({s})" for s in skip) if skip else "false"
-    values = []
-    for k, a in enumerate(answers):
-        if a.is_score:
-            values.append(f"CASE WHEN v{k} <> '' THEN n{k}::float8 END AS a{k}")
-        elif a.is_yes_no:
-            values.append(f"n{k}::float8 AS a{k}")
-        else:
-            values.append(f"nullif(v{k}, '') AS a{k}")
-    level5 = f"""
+    values = [f"n{k}{'::float8' if a.is_number else ''} AS a{k}" for k, a in enumerate(plan.answers)]
+    return f"""
         SELECT row, cust_raw, customer_id, ts, rid_raw,
-            array_remove(ARRAY[{", ".join(errors)}]::text[], NULL) AS errs,
+            array_remove(ARRAY[{", ".join(_errors(plan, p))}]::text[], NULL) AS errs,
             ({skip_sql}) AS skip,
             (ts AT TIME ZONE %(tz)s)::date AS submitted_on,
             CASE WHEN tp_raw = '' THEN %(default_tp)s::bigint ELSE tp_id END AS touchpoint_id,
@@ -302,40 +206,43 @@ def build_clean(cursor, plan: Plan, tables: Tables) -> None:
             chan_raw AS channel,
             {UTC_TEXT.format(ts="ts")} AS ts_utc,
             {", ".join(values)}
-        FROM ({level4}) l4 OFFSET 0
+        FROM ({_parsed_sql(plan, tables, p)}) l4 OFFSET 0
     """
-    level6 = f"SELECT l5.*, cardinality(errs) = 0 AND NOT skip AS ok FROM ({level5}) l5 OFFSET 0"
-    group_cols = []
-    for group in plan.groups:
-        present = " OR ".join(f"a{k} IS NOT NULL" for k, _a in plan.group_answers(group.index))
-        group_cols.append(f"CASE WHEN ok AND ({present}) THEN nextval(%(sequence)s::regclass) END AS rid{group.index}")
-        key = key_sql(plan, group, p, col=lambda name: name, customer="customer_id", ts_utc="ts_utc")
-        group_cols.append(f"CASE WHEN ok THEN {key} END AS key{group.index}")
-    cursor.execute(
-        f"""
-        CREATE TEMP TABLE {tables.clean} AS
-        SELECT row, errs, skip, ok, cust_raw, customer_id, touchpoint_id, journey_id, ts, submitted_on, language,
-            channel, rid_raw, {", ".join(f"a{k}" for k in range(len(answers)))}, {", ".join(group_cols)}
-        FROM ({level6}) l6
-        """,
-        p,
-    )
-    cursor.execute(f"CREATE INDEX ON {tables.clean} (row)")
-    cursor.execute(f"ANALYZE {tables.clean}")
 
 
-def _required_condition(plan: Plan, k: int) -> str:
-    """When answer k's empty cell is an error: the question is required and its response exists (a follow-up:
-    when its score question in the same response was answered). A not-applicable code is an answer."""
-    answer = plan.answers[k]
-    if not answer.required:
-        return ""
-    siblings = plan.group_answers(answer.group)
-    if answer.parent_code is not None:
-        parent = next((j for j, a in siblings if a.code == answer.parent_code), None)
-        return f"r{k} = '' AND v{parent} <> ''" if parent is not None else ""
-    others = " OR ".join(f"v{j} <> ''" for j, _a in siblings if j != k)
-    return f"r{k} = '' AND ({others})" if others else ""
+def _errors(plan: Plan, p: _Params) -> list[str]:
+    """The row's error messages as CASE expressions, in the order of rule_table.py (portable.RowChecker's order)."""
+    errors = ["bad"]
+    errors += [
+        f"CASE WHEN {check.sql} THEN {p.add('e_' + check.code, text)} END"
+        for check, text in rule_table.row_checks(plan)
+    ]
+    for k in plan.column_order:
+        a = plan.answers[k]
+        name = plan.label(a.column)
+        accepted = a.rule.accept_sql(a, f"n{k}", _binder(p, k))
+        message = _message_sql(p, f"e_{a.rule.code}{k}", rules.labelled(name, a.rule.message(a)), f"v{k}")
+        errors.append(f"CASE WHEN v{k} <> '' AND (n{k} IS NULL OR NOT ({accepted})) THEN {message} END")
+        if required := rule_table.required_by(plan, k):
+            filled = " OR ".join(f"v{j} <> ''" for j in required)
+            required_message = p.add(f"e_req{k}", rules.labelled(name, rules.msg_required()))
+            errors.append(f"CASE WHEN r{k} = '' AND ({filled}) THEN {required_message} END")
+    all_blank = " AND ".join(f"v{k} = ''" for k in range(len(plan.answers)))
+    errors.append(f"CASE WHEN {all_blank} THEN {p.add('e_empty', rules.msg_no_answers())} END")
+    return errors
+
+
+def _binder(p: _Params, k: int) -> rule_table.Bind:
+    return lambda name, value: p.add(f"{name}{k}", value)
+
+
+def _message_sql(p: _Params, name: str, template: str, value_sql: str) -> str:
+    """A message; where the template has %(value)s, the cell's value spliced in (cut as rules.fill_value cuts it)."""
+    if "%(value)s" not in template:
+        return p.add(name, template)
+    before, after = rules.split_template(template)
+    first, last = p.add(name + "_a", before), p.add(name + "_b", after)
+    return f"({first} || left({value_sql}, {rules.VALUE_SHOWN_MAX}) || {last})"
 
 
 # -- step 3: insert in chunks ------------------------------------------------------------------------------------

@@ -32,16 +32,7 @@ def read_header(fh: IO[bytes], name: str) -> tuple[list[str], str]:
     if fmt == "xlsx":
         with open_table(fh, name) as table:
             return table.header, fmt
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = head.decode(encoding)
-            break
-        except UnicodeDecodeError as exc:
-            if encoding == "utf-8-sig" and exc.start > len(head) - 4:  # a character cut at the 64 KB boundary
-                text = head[: exc.start].decode(encoding)
-                break
-    else:
-        text = head.decode("latin-1")
+    text = _head_text(head)
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
         raise ImportFileError(_("The file is empty."))
@@ -54,6 +45,19 @@ def read_header(fh: IO[bytes], name: str) -> tuple[list[str], str]:
         raise ImportFileError(_("The file is empty."))
     header = next(csv.reader(io.StringIO("\n".join(lines[:50])), delimiter=delimiter))
     return [cell.strip().lstrip("\ufeff") for cell in header], fmt
+
+
+def _head_text(head: bytes) -> str:
+    """The file's first bytes as text, in the encodings imports.readers tries (the rows are read by it)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16, as Excel's "Unicode text" export writes it
+        return head.decode("utf-16", errors="ignore")  # errors: a character cut at the 64 KB boundary
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return head.decode(encoding)
+        except UnicodeDecodeError as exc:
+            if encoding == "utf-8-sig" and exc.start > len(head) - 4:  # a character cut at the 64 KB boundary
+                return head[: exc.start].decode(encoding)
+    return head.decode("latin-1")
 
 
 def sniff_delimiter(line: str) -> str:

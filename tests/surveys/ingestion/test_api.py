@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from surveys.models import Answer, Invitation, Response
 from tests.surveys.ingestion.factories import InvitationFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 URL = "/api/v1/responses/"
 BATCH_URL = "/api/v1/responses/batch/"

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from core.tasks import enqueue_reset
 from surveys.ingestion import services
 from surveys.ingestion.tasks import process_response, sweep_unprocessed
 from surveys.models import Response
@@ -34,12 +35,12 @@ ROOT = Path(settings.BASE_DIR)
 @contextlib.contextmanager
 def broker(url: str):
     """Make this process (and the live server thread in it) publish to `url` (under the run's key prefix)."""
-    services._broker_down_until = 0.0
+    enqueue_reset()
     try:
         with publishing_to(url):
             yield
     finally:
-        services._broker_down_until = 0.0
+        enqueue_reset()
 
 
 @pytest.fixture
@@ -137,7 +138,7 @@ def test_a_burst_of_submissions_publishes_one_drain_not_one_task_each(cast_a, re
     # commits that it will still see publish nothing more.
     prog = make_program(cast_a)
     with broker(LIVE_BROKER):
-        services._kick_scheduled_for = 0.0
+        enqueue_reset()
         for nps in range(8):
             submit_service(prog, nps)
         queued = [json.loads(m) for m in redis_client.lrange(broker_key("celery"), 0, -1)]

@@ -15,7 +15,7 @@ from core.spreadsheets import neutralise
 from surveys.ingestion.services import response_submit
 from tests.factories import CustomerFactory, PersonaFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 LIST = reverse("surveys:response_list")
 CSV = reverse("surveys:response_export_csv")

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from tests.surveys.ingestion.test_explorer import data, shown  # noqa: F401 (a fixture)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 LIST = reverse("surveys:response_list")
 

@@ -19,7 +19,7 @@ from tests.factories import CustomerFactory, JourneyFactory, StageFactory, Touch
 from tests.surveys.ingestion.factories import QuestionFactory, SurveyFactory, SurveyVersionFactory
 from tests.surveys.ingestion.test_wide_import import upload
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 ENGINES = ["sql", "portable"]
 HEADER = ["Id", "Date", "Touchpoint", "Customer", "Lang", "Kanal", "NPS", "Billing CSAT", "Overall", "Plan", "Comment"]

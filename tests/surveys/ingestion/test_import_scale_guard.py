@@ -17,7 +17,7 @@ from tests.factories import JourneyFactory, StageFactory, TouchpointFactory
 from tests.surveys.ingestion.factories import QuestionFactory, SurveyFactory, SurveyVersionFactory
 from tests.surveys.ingestion.test_wide_import import upload
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 SWITCH_DAY = dt.date(2024, 7, 1)
 # A review site's shares per star: J-shaped, as real reviews are.

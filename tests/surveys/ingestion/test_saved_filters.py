@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from surveys.models import SavedFilter
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 LIST = reverse("surveys:response_list")
 SAVE = reverse("surveys:saved_filter_create")

@@ -19,7 +19,7 @@ from tests.factories import CustomerFactory, JourneyFactory, StageFactory, Touch
 from tests.surveys.ingestion.factories import QuestionFactory, SurveyFactory, SurveyVersionFactory
 from tests.surveys.ingestion.test_import import form_data
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 SERVICES = [
     "Inflight wifi service",

@@ -18,9 +18,10 @@ from core.numbers import format_number
 from core.scales import scale_for_metric
 
 if TYPE_CHECKING:
+    from core.scores import Score
     from kpis.dashboards import Filters, TouchpointCard, TouchpointRow
     from kpis.models import Benchmark
-    from kpis.scores import Assessment, Score
+    from kpis.scores import Assessment
 
 COLORS = {
     "above": "#198754",

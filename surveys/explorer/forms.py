@@ -1,4 +1,5 @@
-"""Forms of the response explorer and the response import (upload, then column mapping)."""
+"""Forms of the response explorer (its filters, a saved filter) and the grouped touchpoint choices that other
+filter forms (distribution, voice) reuse."""
 
 from __future__ import annotations
 
