@@ -1,10 +1,13 @@
-.PHONY: demo test lint fmt migrate seed worker beat bench messages
+.PHONY: demo test test-sqlite lint fmt migrate seed worker beat bench messages
 
 demo:            ## set up and run the demo on http://127.0.0.1:8000
 	bash scripts/demo.sh
 
 test:            ## the whole test suite on PostgreSQL + Redis
 	bash scripts/test.sh
+
+test-sqlite:     ## the database-neutral tests (marked sqlite) on SQLite, tasks in-process, as the demo runs
+	bash scripts/test_sqlite.sh
 
 lint:            ## ruff, and mypy on the services, selectors and analytics modules (pyproject.toml [tool.mypy])
 	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy

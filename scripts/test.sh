@@ -8,5 +8,6 @@ export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
 export DJANGO_ALLOW_ASYNC_UNSAFE=true
 echo "==> ruff"
 ruff check .
+echo "==> mypy" && mypy
 echo "==> pytest"
 exec python -m pytest "$@"

@@ -1,7 +1,8 @@
-"""Shared fixtures: two organizations with one user per role each (alice's org and bob's org).
+"""Shared fixtures: two organizations with one member per role each, clients for them, and per-test settings.
 
-`org_a`/`org_b` and `members_a`/`members_b` give the permission tests their cast: every role in org A,
-and an admin of org B whose view of org A must stay empty.
+`cast_a`/`cast_b` give the permission tests their cast: every role in org A, and org B whose members must see
+nothing of org A. `api_key_client`/`api_session_client` are DRF clients for an organization's API key or a member's
+session; `loop_a`/`loop_b` add the closed loop of tests.actions.conftest to a cast.
 """
 
 from __future__ import annotations
@@ -10,9 +11,15 @@ import os
 from dataclasses import dataclass
 
 import pytest
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
+from django.db import connection
 from django.test import Client
+from rest_framework.test import APIClient
 
-from accounts.models import Membership, Organization, Role, Team
+from accounts.models import ApiKey, Membership, Organization, Role, Team
+from accounts.scoping import context_for_membership
+from accounts.services import api_key_create
 from tests.factories import MembershipFactory, OrganizationFactory, TeamFactory, UserFactory
 
 
@@ -67,8 +74,61 @@ def client_for(client):
     return make
 
 
+def api_key_for(owner: Organization | Membership, **options) -> tuple[ApiKey, APIClient]:
+    """A new API key of the organization (created by its admin, or by the member given) and a DRF client using it.
+
+    `options` go to api_key_create (read_only, scopes).
+    """
+    member = owner if isinstance(owner, Membership) else _admin_of(owner)
+    key, raw = api_key_create(ctx=context_for_membership(member, user=member.user), name="test key", **options)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    return key, client
+
+
+def _admin_of(org: Organization) -> Membership:
+    return Membership.objects.filter(organization=org, role=Role.ADMIN).select_related("user").first()
+
+
+@pytest.fixture
+def api_key_client():
+    """api_key_client(org or membership) -> a DRF client authenticated with a new API key of that organization."""
+
+    def make(owner: Organization | Membership) -> APIClient:
+        return api_key_for(owner)[1]
+
+    return make
+
+
+@pytest.fixture
+def api_session_client():
+    """api_session_client(membership) -> a DRF client logged in as that member (session auth)."""
+
+    def make(membership: Membership) -> APIClient:
+        client = APIClient()
+        client.force_login(membership.user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def loop_a(cast_a):
+    """Org A's closed loop (tests.actions.conftest.build_loop): teams, touchpoints, a survey, a rule, a customer."""
+    from tests.actions.conftest import build_loop  # imported here: that module imports this one
+
+    return build_loop(cast_a)
+
+
+@pytest.fixture
+def loop_b(cast_b):
+    from tests.actions.conftest import build_loop  # imported here: that module imports this one
+
+    return build_loop(cast_b)
+
+
 @pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
+def media_in_tmp(settings, tmp_path):
     """Uploaded import files and error reports go to a per-test folder, never into the work tree."""
     settings.MEDIA_ROOT = tmp_path / "media"
 
@@ -77,6 +137,27 @@ def _media_in_tmp(settings, tmp_path):
 def _fast_passwords(settings):
     # The shared cast creates many users; the production hasher would spend seconds per test on hashing.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_rows_across_tests_on_sqlite():
+    """Empty the in-process caches after each test on SQLite, where ids come back after the test's rollback.
+
+    PostgreSQL's sequences never hand out an id twice, so what one test cached under an id (a published version's
+    questions, an organization's segments, a report's PDF) can never answer for another test's row there; SQLite's
+    table counters are rolled back with the test, and the next test's survey version gets the same id.
+    """
+    yield
+    if connection.vendor != "sqlite":
+        return
+    from surveys.ingestion.selectors import _published_versions
+    from surveys.public.selectors import _published_questions
+
+    _published_questions.clear()
+    _published_versions.clear()
+    for cache in caches.all(initialized_only=True):
+        if isinstance(cache, LocMemCache):
+            cache.clear()
 
 
 @pytest.fixture(autouse=True)

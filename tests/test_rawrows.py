@@ -1,17 +1,12 @@
 """core.rawrows: hand-written reads build the same instances as the ORM; prepared statements survive
-reconnects and take NULL-only arrays; the fixed-window rate counter (core.ratelimit) counts per window."""
+reconnects and take NULL-only arrays."""
 
 from __future__ import annotations
 
-import os
-import uuid
-
 import pytest
 from django.db import connection
-from django.test import override_settings
 
 from accounts.models import Organization
-from core import ratelimit
 from core.rawrows import RowReader, execute_prepared
 from surveys.models import Question
 from tests.surveys.ingestion.conftest import make_program
@@ -60,47 +55,3 @@ def test_a_new_connection_prepares_again():
     with connection.cursor() as cursor:
         execute_prepared(cursor, "cx_test_reconnect", query, ["prepared"])
         assert cursor.fetchone() == (1,)
-
-
-# The Redis case uses the run's own REDIS_URL database and a key prefix of its own, and deletes only its own keys:
-# never a FLUSHDB on a database another run (or a developer's worker) may be using.
-REDIS_PREFIX = f"test-rawrows-{uuid.uuid4().hex[:12]}"
-
-
-@pytest.mark.parametrize(
-    "cache",
-    [
-        {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
-        {
-            "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
-                "LOCATION": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
-                "KEY_PREFIX": REDIS_PREFIX,
-            }
-        },
-    ],
-    ids=["locmem", "redis"],
-)
-def test_the_rate_counter_allows_the_limit_per_window(cache):
-    from django.core.cache import caches
-
-    def delete_own_keys():
-        backend = caches["default"]
-        if cache["default"].get("KEY_PREFIX"):
-            client = backend._cache.get_client(write=True)
-            for key in client.scan_iter(match=f"{REDIS_PREFIX}:*"):
-                client.delete(key)
-        else:
-            backend.clear()  # a LocMemCache of this test alone
-
-    with override_settings(CACHES=cache):
-        delete_own_keys()
-        ratelimit._client = None
-        try:
-            allowed = [ratelimit.hit("test:client", limit=3, period=3600)[0] for _ in range(5)]
-            other = ratelimit.hit("test:other", limit=3, period=3600)
-        finally:
-            delete_own_keys()
-            ratelimit._client = None
-    assert allowed == [True, True, True, False, False]
-    assert other[0] is True and 0 < other[1] <= 3600

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-import pytest
 from django.utils import timezone
 
 from accounts.models import Membership, Role, Team
@@ -163,19 +162,6 @@ def build_loop(cast: OrgCast) -> Loop:
         customer=customer,
         root_causes=root_causes,
     )
-
-
-@pytest.fixture
-def loop_a(cast_a) -> Loop:
-    return build_loop(cast_a)
-
-
-@pytest.fixture
-def loop_b(cast_b) -> Loop:
-    return build_loop(cast_b)
-
-
-# -- browser -----------------------------------------------------------------------------------------------------
 
 
 def bulk_nps(loop: Loop, *, touchpoint: Touchpoint, day: dt.date, scores: list[int]) -> None:

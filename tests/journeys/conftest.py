@@ -1,23 +1,13 @@
-"""Journey fixtures: a small journey map in org A, API clients per key, and the system Chromium for browser tests."""
+"""Journey fixtures: a small journey map (`make_map`, `map_a`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import pytest
-from rest_framework.test import APIClient
 
-from accounts.models import Membership
-from accounts.scoping import context_for_membership
-from accounts.services import api_key_create
 from journeys.models import Channel, Journey, Persona, Stage, Touchpoint
 from tests.factories import JourneyFactory, PersonaFactory, StageFactory, TouchpointFactory
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hasher(settings):
-    # The shared cast creates eight users with passwords; the default hasher makes that seconds per test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @dataclass
@@ -57,30 +47,3 @@ def make_map(cast) -> MapData:
 @pytest.fixture
 def map_a(cast_a) -> MapData:
     return make_map(cast_a)
-
-
-def api_client_for_key(membership: Membership) -> APIClient:
-    """An API client authenticated with a fresh API key of the member's organization."""
-    ctx = context_for_membership(membership, user=membership.user)
-    _key, raw = api_key_create(ctx=ctx, name="test key")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
-    return client
-
-
-@pytest.fixture
-def api_key_client():
-    """api_key_client(membership) -> a DRF client using a new API key of that member's organization."""
-    return api_client_for_key
-
-
-@pytest.fixture
-def api_session_client():
-    """api_session_client(membership) -> a DRF client logged in (session) as that member."""
-
-    def make(membership: Membership) -> APIClient:
-        client = APIClient()
-        client.force_login(membership.user)
-        return client
-
-    return make

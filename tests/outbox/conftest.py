@@ -10,8 +10,8 @@ from django.core.mail.backends import locmem
 from django.db import transaction
 from django.utils import timezone
 
+from core.tasks import enqueue_reset
 from cxplatform.celery import app
-from outbox import dispatch
 from outbox.models import OutboxMessage
 from outbox.services import Email, outbox_enqueue
 from tests.actions.conftest import build_loop
@@ -98,10 +98,10 @@ def unreachable_broker():
     saved = (app.conf.broker_url, app.conf.task_always_eager)
     app.conf.broker_url, app.conf.task_always_eager = f"redis://127.0.0.1:{closed_port()}/0", False
     _reset_publisher_pools()
-    dispatch.broker_backoff_reset()
+    enqueue_reset()
     try:
         yield
     finally:
         app.conf.broker_url, app.conf.task_always_eager = saved
         _reset_publisher_pools()
-        dispatch.broker_backoff_reset()
+        enqueue_reset()

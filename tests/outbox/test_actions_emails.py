@@ -20,7 +20,7 @@ from surveys.signals import response_processed
 from tests.actions.conftest import respond
 from tests.factories import CustomerFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 def open_case(loop, **rule) -> FeedbackCase:

@@ -6,12 +6,6 @@ from tests.surveys.factories import make_survey
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # The shared cast hashes a password per user; PBKDF2 would dominate these tests' run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _clean_cache():
     # Rate-limit counters live in the cache; each test starts with a clean allowance.
     cache.clear()

@@ -3,50 +3,15 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
-from accounts.models import Membership, Organization, Role
-from accounts.scoping import context_for_membership
-from accounts.services import api_key_create
+from accounts.models import Organization
 from customers.models import Customer
 from surveys.models import Answer, Question, Response, Survey
 from tests.factories import QuestionFactory, SurveyFactory, SurveyVersionFactory, TouchpointFactory
 from tests.value.synthetic import Synthetic
 from value.frames import month_start
 from value.models import ChurnEvent, CustomerRevenue
-
-
-@pytest.fixture
-def api_key_client():
-    """api_key_client(org) -> a DRF client authenticated with a fresh API key of that organization."""
-
-    def make(org: Organization) -> APIClient:
-        admin = Membership.objects.filter(organization=org, role=Role.ADMIN).select_related("user").first()
-        _key, raw = api_key_create(ctx=context_for_membership(admin, user=admin.user), name="test key")
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
-        return client
-
-    return make
-
-
-@pytest.fixture
-def api_session_client():
-    def make(membership: Membership) -> APIClient:
-        client = APIClient()
-        client.force_login(membership.user)
-        return client
-
-    return make
-
-
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    # The shared cast hashes eight passwords per test; a fast hasher keeps these tests quick.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _nps_question(org: Organization, kind: str) -> Question:

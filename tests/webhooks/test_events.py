@@ -21,7 +21,7 @@ from tests.surveys.ingestion.conftest import make_program
 from tests.webhooks.conftest import make_endpoint
 from webhooks.models import EventType, WebhookDelivery
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 def submit(prog, capture, **answers):

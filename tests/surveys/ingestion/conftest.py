@@ -66,9 +66,3 @@ def prog_a(cast_a) -> Program:
 @pytest.fixture
 def prog_b(cast_b) -> Program:
     return make_program(cast_b)
-
-
-@pytest.fixture(autouse=True)
-def _uploads_in_tmp(settings, tmp_path):
-    # Import uploads and error reports are written to a throw-away directory, not the project's media.
-    settings.MEDIA_ROOT = tmp_path / "media"
