@@ -287,7 +287,7 @@ def fingerprints_by_idempotency_key(*, ctx: OrgContext, keys: Iterable[str]) -> 
     if not keys:
         return {}
     rows = Response.objects.for_org(ctx.organization).filter(idempotency_key__in=keys)
-    return dict(rows.values_list("idempotency_key", "idempotency_fingerprint"))
+    return {k: f for k, f in rows.values_list("idempotency_key", "idempotency_fingerprint") if k is not None}
 
 
 # -- saved explorer filters ------------------------------------------------------------------------------------

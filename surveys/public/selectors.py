@@ -7,7 +7,10 @@ still covers the touchpoint), and a published version's questions are kept per p
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import connection
+from django.http import Http404
 
 from accounts.models import Organization
 from core.rawrows import RowReader, execute_prepared
@@ -62,7 +65,7 @@ def _by_token(head: type[SurveyLink] | type[Invitation], token: str):
     if row is None:
         return None
     offset = 0
-    built = {}
+    built: dict[type, Any] = {}  # the models of the join, by class (rows built by core.rawrows)
     for model in (head, Survey, Organization, SurveyVersion, Touchpoint, Journey, Customer):
         if model is Customer and head is not Invitation:
             continue
@@ -102,7 +105,7 @@ def link_is_open(link: SurveyLink) -> bool:
         return True
     covers = getattr(link, "survey_covers_touchpoint", None)
     if covers is None:
-        covers = survey.touchpoints.filter(pk=link.touchpoint_id).exists()
+        covers = survey.touchpoints.filter(pk=link.touchpoint.pk).exists()
     return link.touchpoint.is_active and covers
 
 
@@ -131,4 +134,6 @@ def published_questions(version: SurveyVersion) -> list[Question]:
 
 def live_questions(survey: Survey) -> tuple[SurveyVersion, list[Question]]:
     version = survey.current_version
+    if version is None:
+        raise Http404  # a survey without a published version has no live questions
     return version, published_questions(version)

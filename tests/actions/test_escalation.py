@@ -116,8 +116,8 @@ def test_a_team_without_a_lead_reminds_the_cx_managers(loop_a):
 
 
 def test_the_escalation_task_is_registered_and_scheduled_every_five_minutes():
-    from cxplatform.celery import app
     from core.periodic_tasks import declared_tasks
+    from cxplatform.celery import app
 
     assert "actions.escalate_cases" in app.tasks
     [entry] = [e for e in declared_tasks() if e["name"] == "actions.escalate_cases"]

@@ -215,8 +215,8 @@ def test_finished_messages_are_deleted_after_the_retention(cast_a, settings):
 
 
 def test_the_sweep_is_a_task_scheduled_every_minute(cast_a):
-    from cxplatform.celery import app
     from core.periodic_tasks import declared_tasks
+    from cxplatform.celery import app
 
     assert {"outbox.send", "outbox.sweep"} <= set(app.tasks)
     [entry] = [e for e in declared_tasks() if e["name"] == "outbox.sweep"]
