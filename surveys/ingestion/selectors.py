@@ -1,4 +1,6 @@
-"""Reads of response ingestion, always through an OrgContext (frontline users see their teams' touchpoints only)."""
+"""Reads of responses and of their ingestion, always through an OrgContext (frontline users see their teams'
+touchpoints only). The filtered list is shared by the responses API and the explorer (surveys.explorer), whose
+own reads (summary, export columns, saved filters) are in surveys.explorer.selectors."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -17,7 +19,7 @@ from core.rawrows import RowReader
 from customers.models import Customer
 from imports.models import ImportJob
 from journeys.models import Journey, Persona, Touchpoint
-from surveys.models import Answer, Invitation, Question, Response, SavedFilter, Survey, SurveyVersion
+from surveys.models import Answer, Invitation, Response, Survey, SurveyVersion
 
 NPS_BANDS: dict[str, tuple[float, float]] = {
     "promoter": (9, 10),
@@ -109,49 +111,11 @@ def response_list(*, ctx: OrgContext, filters: ResponseFilters | None = None) ->
     )
 
 
-def response_summary(*, queryset: QuerySet[Response], metric: str) -> dict:
-    """How many responses `queryset` (an explorer list) holds and the statistics of their answers under `metric`.
-
-    One aggregate query in the database: the responses joined to their answers of that metric only (a filtered
-    LEFT JOIN), so the count is of responses and the sums are the rollups' statistics (kpis.models.STAT_FIELDS),
-    ready for kpis.scores.Score.
-    """
-    qs = queryset.select_related(None).prefetch_related(None).order_by()
-    qs = qs.annotate(scored=FilteredRelation("answers", condition=Q(answers__metric=metric)))
-    value = Q(scored__value__isnull=False)
-    stats = {
-        "responses": Count("pk", distinct=True),
-        "n": Count("scored__id", filter=value),
-        "promoters": Count("scored__id", filter=Q(scored__value__gte=9)),
-        "passives": Count("scored__id", filter=Q(scored__value__gte=7, scored__value__lt=9)),
-        "detractors": Count("scored__id", filter=Q(scored__value__lt=7)),
-        "total": Sum("scored__value"),
-        "total_sq": Sum(F("scored__value") * F("scored__value")),
-    }
-    for i in range(11):
-        stats[f"c{i}"] = Count("scored__id", filter=Q(scored__value=i))
-    row = qs.aggregate(**stats)
-    if metric != "nps":
-        row.update(promoters=0, passives=0, detractors=0)  # NPS bands only for the NPS metric, as in the rollups
-    return {k: v or 0 for k, v in row.items()}
-
-
 def response_get(*, ctx: OrgContext, pk: int) -> Response:
     qs = _visible_responses(ctx).select_related(
         "survey", "version", "touchpoint", "journey", "customer", "customer__persona", "invitation"
     )
     return get_in_org(qs.prefetch_related(_answers_prefetch()), ctx, pk=pk)
-
-
-def export_question_columns(*, ctx: OrgContext, survey_id: int | None = None) -> list[tuple[str, str]]:
-    """(code, kind) of every question the export may need, in a stable order (one column per code)."""
-    qs = Question.objects.for_org(ctx.organization)
-    if survey_id:
-        qs = qs.filter(version__survey_id=survey_id)
-    seen: dict[str, str] = {}
-    for code, kind in qs.order_by("version__survey_id", "position", "pk").values_list("code", "kind"):
-        seen.setdefault(code, kind)
-    return list(seen.items())
 
 
 # -- choices for filter forms --------------------------------------------------------------------------------
@@ -288,26 +252,3 @@ def fingerprints_by_idempotency_key(*, ctx: OrgContext, keys: Iterable[str]) -> 
         return {}
     rows = Response.objects.for_org(ctx.organization).filter(idempotency_key__in=keys)
     return {k: f for k, f in rows.values_list("idempotency_key", "idempotency_fingerprint") if k is not None}
-
-
-# -- saved explorer filters ------------------------------------------------------------------------------------
-
-
-def saved_filter_list(*, ctx: OrgContext) -> QuerySet[SavedFilter]:
-    """The user's own saved filters and those others shared with the organization."""
-    qs = SavedFilter.objects.for_org(ctx.organization)
-    if ctx.user is None:
-        return qs.none()
-    return qs.filter(Q(user=ctx.user) | Q(shared=True)).select_related("user").order_by("name", "pk")
-
-
-def saved_filter_get(*, ctx: OrgContext, pk: int) -> SavedFilter:
-    """A saved filter the user may apply (their own or a shared one); anything else is a 404."""
-    return get_in_org(saved_filter_list(ctx=ctx), ctx, pk=pk)
-
-
-def own_saved_filter_get(*, ctx: OrgContext, pk: int) -> SavedFilter:
-    """One of the user's own saved filters (only its owner deletes it); anything else is a 404."""
-    if ctx.user is None:
-        raise Http404
-    return get_in_org(SavedFilter.objects.filter(user=ctx.user), ctx, pk=pk)

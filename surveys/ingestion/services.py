@@ -20,25 +20,25 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from core.rawrows import execute_prepared
+from core.tasks import enqueue_coalesced
 from customers.models import Customer
 from journeys.models import Touchpoint
 from surveys.idempotency import fingerprints_conflict
-from surveys.ingestion.errors import IdempotencyConflict, InvitationExpired, InvitationUsed, SubmissionMismatch
+from surveys.ingestion.errors import (
+    IdempotencyConflict,
+    IdempotencyKeyTooLong,
+    InvitationExpired,
+    InvitationUsed,
+    SubmissionMismatch,
+)
 from surveys.ingestion.validation import clean_answers
-from surveys.models import Answer, Invitation, Response, SavedFilter, Survey, SurveyVersion
+from surveys.models import Answer, Invitation, Response, Survey, SurveyVersion
 from surveys.public.selectors import published_questions
 from surveys.signals import response_processed, responses_processed
 
 logger = logging.getLogger(__name__)
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 100
-# After a failed enqueue, skip the broker for a few seconds: during an outage every submission would otherwise
-# pay the connection timeout, and the sweep catches up anyway.
-BROKER_BACKOFF_SECONDS = 5.0
-_broker_down_until = 0.0
-# One connection attempt, no waiting: kombu otherwise retries for seconds before giving up (even with retry=False,
-# the connection itself is retried), and the client would wait for nothing.
-FAIL_FAST = {"max_retries": 0, "interval_start": 0, "interval_step": 0, "interval_max": 0}
 
 
 def _organization_tz(organization: Organization) -> dt.tzinfo:
@@ -131,9 +131,12 @@ def response_submit(
     A repeated `idempotency_key` returns the stored response with created=False: the unique constraint decides,
     also when two requests race. The key's `idempotency_fingerprint` (surveys.idempotency.payload_fingerprint) is
     stored with it: the same key with another payload raises IdempotencyConflict. Raises AnswerValidationError,
-    InvitationUsed, InvitationExpired, SubmissionMismatch; nothing is written then.
+    InvitationUsed, InvitationExpired, SubmissionMismatch, IdempotencyKeyTooLong; nothing is written then.
     """
-    idempotency_key = (idempotency_key or "").strip()[:IDEMPOTENCY_KEY_MAX_LENGTH] or None
+    idempotency_key = (idempotency_key or "").strip() or None
+    if idempotency_key is not None and len(idempotency_key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+        # Refused, never cut: two keys cut to the same prefix would make a new response look like a retry.
+        raise IdempotencyKeyTooLong()
     # No look-up of the key first: a retry is the rare case, and the unique constraint answers it anyway (below).
     _check_belongs(
         organization=organization,
@@ -304,7 +307,7 @@ def _insert_response_orm(response: Response, cleaned: list, submitted_on: dt.dat
 # most a few publishes a second per process, and a response is followed up within about half a second.
 KICK_DELAY_SECONDS = 0.25
 KICK_MARGIN_SECONDS = 0.05
-_kick_scheduled_for = 0.0
+KICK_KEY = "surveys:process-pending:scheduled"
 # A batch is one claim, one `responses_processed` signal (a few set-based statements in the receivers) and one
 # commit, whatever its size: large batches make the follow-up of an import about as fast as the import.
 FOLLOW_UP_BATCH_SIZE = 5000
@@ -316,33 +319,21 @@ MAX_FAILED_PER_RUN = 50
 def response_enqueue_processing(*, response_id: int) -> bool:
     """Make sure the follow-up of a committed response will run; never raise (a broker outage must not fail it).
 
-    Eager mode (demo, tests) processes the response in-process at once.
+    Eager mode (demo, tests) processes this response in-process at once; otherwise the drain is coalesced in this
+    process's memory (no I/O on the hot path) for as long as the one scheduled earlier has not started.
     """
-    global _broker_down_until, _kick_scheduled_for
     from surveys.ingestion.tasks import process_pending, process_response
 
-    eager = bool(process_response.app.conf.task_always_eager)
-    if eager:
-        try:
-            process_response.apply(args=[response_id], throw=True)
-        except Exception:
-            logger.exception("Processing of response %s failed; the sweep will retry.", response_id)
-            return False
-        return True
-    now = time.monotonic()
-    if now < _broker_down_until:
-        logger.info("Broker marked down; response %s left for the sweep.", response_id)
-        return False
-    if now < _kick_scheduled_for - KICK_MARGIN_SECONDS:
-        return True  # the drain scheduled earlier starts after this commit and picks the response up
-    try:
-        process_pending.apply_async(countdown=KICK_DELAY_SECONDS, retry=True, retry_policy=FAIL_FAST)
-    except Exception:
-        _broker_down_until = now + BROKER_BACKOFF_SECONDS
-        logger.exception("Could not enqueue the follow-up of response %s; the sweep will retry.", response_id)
-        return False
-    _kick_scheduled_for = now + KICK_DELAY_SECONDS
-    return True
+    if process_response.app.conf.task_always_eager:
+        return enqueue_coalesced(process_response, args=(response_id,), after_commit=False)
+    return enqueue_coalesced(
+        process_pending,
+        KICK_KEY,
+        countdown=KICK_DELAY_SECONDS,
+        window=KICK_DELAY_SECONDS - KICK_MARGIN_SECONDS,
+        shared=False,
+        after_commit=False,
+    )
 
 
 def responses_follow_up_kick() -> bool:
@@ -352,21 +343,9 @@ def responses_follow_up_kick() -> bool:
     before the call is left; otherwise one drain task is queued. Never raises: the periodic sweep catches whatever
     a lost kick leaves.
     """
-    global _broker_down_until
     from surveys.ingestion.tasks import process_pending
 
-    try:
-        if process_pending.app.conf.task_always_eager:
-            process_pending.apply(throw=True)
-        elif time.monotonic() >= _broker_down_until:
-            process_pending.apply_async(retry=True, retry_policy=FAIL_FAST)
-        else:
-            return False
-    except Exception:
-        _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
-        logger.exception("Could not start the follow-up of unprocessed responses; the sweep will retry.")
-        return False
-    return True
+    return enqueue_coalesced(process_pending, after_commit=False)
 
 
 def response_process(*, response_id: int) -> bool:
@@ -504,18 +483,3 @@ def responses_sweep_unprocessed(
         if len(claimed) < batch_size:
             break  # nothing more to claim (rows other drains hold are theirs)
     return done
-
-
-# -- saved explorer filters ------------------------------------------------------------------------------------
-
-
-def saved_filter_save(*, ctx, name: str, query: str, shared: bool = False) -> tuple[SavedFilter, bool]:
-    """Save the user's filters under `name` (a name they used before is overwritten); returns (filter, created)."""
-    saved, created = SavedFilter.objects.update_or_create(
-        organization=ctx.organization, user=ctx.user, name=name, defaults={"query": query, "shared": shared}
-    )
-    return saved, created
-
-
-def saved_filter_delete(*, saved: SavedFilter) -> None:
-    saved.delete()
