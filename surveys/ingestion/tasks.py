@@ -44,6 +44,6 @@ def sweep_unprocessed() -> int:
 
 @shared_task(name="surveys.import_responses", ignore_result=True)
 def import_responses(job_id: int) -> None:
-    from surveys.ingestion.importer import response_import_run
+    from surveys.ingestion.importers import response_import_run
 
     response_import_run(job_id=job_id)

@@ -12,9 +12,9 @@ from django.views.decorators.http import require_POST
 from accounts.scoping import WRITE_PROGRAM_ROLES, org_required
 from imports.mappings import saved_mapping_get
 from imports.models import ImportJob
-from surveys.ingestion import importer, selectors
-from surveys.ingestion.import_forms import ImportMappingForm, ImportSplitForm, ImportUploadForm
-from surveys.ingestion.importer import preview as import_preview
+from surveys.ingestion import importers, selectors
+from surveys.ingestion.importers.forms import ImportMappingForm, ImportSplitForm, ImportUploadForm
+from surveys.ingestion.importers import preview as import_preview
 
 
 @org_required(WRITE_PROGRAM_ROLES)
@@ -22,10 +22,10 @@ def response_import(request: HttpRequest) -> HttpResponse:
     form = ImportUploadForm(request.POST or None, request.FILES or None, ctx=request.org)
     if request.method == "POST" and form.is_valid():
         try:
-            job = importer.response_import_create(
+            job = importers.response_import_create(
                 ctx=request.org, version=form.cleaned_data["version"], uploaded_file=form.cleaned_data["file"]
             )
-        except importer.ImportFileError as exc:
+        except importers.ImportFileError as exc:
             form.add_error("file", str(exc))
         else:
             return redirect("surveys:response_import_map", pk=job.pk)
@@ -88,11 +88,11 @@ def response_import_map(request: HttpRequest, pk: int) -> HttpResponse:
     scan, check = import_preview.whole_file(ctx=request.org, job=job, version=version, mapping=mapping)
     if check is not None:
         # The values change scale over time: stop here and let the user split the file between two versions.
-        importer.response_import_hold(job=job, mapping=mapping, check=check)
+        importers.response_import_hold(job=job, mapping=mapping, check=check)
         return redirect("surveys:response_import_map", pk=job.pk)
     if request.POST.get("action") == "check":
         return _mapping_page(request, job, version, form, scan=scan)
-    importer.response_import_start(job=job, mapping=mapping, ctx=request.org)
+    importers.response_import_start(job=job, mapping=mapping, ctx=request.org)
     return redirect("imports:job_detail", pk=job.pk)
 
 
@@ -107,7 +107,7 @@ def response_import_split(request: HttpRequest, pk: int) -> HttpResponse:
         version = selectors.import_version(ctx=request.org, job=job)
         mapping_form = _mapping_form(request, job, version)
         return _mapping_page(request, job, version, mapping_form, split_form=form, status=400)
-    first, second = importer.response_import_split(
+    first, second = importers.response_import_split(
         ctx=request.org,
         job=job,
         mapping=mapping,
@@ -131,6 +131,6 @@ def response_import_split(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def response_import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     job = selectors.pending_import_get(ctx=request.org, pk=pk)
-    importer.response_import_cancel(job=job)
+    importers.response_import_cancel(job=job)
     messages.info(request, _("The import was cancelled; nothing was imported."))
     return redirect("surveys:response_list")

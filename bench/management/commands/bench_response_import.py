@@ -197,7 +197,7 @@ class Command(BaseCommand):
 
         from accounts.models import Membership
         from accounts.scoping import context_for_membership
-        from surveys.ingestion.importer import response_import_create, response_import_run
+        from surveys.ingestion.importers import response_import_create, response_import_run
         from surveys.ingestion.services import responses_sweep_unprocessed
         from surveys.models import Answer, Response, SurveyVersion
 
@@ -288,7 +288,7 @@ class Command(BaseCommand):
 
         from accounts.models import Membership
         from accounts.scoping import context_for_membership
-        from surveys.ingestion.importer import preview, response_import_create, response_import_run
+        from surveys.ingestion.importers import preview, response_import_create, response_import_run
         from surveys.models import Answer, Response, SurveyVersion
 
         rows, ratings = options["rows"], options["ratings"]

@@ -16,7 +16,7 @@ from django.urls import reverse
 from accounts.scoping import context_for_membership
 from imports.models import ImportJob
 from kpis.models import Rollup
-from surveys.ingestion import importer
+from surveys.ingestion import importers
 from surveys.ingestion.services import responses_sweep_unprocessed
 from surveys.models import Answer, Response
 from surveys.signals import response_processed
@@ -274,7 +274,7 @@ def test_the_mapping_must_name_a_question_and_a_date(prog):
 
 def test_a_job_runs_once_even_if_queued_twice(prog, do_import):
     job = do_import(csv_bytes([["2026-03-01", prog.touchpoint.name, "", "9", "", "", ""]]))
-    assert importer.response_import_run(job_id=job.pk) is None
+    assert importers.response_import_run(job_id=job.pk) is None
     assert Response.objects.count() == 1
 
 
@@ -299,8 +299,8 @@ def test_another_organization_cannot_see_or_start_an_import(prog, prog_b, client
     r = other.post(reverse("surveys:response_import"), {"version": prog.survey.current_version_id, "file": upload})
     assert r.status_code == 200 and "version" in r.context["form"].errors
     ctx = context_for_membership(prog_b.cast.admin, user=prog_b.cast.admin.user)
-    with pytest.raises(importer.ImportFileError):
-        importer.response_import_create(
+    with pytest.raises(importers.ImportFileError):
+        importers.response_import_create(
             ctx=ctx, version=prog.survey.current_version, uploaded_file=SimpleUploadedFile("x.csv", b"a\n1\n")
         )
 
@@ -316,8 +316,8 @@ def test_the_import_also_works_with_per_row_foreign_key_checks(prog, do_import):
 def test_chunk_reference_locks_notice_a_row_deleted_after_the_check(prog, do_import):
     from django.db import connection
 
-    from surveys.ingestion.importer.plan import Plan, Tables
-    from surveys.ingestion.importer.sql import _lock_references, build_clean, build_touchpoint_lookup
+    from surveys.ingestion.importers.plan import Plan, Tables
+    from surveys.ingestion.importers.sql import _lock_references, build_clean, build_touchpoint_lookup
 
     rows = [["2026-03-01", prog.touchpoint.name, prog.customer.external_id, "9", "", "", "sv"]]
     job = do_import(csv_bytes(rows))

@@ -1,5 +1,5 @@
 """One row rule, two implementations that must agree: every row below goes through the set-based SQL path
-(`importer/sql.py`) and through the Python path (`importer/portable.py`, the SQLite demo's), both on PostgreSQL,
+(`importers/sql.py`) and through the Python path (`importers/portable.py`, the SQLite demo's), both on PostgreSQL,
 and must come out the same: stored with the same values (and the same idempotency keys), or refused with the same
 errors. The rows are the shapes customer exports have: 0-10 and 1-5 scales written as decimals or out of range,
 not-applicable codes, text with commas, quotes, line breaks and emoji, ISO and Nordic dates with and without a time
@@ -24,7 +24,7 @@ from django.test import override_settings
 from accounts.scoping import context_for_membership
 from customers.models import Customer
 from imports.models import ImportJob
-from surveys.ingestion import importer
+from surveys.ingestion import importers
 from surveys.ingestion.validation import clean_answers
 from surveys.models import Answer, Question, Response
 from tests.factories import CustomerFactory, JourneyFactory, StageFactory, TouchpointFactory
@@ -264,7 +264,7 @@ class World:
         survey.save(update_fields=["current_version"])
 
     def mapping(self, **overrides: Any) -> dict[str, Any]:
-        """The mapping as the mapping page stores it (see importer/plan.py)."""
+        """The mapping as the mapping page stores it (see importers/plan.py)."""
         return {
             "format": 2,
             "columns": {
@@ -322,11 +322,11 @@ def file_content(case: Case) -> tuple[str, bytes]:
 def run(world: World, case: Case, engine: str) -> ImportJob:
     name, content = file_content(case)
     with override_settings(SURVEYS_IMPORT_ENGINE=engine):
-        job = importer.response_import_create(
+        job = importers.response_import_create(
             ctx=world.ctx, version=world.version, uploaded_file=SimpleUploadedFile(name, content)
         )
-        importer.response_import_start(job=job, mapping=world.mapping(**case.mapping))
-        done = importer.response_import_run(job_id=job.pk)
+        importers.response_import_start(job=job, mapping=world.mapping(**case.mapping))
+        done = importers.response_import_run(job_id=job.pk)
     assert done is not None
     return done
 

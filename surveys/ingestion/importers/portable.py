@@ -25,9 +25,9 @@ from imports.models import ImportJob
 from imports.readers import open_table
 from imports.registry import ImportFileError
 from journeys.models import Touchpoint
-from surveys.ingestion.importer import rule_table, rules
-from surveys.ingestion.importer.plan import NONE, ROW, Group, Plan, PlannedAnswer
-from surveys.ingestion.importer.stage import checked_cells
+from surveys.ingestion.importers import rule_table, rules
+from surveys.ingestion.importers.plan import NONE, ROW, Group, Plan, PlannedAnswer
+from surveys.ingestion.importers.stage import checked_cells
 from surveys.models import Answer, Question, Response
 
 KEY_QUERY_BATCH = 500  # ids per IN (...) list: well under SQLite's variable limit

@@ -16,8 +16,8 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 
 from customers.models import Customer
-from surveys.ingestion.importer import rule_table, rules
-from surveys.ingestion.importer.plan import NONE, ROW, Group, Plan, Tables
+from surveys.ingestion.importers import rule_table, rules
+from surveys.ingestion.importers.plan import NONE, ROW, Group, Plan, Tables
 from surveys.models import Answer, Question, Response
 
 UTC_TEXT = "to_char({ts} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')"

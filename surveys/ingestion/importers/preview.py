@@ -12,9 +12,9 @@ from accounts.scoping import OrgContext
 from imports.models import ImportJob
 from imports.readers import Preview, read_preview
 from surveys.ingestion import selectors
-from surveys.ingestion.importer import rules
-from surveys.ingestion.importer.plan import SCORE_KIND_SET, normalize_mapping
-from surveys.ingestion.importer.scan import SAMPLE_ROWS, Scan, detect_switch, monthly, scan_file
+from surveys.ingestion.importers import rules
+from surveys.ingestion.importers.plan import SCORE_KIND_SET, normalize_mapping
+from surveys.ingestion.importers.scan import SAMPLE_ROWS, Scan, detect_switch, monthly, scan_file
 from surveys.models import Question, SurveyVersion
 
 

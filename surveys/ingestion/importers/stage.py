@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from imports.models import ImportJob
 from imports.readers import detect_format, open_table
 from imports.registry import ImportFileError
-from surveys.ingestion.importer.plan import FAST_DELIMITERS, Tables
+from surveys.ingestion.importers.plan import FAST_DELIMITERS, Tables
 
 logger = logging.getLogger(__name__)
 

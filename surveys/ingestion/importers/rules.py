@@ -24,7 +24,7 @@ from journeys.models import Channel
 from surveys.ingestion.validation import TEXT_MAX_LENGTH
 
 if TYPE_CHECKING:
-    from surveys.ingestion.importer.plan import Plan
+    from surveys.ingestion.importers.plan import Plan
 
 # Cells that mean "not applicable": the answer is skipped, not the row. Compared trimmed and lower-cased; an empty
 # cell is always "not answered". The user adds codes per column (a 0 on a 1-5 scale, for instance).

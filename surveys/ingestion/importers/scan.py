@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from imports.readers import open_table
-from surveys.ingestion.importer import rules
+from surveys.ingestion.importers import rules
 
 DISTINCT_MAX = 200  # distinct cells kept per column (free text has one per row)
 SAMPLE_ROWS = 5000

@@ -45,9 +45,9 @@ from imports.mappings import saved_mapping_save
 from imports.models import ImportJob
 from imports.registry import ImportFileError
 from imports.services import import_job_claim
-from surveys.ingestion.importer import portable, report, stage
-from surveys.ingestion.importer.plan import CHUNK_ROWS, FIELD_ALIASES, IMPORTABLE_KINDS, Plan, Tables
-from surveys.ingestion.importer.sql import (
+from surveys.ingestion.importers import portable, report, stage
+from surveys.ingestion.importers.plan import CHUNK_ROWS, FIELD_ALIASES, IMPORTABLE_KINDS, Plan, Tables
+from surveys.ingestion.importers.sql import (
     build_clean,
     build_touchpoint_lookup,
     can_check_references_per_chunk,

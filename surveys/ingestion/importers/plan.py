@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from imports.models import ImportJob
 from imports.registry import ImportFileError
 from journeys.models import Touchpoint
-from surveys.ingestion.importer import rule_table, rules
+from surveys.ingestion.importers import rule_table, rules
 from surveys.ingestion.validation import NO_WORDS, YES_WORDS, metric_for, option_codes
 from surveys.models import Question, SurveyVersion
 

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
-from surveys.ingestion.importer import rules
+from surveys.ingestion.importers import rules
 from surveys.ingestion.validation import TEXT_MAX_LENGTH
 from surveys.models import Question
 
 if TYPE_CHECKING:
-    from surveys.ingestion.importer.plan import Plan, PlannedAnswer
+    from surveys.ingestion.importers.plan import Plan, PlannedAnswer
 
 _language = re.compile(rules.LANGUAGE_RE)
 

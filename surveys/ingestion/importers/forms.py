@@ -17,8 +17,8 @@ from imports.models import ImportJob
 from imports.readers import ACCEPT_ATTRIBUTE
 from imports.registry import normalize_header
 from surveys.ingestion import selectors
-from surveys.ingestion.importer import rules
-from surveys.ingestion.importer.plan import (
+from surveys.ingestion.importers import rules
+from surveys.ingestion.importers.plan import (
     FIELD_ALIASES,
     FIELDS,
     IMPORTABLE_KINDS,
@@ -27,7 +27,7 @@ from surveys.ingestion.importer.plan import (
     SCORE_KIND_SET,
     normalize_mapping,
 )
-from surveys.ingestion.importer.scan import Scan
+from surveys.ingestion.importers.scan import Scan
 from surveys.ingestion.validation import option_codes
 from surveys.models import Question, SurveyVersion
 
