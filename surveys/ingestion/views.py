@@ -13,8 +13,8 @@ from accounts.scoping import WRITE_PROGRAM_ROLES, org_required
 from imports.mappings import saved_mapping_get
 from imports.models import ImportJob
 from surveys.ingestion import importers, selectors
-from surveys.ingestion.importers.forms import ImportMappingForm, ImportSplitForm, ImportUploadForm
 from surveys.ingestion.importers import preview as import_preview
+from surveys.ingestion.importers.forms import ImportMappingForm, ImportSplitForm, ImportUploadForm
 
 
 @org_required(WRITE_PROGRAM_ROLES)
