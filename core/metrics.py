@@ -25,40 +25,55 @@ def nps_category(score: float) -> str:
     return "detractor"
 
 
+class _Proportion:
+    """What a share-based summary (NPS, a share in a band) has in common: n, the guarded figures and the 95 % margin.
+
+    A subclass is a frozen dataclass with `n` and defines `_score` and `_variance` (per respondent, on the 0..1 or
+    -1..1 scale), which callers that have checked n > 0 may call directly.
+    """
+
+    n: int
+
+    def _score(self) -> float:
+        raise NotImplementedError
+
+    def _variance(self) -> float:
+        raise NotImplementedError
+
+    @property
+    def score(self) -> float | None:
+        """The figure in points or per cent, or None without answers."""
+        return self._score() if self.n else None
+
+    @property
+    def variance(self) -> float | None:
+        """Variance of the per-respondent value (NPS: +1/0/-1 on the -1..1 scale; a share: 0/1)."""
+        return self._variance() if self.n else None
+
+    @property
+    def margin_of_error(self) -> float | None:
+        """Half-width of the 95 % confidence interval, in points."""
+        if self.n < 2:
+            return None
+        return 100.0 * Z95 * math.sqrt(self._variance() / self.n)
+
+    def is_sufficient(self, min_n: int) -> bool:
+        return self.n >= min_n
+
+
 @dataclass(frozen=True)
-class NpsSummary:
+class NpsSummary(_Proportion):
     n: int
     promoters: int
     passives: int
     detractors: int
 
-    @property
-    def score(self) -> float | None:
-        """NPS in points (-100..100), or None without answers."""
-        return self._score() if self.n else None
-
-    @property
-    def variance(self) -> float | None:
-        """Variance of the per-respondent NPS value (+1/0/-1), on the -1..1 scale."""
-        return self._variance() if self.n else None
-
-    @property
-    def margin_of_error(self) -> float | None:
-        """Half-width of the 95 % confidence interval, in NPS points."""
-        if self.n < 2:
-            return None
-        return 100.0 * Z95 * math.sqrt(self._variance() / self.n)
-
-    # The unguarded maths behind the properties, for callers that have checked n (n > 0).
     def _score(self) -> float:
         return 100.0 * (self.promoters - self.detractors) / self.n
 
     def _variance(self) -> float:
         p, d = self.promoters / self.n, self.detractors / self.n
         return p + d - (p - d) ** 2
-
-    def is_sufficient(self, min_n: int) -> bool:
-        return self.n >= min_n
 
 
 def nps_from_scores(scores: list[float]) -> NpsSummary:
@@ -141,36 +156,18 @@ def mean_difference(before: MeanSummary, after: MeanSummary, *, alpha: float = 0
 
 
 @dataclass(frozen=True)
-class ShareSummary:
+class ShareSummary(_Proportion):
     """A share of answers in a band (top-2-box, % yes), in per cent, with a normal-approximation interval."""
 
     n: int
     hits: int
 
-    @property
-    def score(self) -> float | None:
-        return self._score() if self.n else None
-
-    @property
-    def variance(self) -> float | None:
-        return self._variance() if self.n else None
-
-    @property
-    def margin_of_error(self) -> float | None:
-        if self.n < 2:
-            return None
-        return 100.0 * Z95 * math.sqrt(self._variance() / self.n)
-
-    # The unguarded maths behind the properties, for callers that have checked n (n > 0).
     def _score(self) -> float:
         return 100.0 * self.hits / self.n
 
     def _variance(self) -> float:
         p = self.hits / self.n
         return p * (1 - p)
-
-    def is_sufficient(self, min_n: int) -> bool:
-        return self.n >= min_n
 
 
 def share_difference(before: ShareSummary, after: ShareSummary, *, alpha: float = 0.05) -> Difference | None:
