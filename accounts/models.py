@@ -16,6 +16,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.encryption import EncryptedTextField
 from core.currencies import currency_choices, is_currency
 
 MEASURE_CHOICES = [
@@ -193,7 +194,7 @@ class SsoProvider(models.Model):
     # The issuer URL; its /.well-known/openid-configuration names the endpoints and the signing keys.
     issuer = models.URLField(_("issuer URL"), max_length=300)
     client_id = models.CharField(_("client ID"), max_length=200)
-    client_secret = models.CharField(_("client secret"), max_length=500)
+    client_secret = EncryptedTextField(_("client secret"), max_length=500)  # accounts.encryption
     # Lower-case e-mail domains the provider may vouch for (empty: any domain, for existing members only).
     allowed_domains = models.JSONField(_("allowed e-mail domains"), default=list, blank=True)
     create_members = models.BooleanField(_("add new members on first sign-in"), default=False)
@@ -239,11 +240,11 @@ class SsoProvider(models.Model):
 class TwoFactorDevice(models.Model):
     """A user's authenticator app (TOTP, RFC 6238). Unconfirmed until the first right code.
 
-    The secret is stored as it is (as django-otp does): it must be readable to check codes, and encrypting it with
-    a key from the same settings would protect nothing a database-and-settings leak would not reveal."""
+    The secret must be readable to check codes: it is stored encrypted with FIELD_ENCRYPTION_KEY, a key kept out of
+    the database (accounts.encryption), so a database dump or backup does not reveal it."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="two_factor")
-    secret = models.CharField(max_length=64)
+    secret = EncryptedTextField(max_length=64)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     # The time step of the last accepted code: a code is accepted once (no replay within its 30 seconds).
     last_step = models.BigIntegerField(null=True, blank=True)

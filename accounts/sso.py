@@ -8,7 +8,10 @@ URL instead, and its endpoints from the provider's discovery document. On top of
 - the e-mail must be verified by the provider and in the organization's allowed domains;
 - only members of that organization are signed in (or new users, if it adds members on first sign-in): an account
   that belongs to other organizations is never taken over through this provider, and a session signed in through
-  an organization's provider works in that organization only (accounts.scoping.context_for_session).
+  an organization's provider works in that organization only (accounts.scoping.context_for_session);
+- every call to the provider (discovery, token, keys, userinfo) goes through core.netguard: the host is resolved
+  and each connection goes only to a public address (no loopback, private, link-local or metadata address;
+  redirects are not followed), unless ACCOUNTS_SSO_ALLOW_PRIVATE_ADDRESSES allows a provider on the local network.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.crypto import get_random_string
+from django.utils.encoding import smart_str
 from django.utils.translation import gettext as _
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import add_state_and_verifier_and_nonce_to_session, generate_code_challenge
@@ -39,7 +43,7 @@ from mozilla_django_oidc.views import (
 from accounts.models import SsoProvider
 from accounts.scoping import AUTH_METHOD_KEY, SESSION_KEY, SSO_SESSION_KEY
 from accounts.signals import send_access_event
-from core import ratelimit
+from core import netguard, ratelimit
 
 logger = logging.getLogger(__name__)
 
@@ -77,16 +81,34 @@ def check_issuer_url(issuer: str) -> None:
         raise SsoError(_("The issuer URL must start with https://."))
 
 
+def check_endpoint(url: str) -> None:
+    """Refuse a provider URL we would call from the server that is not https or not on a public address."""
+    check_issuer_url(url)
+    try:
+        netguard.check_url(url, allow_private=settings.ACCOUNTS_SSO_ALLOW_PRIVATE_ADDRESSES)
+    except netguard.UnsafeTarget as exc:
+        # Logged with the address, shown without: an administrator must not map the servers our network reaches.
+        logger.warning("OIDC provider URL refused: %s: %s", url, exc)
+        raise SsoError(_("The provider's address is not a public internet address.")) from None
+
+
+def http() -> requests.Session:
+    """A session for calls to identity providers: every connection checked by core.netguard, no proxies."""
+    return netguard.guarded_session(allow_private=settings.ACCOUNTS_SSO_ALLOW_PRIVATE_ADDRESSES)
+
+
 def discover(issuer: str, *, fresh: bool = False) -> dict:
     """The provider's discovery document (cached for ACCOUNTS_SSO_DISCOVERY_CACHE_SECONDS)."""
     issuer = issuer.rstrip("/")
-    check_issuer_url(issuer)
+    check_endpoint(issuer)
     key = f"accounts:oidc-discovery:{issuer}"
     document = None if fresh else cache.get(key)
     if document is None:
         try:
-            response = requests.get(
-                f"{issuer}/.well-known/openid-configuration", timeout=settings.ACCOUNTS_SSO_TIMEOUT_SECONDS
+            response = http().get(
+                f"{issuer}/.well-known/openid-configuration",
+                timeout=settings.ACCOUNTS_SSO_TIMEOUT_SECONDS,
+                allow_redirects=False,
             )
             response.raise_for_status()
             document = response.json()
@@ -101,6 +123,9 @@ def discover(issuer: str, *, fresh: bool = False) -> dict:
             raise SsoError(_("The discovery document has no %(names)s.") % {"names": ", ".join(missing)})
         if ALGORITHM not in document.get("id_token_signing_alg_values_supported", [ALGORITHM]):
             raise SsoError(_("The provider does not sign id_tokens with RS256."))
+        for name in ("token_endpoint", "jwks_uri", "userinfo_endpoint"):  # the ones the server calls
+            if document.get(name):
+                check_endpoint(str(document[name]))
         cache.set(key, document, settings.ACCOUNTS_SSO_DISCOVERY_CACHE_SECONDS)
     return document
 
@@ -263,6 +288,46 @@ class SsoBackend(OIDCAuthenticationBackend):
             raise SuspiciousOperation("no id_token")
         payload = self.verify_token(id_token, nonce=nonce)  # signature (JWKS), claims, nonce
         return self.get_or_create_user(token_info.get("access_token"), id_token, payload)
+
+    # The library's three calls to the provider, through the guarded session (http()), redirects not followed.
+    def get_token(self, payload):
+        response = http().post(
+            self.OIDC_OP_TOKEN_ENDPOINT,
+            data=payload,
+            timeout=settings.ACCOUNTS_SSO_TIMEOUT_SECONDS,
+            allow_redirects=False,
+        )
+        self.raise_token_response_error(response)
+        return response.json()
+
+    def retrieve_matching_jwk(self, token):
+        response = http().get(
+            self.OIDC_OP_JWKS_ENDPOINT, timeout=settings.ACCOUNTS_SSO_TIMEOUT_SECONDS, allow_redirects=False
+        )
+        response.raise_for_status()
+        header = jwt.get_unverified_header(token)
+        key = None
+        for jwk in response.json().get("keys", []):
+            if jwk.get("kid") != smart_str(header.get("kid")):
+                continue
+            if "alg" in jwk and jwk["alg"] != smart_str(header.get("alg")):
+                continue
+            key = jwk
+        if key is None:
+            raise SuspiciousOperation("Could not find a valid JWKS.")
+        return jwt.PyJWK(key)
+
+    def get_userinfo(self, access_token, id_token, payload):
+        response = http().get(
+            self.OIDC_OP_USER_ENDPOINT,
+            headers={"Authorization": f"Bearer {access_token}"},
+            timeout=settings.ACCOUNTS_SSO_TIMEOUT_SECONDS,
+            allow_redirects=False,
+        )
+        response.raise_for_status()
+        if response.headers.get("content-type", "").lower().startswith("application/jwt"):
+            return self.verify_token(response.text)
+        return response.json()
 
     def _verify_jws(self, payload, key):
         """The id_token, checked for everything the library leaves out: issuer, audience, expiry, issue time."""

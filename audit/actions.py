@@ -99,6 +99,7 @@ LABELS: dict[str, str] = {
     "privacy.export": _("Exported a customer's personal data"),
     "privacy.erase": _("Erased a customer"),
     "privacy.retention_change": _("Changed the retention policy"),
+    "privacy.retention_run_request": _("Asked for the retention policy to be applied now"),
     "privacy.retention_run": _("Applied the retention policy"),
     "webhook.create": _("Created a webhook"),
     "webhook.update": _("Changed a webhook"),

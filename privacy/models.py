@@ -120,7 +120,18 @@ class RetentionRun(OrgOwned):
         SCHEDULE = "schedule", _("Nightly")
         MANUAL = "manual", _("On request")
 
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
     trigger = models.CharField(_("trigger"), max_length=10, choices=Trigger.choices, default=Trigger.SCHEDULE)
+    # A run asked for on the page is queued for a worker (privacy.run_retention_one), which claims it (queued ->
+    # running) and stores its counts after every step; the sweep (privacy.requeue_retention_runs) queues again a run
+    # whose task was lost or whose worker died (no progress for PRIVACY_RETENTION_STALE_SECONDS).
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    progress_at = models.DateTimeField(_("last progress"), default=timezone.now)
     started_at = models.DateTimeField(_("started"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     policy = models.JSONField(_("policy applied"), default=dict)
@@ -130,7 +141,20 @@ class RetentionRun(OrgOwned):
 
     class Meta:
         ordering = ["-started_at", "-pk"]
-        indexes = [models.Index(fields=["organization", "-started_at"], name="retentionrun_org_started")]
+        indexes = [
+            models.Index(fields=["organization", "-started_at"], name="retentionrun_org_started"),
+            models.Index(
+                fields=["progress_at"],
+                name="retentionrun_unfinished",
+                condition=models.Q(state__in=["queued", "running"]),
+            ),
+        ]
+
+    UNFINISHED = (State.QUEUED, State.RUNNING)
+
+    @property
+    def is_unfinished(self) -> bool:
+        return self.state in self.UNFINISHED
 
     def __str__(self) -> str:
         return f"Retention run {self.pk} ({self.started_at:%Y-%m-%d})"

@@ -12,4 +12,12 @@ PERIODIC_TASKS = [
         "description": "Apply each organization's retention policy (erase inactive customers, mask old comments, "
         "delete old import files and audit entries) and store a report of the run.",
     },
+    {
+        "name": "privacy.sweep_retention_runs",
+        "task": "privacy.sweep_retention_runs",
+        "every_seconds": 300,
+        "expire_seconds": 280,
+        "description": "Queue again the retention runs asked for on the privacy page whose task was lost (broker "
+        "down), and mark as failed the runs whose worker stopped.",
+    },
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -21,6 +21,7 @@ from accounts.models import Organization
 from accounts.scoping import OrgContext
 from audit.services import audit_purge, audit_record
 from core.masking import MASK
+from core.tasks import enqueue_coalesced
 from customers.models import Customer
 from customers.signals import change_source
 from imports.models import ImportJob
@@ -241,50 +242,143 @@ def retention_run(
     organization_id: int,
     trigger: str = RetentionRun.Trigger.SCHEDULE,
     ctx: OrgContext | None = None,
-    request: HttpRequest | None = None,
     now: dt.datetime | None = None,
 ) -> RetentionRun:
-    """Apply the organization's policy now and store the report (counts per kind of data)."""
+    """Apply the organization's policy now, in this process (the nightly task), and store the report."""
     now = now or timezone.now()
     policy = selectors.retention_policy_get(organization_id=organization_id)
     _actor_user, actor_label = _actor(ctx)
     run = RetentionRun.objects.create(
         organization_id=organization_id,
         trigger=trigger,
+        state=RetentionRun.State.RUNNING,
         started_at=now,
+        progress_at=timezone.now(),
         policy=policy.as_dict(),
         actor_label=actor_label,
     )
+    _retention_apply(run, policy=policy, now=now)
+    return run
+
+
+def retention_run_request(*, ctx: OrgContext, request: HttpRequest | None = None) -> tuple[RetentionRun, bool]:
+    """Queue a run of the organization's policy for a worker ("apply now"); returns the run and whether it is new.
+
+    While a run of the organization is queued or running, that run is returned and no second one is queued."""
+    from privacy.tasks import run_retention_one
+
+    selectors.require_privacy_access(ctx, write=True)
+    _actor_user, actor_label = _actor(ctx)
+    with transaction.atomic():
+        # The policy row is the organization's lock: two clicks at once queue one run.
+        policy, _created = RetentionPolicy.objects.select_for_update().get_or_create(organization_id=ctx.org_id)
+        unfinished = (
+            RetentionRun.objects.filter(organization_id=ctx.org_id, state__in=RetentionRun.UNFINISHED)
+            .order_by("-pk")
+            .first()
+        )
+        if unfinished is not None:
+            return unfinished, False
+        run = RetentionRun.objects.create(
+            organization_id=ctx.org_id,
+            trigger=RetentionRun.Trigger.MANUAL,
+            state=RetentionRun.State.QUEUED,
+            policy=policy.as_dict(),
+            actor_label=actor_label,
+        )
+        audit_record(
+            action="privacy.retention_run_request",
+            ctx=ctx,
+            target=run,
+            target_label=f"retention run {run.pk}",
+            detail={"policy": run.policy},
+            request=request,
+        )
+        enqueue_coalesced(run_retention_one, args=[run.pk])  # after the commit; eager (demo): runs right then
+    return run, True
+
+
+def retention_run_process(*, run_id: int) -> RetentionRun | None:
+    """Claim a queued run (queued -> running, so two workers never take it) and apply the policy as it is now."""
+    now = timezone.now()
+    claimed = RetentionRun.objects.filter(pk=run_id, state=RetentionRun.State.QUEUED).update(
+        state=RetentionRun.State.RUNNING, started_at=now, progress_at=now
+    )
+    if not claimed:
+        return None
+    run = RetentionRun.objects.get(pk=run_id)
+    policy = selectors.retention_policy_get(organization_id=run.organization_id)
+    run.policy = policy.as_dict()
+    run.save(update_fields=["policy"])
+    _retention_apply(run, policy=policy, now=now)
+    return run
+
+
+def retention_runs_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Queue again the runs whose task was lost (broker down); fail the runs whose worker died (no progress)."""
+    from privacy.tasks import run_retention_one
+
+    now = now or timezone.now()
+    lost = RetentionRun.objects.filter(
+        state=RetentionRun.State.QUEUED,
+        progress_at__lt=now - dt.timedelta(seconds=settings.PRIVACY_RETENTION_REQUEUE_AFTER_SECONDS),
+    )
+    requeued = 0
+    for run_id in lost.values_list("pk", flat=True)[:100]:
+        RetentionRun.objects.filter(pk=run_id, state=RetentionRun.State.QUEUED).update(progress_at=now)
+        requeued += enqueue_coalesced(run_retention_one, args=[run_id], after_commit=False)
+    # Running past the task's hard time limit without progress: its worker is gone. Applying again is left to the
+    # next run (nightly or on request), so a run that always dies is never retried in a loop.
+    interrupted = RetentionRun.objects.filter(
+        state=RetentionRun.State.RUNNING,
+        progress_at__lt=now - dt.timedelta(seconds=settings.PRIVACY_RETENTION_STALE_SECONDS),
+    ).update(
+        state=RetentionRun.State.FAILED,
+        finished_at=now,
+        error="Interrupted: the worker stopped before the run finished. The next run applies the policy again.",
+    )
+    return {"requeued": requeued, "interrupted": interrupted}
+
+
+def _retention_apply(run: RetentionRun, *, policy: RetentionPolicy, now: dt.datetime) -> None:
+    """The steps of a run; its counts are stored after each step (and each batch of erasures) for the page."""
+    organization_id = run.organization_id
     counts: dict[str, int] = {}
+
+    def progress(**step_counts: int) -> None:
+        counts.update(step_counts)
+        RetentionRun.objects.filter(pk=run.pk).update(counts=dict(counts), progress_at=timezone.now())
+
     try:
         if policy.import_files_months is not None:
-            counts["import_files_deleted"] = _retain_import_files(
-                organization_id, _cutoff(now, policy.import_files_months)
+            progress(
+                import_files_deleted=_retain_import_files(organization_id, _cutoff(now, policy.import_files_months))
             )
         if policy.comments_months is not None:
-            counts.update(_retain_comments(organization_id, _cutoff(now, policy.comments_months)))
+            progress(**_retain_comments(organization_id, _cutoff(now, policy.comments_months)))
         if policy.identities_months is not None:
-            counts.update(_retain_identities(organization_id, _cutoff(now, policy.identities_months)))
+            _retain_identities(organization_id, _cutoff(now, policy.identities_months), progress=progress)
         if policy.audit_log_months is not None:
-            counts["audit_events_deleted"] = audit_purge(
-                organization_id=organization_id, before=_cutoff(now, policy.audit_log_months)
+            progress(
+                audit_events_deleted=audit_purge(
+                    organization_id=organization_id, before=_cutoff(now, policy.audit_log_months)
+                )
             )
     except Exception as exc:
         logger.exception("retention run %s of organization %s failed", run.pk, organization_id)
         run.error = f"{type(exc).__name__}: {exc}"[:2000]
     run.counts = counts
-    run.finished_at = timezone.now()
-    run.save(update_fields=["counts", "finished_at", "error"])
+    run.state = RetentionRun.State.FAILED if run.error else RetentionRun.State.DONE
+    run.finished_at = run.progress_at = timezone.now()
+    run.save(update_fields=["counts", "state", "finished_at", "progress_at", "error"])
     audit_record(
         action="privacy.retention_run",
-        ctx=ctx,
+        ctx=None,
         organization=organization_id,
         target=run,
         target_label=f"retention run {run.pk}",
-        detail={"counts": counts, "error": bool(run.error)},
-        request=request,
+        detail={"counts": counts, "error": bool(run.error), "trigger": run.trigger},
     )
-    return run
 
 
 def _retain_comments(organization_id: int, cutoff: dt.datetime) -> dict[str, int]:
@@ -301,7 +395,7 @@ def _retain_comments(organization_id: int, cutoff: dt.datetime) -> dict[str, int
     return {"comments_masked": masked, "reports_rewritten": len(reports)}
 
 
-def _retain_identities(organization_id: int, cutoff: dt.datetime) -> dict[str, int]:
+def _retain_identities(organization_id: int, cutoff: dt.datetime, *, progress: Callable[..., None]) -> None:
     batch = settings.PRIVACY_RETENTION_BATCH
     limit = settings.PRIVACY_RETENTION_MAX_PER_RUN
     erased = leftover_rows = 0
@@ -326,9 +420,10 @@ def _retain_identities(organization_id: int, cutoff: dt.datetime) -> dict[str, i
             transaction.on_commit(partial(erasure.delete_files, outcome.files_to_delete))
         erased += len(outcome.customer_ids)
         leftover_rows += sum(outcome.leftovers.values())
+        progress(customers_erased=erased, leftover_rows=leftover_rows)
         if not outcome.customer_ids:
             break
-    return {"customers_erased": erased, "leftover_rows": leftover_rows}
+    progress(customers_erased=erased, leftover_rows=leftover_rows)
 
 
 def _retain_import_files(organization_id: int, cutoff: dt.datetime) -> int:

@@ -12,4 +12,5 @@ urlpatterns = [
     path("subjects/<int:customer_pk>/consent/", views.subject_consent, name="subject_consent"),
     path("retention/", views.retention_policy, name="retention_policy"),
     path("retention/run/", views.retention_run_now, name="retention_run"),
+    path("retention/runs/", views.retention_runs, name="retention_runs"),
 ]

@@ -31,6 +31,11 @@ def _run_rows(runs: list[RetentionRun]) -> list[tuple[RetentionRun, list[tuple[s
     return [(run, [(str(COUNT_LABELS.get(k, k)), n) for k, n in run.counts.items()]) for run in runs]
 
 
+def _runs_context(request: HttpRequest) -> dict:
+    runs = selectors.retention_runs(ctx=request.org)
+    return {"runs": _run_rows(runs), "runs_unfinished": any(run.is_unfinished for run in runs)}
+
+
 def _home_context(request: HttpRequest, **extra) -> dict:
     ctx = request.org
     policy = selectors.retention_policy_for(ctx=ctx)
@@ -38,7 +43,7 @@ def _home_context(request: HttpRequest, **extra) -> dict:
         "find_form": FindForm(),
         "policy_form": RetentionPolicyForm(instance=policy),
         "policy": policy,
-        "runs": _run_rows(selectors.retention_runs(ctx=ctx)),
+        **_runs_context(request),
         "erasures": selectors.erasure_records(ctx=ctx),
         **extra,
     }
@@ -161,11 +166,22 @@ def retention_policy(request: HttpRequest) -> HttpResponse:
 @org_required(MANAGE_ORG_ROLES)
 @require_POST
 def retention_run_now(request: HttpRequest) -> HttpResponse:
-    run = services.retention_run(
-        organization_id=request.org.org_id, trigger=RetentionRun.Trigger.MANUAL, ctx=request.org, request=request
-    )
-    if run.error:
+    """Queue a run for a worker; the page follows its progress (in the demo, without a broker, it has run already)."""
+    run, created = services.retention_run_request(ctx=request.org, request=request)
+    run.refresh_from_db()
+    if not created:
+        messages.info(request, _("A retention run is already queued or running; its progress is shown below."))
+    elif run.state == RetentionRun.State.DONE:
+        messages.success(request, _("Retention policy applied."))
+    elif run.state == RetentionRun.State.FAILED:
         messages.error(request, _("The retention run failed; see its report below."))
     else:
-        messages.success(request, _("Retention policy applied."))
+        messages.success(request, _("Retention run queued. Its progress is shown below."))
     return redirect("privacy:home")
+
+
+@org_required(MANAGE_ORG_ROLES)
+@require_safe
+def retention_runs(request: HttpRequest) -> HttpResponse:
+    """The runs' table alone: polled by the page while a run is queued or running."""
+    return render(request, "privacy/_retention_runs.html", _runs_context(request))

@@ -17,6 +17,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.encryption import EncryptedTextField
 from accounts.models import Organization, OrgOwned
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 (a prefix, not a secret)
@@ -49,9 +50,10 @@ class WebhookEndpoint(OrgOwned):
         default=False,
         help_text=_("Send comments, resolutions and customer ids. Off: scores and ids of objects only."),
     )
-    secret = models.CharField(max_length=100, default=generate_secret)
+    # Both stored encrypted with FIELD_ENCRYPTION_KEY (accounts.encryption): a database dump cannot sign a payload.
+    secret = EncryptedTextField(max_length=100, default=generate_secret)
     # After a rotation the previous secret also signs until this time, so receivers can switch without a gap.
-    previous_secret = models.CharField(max_length=100, blank=True)
+    previous_secret = EncryptedTextField(max_length=100, blank=True)
     previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
     active = models.BooleanField(_("active"), default=True)
     # Deliveries that failed for good in a row (each after all its retries); the endpoint is disabled at the limit.

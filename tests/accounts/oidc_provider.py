@@ -44,6 +44,7 @@ class OidcProvider:
     # Misbehaviour: claims that override the id_token's own, and a signature by a key the JWKS does not have.
     id_token_overrides: dict[str, Any] = field(default_factory=dict)
     sign_with_unknown_key: bool = False
+    discovery_overrides: dict[str, Any] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
 
     def __post_init__(self):
@@ -125,6 +126,7 @@ class OidcProvider:
             "response_types_supported": ["code"],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"],
+            **self.discovery_overrides,
         }
 
     def authorize(self, query: dict) -> tuple[int, str]:

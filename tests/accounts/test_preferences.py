@@ -4,6 +4,7 @@ the menu's language switch saves it too; roles are shown in words."""
 from __future__ import annotations
 
 import os
+import uuid
 
 import pytest
 from django.conf import settings
@@ -174,10 +175,13 @@ def test_the_org_context_names_its_role_in_the_readers_language(cast_a):
 
 # -- a saved language reaches every session of the user -----------------------------------------------------------
 
+# The run's own REDIS_URL database and a key prefix of this run alone: only these keys are deleted (a RedisCache's
+# clear() is a FLUSHDB of the whole database, which other runs and workers may share; issue 12, defect 12).
+REDIS_PREFIX = f"test-preferences-{uuid.uuid4().hex[:12]}"
 REDIS_CACHE = {
     "BACKEND": "django.core.cache.backends.redis.RedisCache",
     "LOCATION": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/4"),
-    "KEY_PREFIX": "test-preferences",
+    "KEY_PREFIX": REDIS_PREFIX,
     "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
 }
 
@@ -193,9 +197,19 @@ def cache_backend(request, settings):
     from django.core.cache import caches
 
     settings.CACHES = {"default": request.param}
-    caches["default"].clear()
+
+    def delete_own_keys():
+        backend = caches["default"]
+        if request.param.get("KEY_PREFIX") == REDIS_PREFIX:
+            client = backend._cache.get_client(write=True)
+            for key in client.scan_iter(match=f"{REDIS_PREFIX}:*"):
+                client.delete(key)
+        else:
+            backend.clear()  # a LocMemCache of this process
+
+    delete_own_keys()
     yield caches["default"]
-    caches["default"].clear()
+    delete_own_keys()
 
 
 def preference_queries(client, url) -> tuple[str, int]:

@@ -26,7 +26,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _local_provider_allowed(settings):
+    # The test provider runs over plain http on 127.0.0.1: both are refused unless allowed (off in production).
     settings.ACCOUNTS_SSO_ALLOW_HTTP = True
+    settings.ACCOUNTS_SSO_ALLOW_PRIVATE_ADDRESSES = True
     cache.clear()
     yield
     cache.clear()
@@ -338,3 +340,55 @@ def test_a_flood_of_forged_callbacks_does_not_fill_the_audit_log(client, cast_a,
     for i in range(8):
         assert client.get(callback, {"code": f"c{i}", "state": f"s{i}"})["Location"] == reverse("accounts:login")
     assert AuditEvent.objects.filter(action="login.sso_failed").count() == 3
+
+
+# --- SSRF: the server calls a provider only on public addresses (core.netguard) ----------------------------------
+
+
+def test_a_provider_on_a_private_address_is_refused_when_saved_and_never_called(client_for, cast_a, idp, settings):
+    settings.ACCOUNTS_SSO_ALLOW_PRIVATE_ADDRESSES = False
+    c = client_for(cast_a.admin)
+    data = {
+        "issuer": idp.issuer,
+        "client_id": idp.client_id,
+        "client_secret": idp.client_secret,
+        "allowed_domains": "example.com",
+        "default_role": Role.FRONTLINE,
+        "enabled": "on",
+    }
+    refused = c.post(reverse("accounts:sso_settings"), data)
+    assert refused.status_code == 200
+    assert "not a public internet address" in refused.content.decode()
+    assert "127.0.0.1" not in refused.content.decode().split('name="issuer"')[0]  # the address is logged, not shown
+    assert not SsoProvider.objects.filter(organization=cast_a.org).exists()
+    assert idp.requests == []  # no connection was made
+
+
+def test_a_provider_saved_while_private_addresses_were_allowed_is_not_called_once_they_are_not(
+    client, cast_a, idp, settings
+):
+    configure(cast_a.org, idp)
+    settings.ACCOUNTS_SSO_ALLOW_PRIVATE_ADDRESSES = False
+    response = client.get(reverse("accounts:sso_start", args=[cast_a.org.slug]))
+    assert response["Location"] == reverse("accounts:login")
+    assert "not available right now" in " ".join(messages_of(response))
+    # A callback with a code and a state (forged or not) makes no call to the token or key endpoints either.
+    callback = reverse("accounts:sso_callback", args=[cast_a.org.slug])
+    assert client.get(callback, {"code": "c", "state": "s"})["Location"] == reverse("accounts:login")
+    assert idp.requests == []
+
+
+def test_the_token_and_key_endpoints_are_checked_like_the_issuer(cast_a, idp, settings):
+    """A public issuer whose discovery document points the server at the metadata service is refused."""
+    from accounts.sso import SsoError, check_endpoint, discover
+
+    settings.ACCOUNTS_SSO_ALLOW_PRIVATE_ADDRESSES = False
+    for url in ("http://169.254.169.254/latest/meta-data/", "http://[::1]:8080/jwks", "http://10.0.0.7/token"):
+        with pytest.raises(SsoError, match="not a public internet address"):
+            check_endpoint(url)
+    # Allowed private addresses (the local provider) still do not let a document name an endpoint elsewhere over an
+    # unchecked scheme.
+    settings.ACCOUNTS_SSO_ALLOW_PRIVATE_ADDRESSES = True
+    idp.discovery_overrides = {"jwks_uri": "file:///etc/passwd"}
+    with pytest.raises(SsoError, match="https"):
+        discover(idp.issuer, fresh=True)

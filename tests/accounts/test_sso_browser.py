@@ -13,7 +13,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_member_signs_in_with_sso_from_the_login_page(live_server, chromium, settings):
-    settings.ACCOUNTS_SSO_ALLOW_HTTP = True
+    settings.ACCOUNTS_SSO_ALLOW_HTTP = True  # the local provider: plain http on 127.0.0.1 (both off in production)
+    settings.ACCOUNTS_SSO_ALLOW_PRIVATE_ADDRESSES = True
     cache.clear()
     cast = _make_cast("Browser Telecom")
     user = cast.cx_manager.user

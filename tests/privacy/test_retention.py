@@ -109,7 +109,10 @@ def test_organizations_without_a_policy_are_left_alone(old_and_recent, cast_b):
     assert Customer.objects.filter(pk=old.customer.pk).exists()
 
 
-def test_the_retention_page_saves_the_policy_runs_it_and_shows_the_report(cast_a, client_for):
+def test_the_retention_page_saves_the_policy_runs_it_and_shows_the_report(
+    cast_a, client_for, settings, django_capture_on_commit_callbacks
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # the demo's way: the queued task runs in-process after the commit
     client = client_for(cast_a.admin)
     refused = client.post(reverse("privacy:retention_policy"), {"identities_months": "0"})
     assert refused.status_code == 400
@@ -119,11 +122,85 @@ def test_the_retention_page_saves_the_policy_runs_it_and_shows_the_report(cast_a
     assert (policy.identities_months, policy.comments_months, policy.audit_log_months) == (24, 12, None)
     change = AuditEvent.objects.get(action="privacy.retention_change")
     assert change.detail["new"]["identities_months"] == 24 and change.detail["old"]["identities_months"] is None
-    assert client.post(reverse("privacy:retention_run")).status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(reverse("privacy:retention_run")).status_code == 302
     run = RetentionRun.objects.get(organization=cast_a.org)
     assert run.trigger == "manual" and run.actor_label == cast_a.admin.user.get_username()
+    assert run.state == "done" and run.finished_at is not None
     page = client.get(reverse("privacy:home")).content.decode()
     assert "customers erased: 0" in page and "comments masked: 0" in page
+    assert 'data-unfinished="false"' in page and "hx-get" not in page.split('id="retention-runs"')[1][:200]
+    requested = AuditEvent.objects.get(action="privacy.retention_run_request")
+    assert requested.actor_label == cast_a.admin.user.get_username() and requested.target_id == str(run.pk)
+    assert AuditEvent.objects.get(action="privacy.retention_run").detail["trigger"] == "manual"
+
+
+def test_apply_now_never_runs_in_the_request_and_a_lost_task_is_queued_again_by_the_sweep(
+    old_and_recent, client_for, settings, django_capture_on_commit_callbacks
+):
+    from tests.outbox.conftest import unreachable_broker
+
+    old, _recent = old_and_recent
+    RetentionPolicy.objects.create(organization=old.org, identities_months=12)
+    client = client_for(old.cast.admin)
+    # The request only queues the work (published after the commit); the broker being down costs it nothing.
+    with unreachable_broker(), django_capture_on_commit_callbacks(execute=True) as published:
+        assert client.post(reverse("privacy:retention_run")).status_code == 302
+        again = client.post(reverse("privacy:retention_run"), follow=True)
+    assert len(published) == 1
+    run = RetentionRun.objects.get(organization=old.org)  # the second click queued no second run
+    assert "already queued or running" in again.content.decode()
+    assert run.state == "queued" and run.trigger == "manual" and run.counts == {}
+    assert Customer.objects.filter(pk=old.customer.pk).exists()  # nothing was erased inside the request
+    page = client.get(reverse("privacy:home")).content.decode()
+    assert 'data-unfinished="true"' in page and f'hx-get="{reverse("privacy:retention_runs")}"' in page
+    assert "Queued" in page and "waiting for a worker" in page
+
+    # Not yet stale: the sweep leaves it; past PRIVACY_RETENTION_REQUEUE_AFTER_SECONDS it queues it again.
+    assert services.retention_runs_sweep() == {"requeued": 0, "interrupted": 0}
+    later = timezone.now() + dt.timedelta(seconds=settings.PRIVACY_RETENTION_REQUEUE_AFTER_SECONDS + 1)
+    assert services.retention_runs_sweep(now=later) == {"requeued": 1, "interrupted": 0}  # eager: it ran
+    run.refresh_from_db()
+    assert run.state == "done" and run.counts["customers_erased"] == 1
+    assert not Customer.objects.filter(pk=old.customer.pk).exists()
+    fragment = client.get(reverse("privacy:retention_runs")).content.decode()
+    assert 'data-unfinished="false"' in fragment and "customers erased: 1" in fragment
+
+
+def test_a_queued_run_is_claimed_once_and_applies_the_policy_as_it_is_when_it_runs(old_and_recent):
+    from privacy.tasks import run_retention_one
+
+    old, _recent = old_and_recent
+    policy = RetentionPolicy.objects.create(organization=old.org)
+    run = RetentionRun.objects.create(organization=old.org, trigger="manual", actor_label="x", policy={})
+    policy.identities_months = 12
+    policy.save()
+    run_retention_one(run.pk)
+    run_retention_one(run.pk)  # a second delivery of the task finds the run taken
+    run.refresh_from_db()
+    assert run.state == "done" and run.policy["identities_months"] == 12
+    assert run.counts == {"customers_erased": 1, "leftover_rows": 0}
+    assert ErasureRecord.objects.filter(organization=old.org, reason="retention").count() == 1
+
+
+def test_a_run_whose_worker_stopped_is_marked_failed_by_the_sweep(cast_a, client_for, settings):
+    stuck = RetentionRun.objects.create(organization=cast_a.org, state="running", actor_label="x", policy={})
+    later = timezone.now() + dt.timedelta(seconds=settings.PRIVACY_RETENTION_STALE_SECONDS + 1)
+    assert services.retention_runs_sweep(now=later) == {"requeued": 0, "interrupted": 1}
+    stuck.refresh_from_db()
+    assert stuck.state == "failed" and "Interrupted" in stuck.error and stuck.finished_at is not None
+    page = client_for(cast_a.admin).get(reverse("privacy:retention_runs")).content.decode()
+    assert 'data-state="failed"' in page and "Interrupted" in page
+
+
+def test_the_runs_fragment_shows_only_the_own_organizations_runs_to_its_admins(cast_a, cast_b, client_for):
+    RetentionRun.objects.create(organization=cast_a.org, state="queued", actor_label="Alpha Admin", policy={})
+    url = reverse("privacy:retention_runs")
+    own = client_for(cast_a.admin).get(url).content.decode()
+    assert "Alpha Admin" in own and 'data-unfinished="true"' in own
+    other = client_for(cast_b.admin).get(url).content.decode()
+    assert "Alpha Admin" not in other and 'data-unfinished="false"' in other
+    assert client_for(cast_a.cx_manager).get(url).status_code == 403
 
 
 def test_the_api_reads_and_replaces_the_policy(cast_a):
@@ -144,9 +221,11 @@ def test_the_nightly_task_is_declared_for_beat():
 
     [entry] = [e for e in declared_tasks() if e["name"] == "privacy.run_retention"]
     assert entry["task"] == "privacy.run_retention" and entry["crontab"] == {"minute": 15, "hour": 2}
+    [sweep] = [e for e in declared_tasks() if e["name"] == "privacy.sweep_retention_runs"]
+    assert sweep["every_seconds"] == 300
     from cxplatform.celery import app
 
-    assert "privacy.run_retention" in app.tasks
+    assert {"privacy.run_retention", "privacy.run_retention_one", "privacy.sweep_retention_runs"} <= set(app.tasks)
 
 
 def test_services_refuse_a_context_without_rights(cast_a):
