@@ -190,6 +190,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CX Platform <noreply
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=60)
 # A monthly report e-mail claimed this many minutes ago and still not sent (the worker died) is sent again.
 REPORTS_DELIVERY_STALE_MINUTES = env.int("REPORTS_DELIVERY_STALE_MINUTES", default=15)
+# An on-demand report version still waiting this many seconds after it was requested, and not being generated, lost
+# its task (broker down): the `reports.requeue_pending` sweep queues it again.
+REPORTS_REQUEUE_AFTER_SECONDS = env.int("REPORTS_REQUEUE_AFTER_SECONDS", default=300)
 
 # Celery: eager (in-process) by default so the demo needs no broker.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="memory://")
@@ -360,6 +363,9 @@ VALUE_SNAPSHOTS_KEPT = env.int("VALUE_SNAPSHOTS_KEPT", default=60)
 # A touchpoint is called a key driver only if its correlation with the outcome is significant and at least this
 # large in absolute value (0.1: Cohen's "small"); organizations may set their own on the value page.
 VALUE_DRIVER_MIN_EFFECT = env.float("VALUE_DRIVER_MIN_EFFECT", default=0.1)
+# A value-model run still waiting this many seconds after it was requested (nightly or on demand) lost its task
+# (broker down, the nightly fan-out stopped midway): the `value.requeue` sweep queues it again.
+VALUE_REQUEUE_AFTER_SECONDS = env.int("VALUE_REQUEUE_AFTER_SECONDS", default=300)
 
 # --- actions settings (owned by the actions app) ---
 # A case's team lead is reminded when this share of its SLA has passed; CX managers are alerted when it is due.
@@ -374,6 +380,11 @@ ACTIONS_MAX_RESPONSE_AGE_DAYS = env.int("ACTIONS_MAX_RESPONSE_AGE_DAYS", default
 IMPORT_BATCH_SIZE = env.int("IMPORT_BATCH_SIZE", default=2000)
 # Row errors kept on the job for the page and the API; the full list is in the downloadable report.
 IMPORT_INLINE_ERRORS = 50
+# A started import whose task has not taken it this many seconds after it was queued (broker down, a crash between
+# commit and publish) is queued again by the `imports.requeue` sweep; its claim makes a second delivery a no-op.
+IMPORTS_REQUEUE_AFTER_SECONDS = env.int("IMPORTS_REQUEUE_AFTER_SECONDS", default=300)
+# Runs of one import whose worker died (or ran out of time) before the sweep gives up and marks it failed.
+IMPORTS_MAX_ATTEMPTS = env.int("IMPORTS_MAX_ATTEMPTS", default=3)
 # A stable schema name for the import kind enum (other apps also have fields named "kind").
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["ImportKindEnum"] = "imports.models.ImportJob.Kind"
 
@@ -405,6 +416,11 @@ OUTBOX_CLAIM = env.str("OUTBOX_CLAIM", default="auto")
 # the next night), so one run never holds locks or a transaction for long.
 PRIVACY_RETENTION_BATCH = env.int("PRIVACY_RETENTION_BATCH", default=50)
 PRIVACY_RETENTION_MAX_PER_RUN = env.int("PRIVACY_RETENTION_MAX_PER_RUN", default=5000)
+# A retention run asked for on the privacy page and still queued after this many seconds lost its task (broker
+# down): privacy.sweep_retention_runs queues it again. A running one without progress past the task's hard time
+# limit lost its worker and is marked failed.
+PRIVACY_RETENTION_REQUEUE_AFTER_SECONDS = env.int("PRIVACY_RETENTION_REQUEUE_AFTER_SECONDS", default=300)
+PRIVACY_RETENTION_STALE_SECONDS = env.int("PRIVACY_RETENTION_STALE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 300)
 
 # --- webhooks settings (owned by the webhooks app) ---
 # Plain http:// endpoint URLs (tests, development); production endpoints must use https://.
@@ -439,6 +455,16 @@ ACCOUNTS_SSO_DISCOVERY_CACHE_SECONDS = env.int("ACCOUNTS_SSO_DISCOVERY_CACHE_SEC
 ACCOUNTS_SSO_CLOCK_SKEW_SECONDS = env.int("ACCOUNTS_SSO_CLOCK_SKEW_SECONDS", default=60)
 # Identity providers must be reached over https; http:// issuers are allowed only for development and tests.
 ACCOUNTS_SSO_ALLOW_HTTP = env.bool("ACCOUNTS_SSO_ALLOW_HTTP", default=DEBUG)
+# The server calls each identity provider (discovery, token, keys, userinfo) only on public internet addresses,
+# checked after DNS resolution (core.netguard: no SSRF to loopback, private, link-local or metadata addresses).
+# True allows a self-hosted provider on the local network; the tests' local provider on 127.0.0.1 sets it.
+ACCOUNTS_SSO_ALLOW_PRIVATE_ADDRESSES = env.bool("ACCOUNTS_SSO_ALLOW_PRIVATE_ADDRESSES", default=False)
+# Secrets the platform must read back (two-factor, single sign-on and webhook signing secrets) are stored encrypted
+# with this Fernet key, kept apart from the database (accounts.encryption). Several, comma-separated: the first
+# encrypts, all decrypt (rotation: `manage.py encrypt_secrets`). Required when DEBUG is off (`manage.py check`
+# says so); the demo derives one from SECRET_KEY. Generate one with
+# python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'
+FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="derive-from-secret-key" if DEBUG else "")
 
 # --- api settings: keys, schema (owned by the API helper) ---
 # The API's common contract (core/api.py): errors always JSON objects, query parameters validated, and every

@@ -43,12 +43,24 @@ class ImportJob(OrgOwned):
     # What the user should know although nothing failed: columns ignored, rows skipped on purpose.
     warnings = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When its run was last queued (mapping confirmed, or queued again by `imports.services.import_jobs_requeue`).
+    queued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Runs claimed so far: a job whose worker died is taken again, up to IMPORTS_MAX_ATTEMPTS runs.
+    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["organization", "-created_at"], name="importjob_org_recent")]
+        indexes = [
+            models.Index(fields=["organization", "-created_at"], name="importjob_org_recent"),
+            # The requeue sweep: jobs waiting or running, oldest queued first.
+            models.Index(
+                fields=["status", "queued_at"],
+                condition=models.Q(status__in=["pending", "running"]),
+                name="importjob_unfinished",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} import {self.pk} ({self.status})"

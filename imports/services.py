@@ -7,20 +7,22 @@ import logging
 import tempfile
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
+from celery import Task  # type: ignore[import-untyped]  # celery ships no type hints
 from django.conf import settings
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.scoping import OrgContext
+from core.tasks import enqueue_coalesced
 from imports.mappings import saved_mapping_get, saved_mapping_save
 from imports.models import ImportJob
 from imports.readers import detect_format, open_table, read_preview
@@ -111,8 +113,75 @@ def import_job_start(*, ctx: OrgContext, job: ImportJob, mapping: ColumnMapping,
             )
         from imports.tasks import run_import
 
-        transaction.on_commit(lambda: run_import.delay(locked.pk))
+        import_job_queue(job=locked, task=run_import)
     return locked
+
+
+def import_job_queue(*, job: ImportJob, task: Task) -> None:
+    """Queue the run of a mapped job: `task(job.pk)`, after the commit if in a transaction; never raise.
+
+    The task's name is kept on the job: if the broker is down (or the process dies between the commit and the
+    publish), `import_jobs_requeue` queues it again IMPORTS_REQUEUE_AFTER_SECONDS later. The run's claim makes
+    a second delivery a no-op.
+    """
+    job.options = {**job.options, "task": task.name}
+    job.queued_at = timezone.now()
+    job.save(update_fields=["options", "queued_at"])
+    enqueue_coalesced(task, args=(job.pk,))
+
+
+def import_jobs_requeue(*, now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Queue again the mapped jobs whose task was lost; ids of the jobs queued.
+
+    Lost: waiting IMPORTS_REQUEUE_AFTER_SECONDS after it was last queued, or running past the task time limit (its
+    worker died; the claim takes such a job again). Each is queued at most once per IMPORTS_REQUEUE_AFTER_SECONDS;
+    a job whose worker died IMPORTS_MAX_ATTEMPTS times is failed instead. Rows are taken with SKIP LOCKED, so two
+    sweeps never queue the same job, and a job queued twice still runs once (`import_job_claim`).
+    """
+    now = now or timezone.now()
+    waited = now - timedelta(seconds=settings.IMPORTS_REQUEUE_AFTER_SECONDS)
+    stale = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    lost = ImportJob.objects.filter(
+        Q(status=ImportJob.Status.PENDING) | Q(status=ImportJob.Status.RUNNING, started_at__lt=stale),
+        Q(queued_at__lt=waited) | Q(queued_at__isnull=True, created_at__lt=waited),
+        options__has_key="task",
+    )
+    with transaction.atomic():
+        jobs = list(lost.select_for_update(skip_locked=True).only("pk", "status", "attempts", "options")[:limit])
+        given_up = [
+            j.pk for j in jobs if j.status == ImportJob.Status.RUNNING and j.attempts >= settings.IMPORTS_MAX_ATTEMPTS
+        ]
+        if given_up:
+            logger.warning("import jobs %s stopped %s times; failed", given_up, settings.IMPORTS_MAX_ATTEMPTS)
+            ImportJob.objects.filter(pk__in=given_up).update(
+                status=ImportJob.Status.FAILED,
+                finished_at=now,
+                message=_(
+                    "The import stopped before it finished, %(n)s times (it took too long or its worker was "
+                    "stopped). Rows already imported are kept; import the rest in smaller files, importing the "
+                    "same rows again is safe."
+                )
+                % {"n": settings.IMPORTS_MAX_ATTEMPTS},
+            )
+        queued = [j for j in jobs if j.pk not in given_up]
+        ImportJob.objects.filter(pk__in=[j.pk for j in queued]).update(queued_at=now)
+    # Published after the commit above: the runs see the new queued_at, and an eager run sees the rows.
+    for job in queued:
+        task = _runner(job.options["task"])
+        if task is None:
+            logger.error("import job %s: no task named %r", job.pk, job.options["task"])
+            continue
+        enqueue_coalesced(task, args=(job.pk,), after_commit=False)
+    return [j.pk for j in queued]
+
+
+def _runner(name: str) -> Task | None:
+    """The registered Celery task `name` (found by name: the responses importer's task lives in surveys)."""
+    from celery import current_app
+
+    if name not in current_app.tasks:
+        current_app.autodiscover_tasks(force=True)  # a process that has not imported every tasks module yet
+    return current_app.tasks.get(name)
 
 
 def import_job_discard(*, ctx: OrgContext, job: ImportJob) -> bool:
@@ -179,7 +248,7 @@ def import_job_claim(*, job_id: int, kind: str | None = None) -> ImportJob | Non
     """Take a mapped job with a conditional UPDATE: pending, or running past the task time limit (its worker died).
 
     Two workers never run the same job: the other one gets None. Every import path claims its jobs here (the
-    responses importer passes its `kind`); a job taken again starts its counts from zero.
+    responses importer passes its `kind`); a job taken again starts its counts from zero and counts one more attempt.
     """
     now = timezone.now()
     stale = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
@@ -191,6 +260,7 @@ def import_job_claim(*, job_id: int, kind: str | None = None) -> ImportJob | Non
     ).update(
         status=ImportJob.Status.RUNNING,
         started_at=now,
+        attempts=F("attempts") + 1,
         finished_at=None,
         processed_rows=0,
         created_count=0,

@@ -10,7 +10,15 @@ PERIODIC_TASKS = [
         "timezone": "UTC",
         "expire_seconds": 6 * 60 * 60,
         "description": "On each organization's first working day (Mon-Fri, its time zone) of the month, generate "
-        "last month's executive report (one scheduled version per month); also generates on-demand versions whose "
-        "task was lost.",
+        "last month's executive report (one scheduled version per month).",
+    },
+    {
+        "name": "reports.requeue_pending",
+        "task": "reports.requeue_pending",
+        "every_seconds": 60,
+        # A sweep nobody picked up before the next one is due is dropped: the next one does the same work.
+        "expire_seconds": 55,
+        "description": "Queue again the report versions still waiting for generation whose task was lost (broker "
+        "down, a crash after the request); a version being generated is left alone.",
     },
 ]

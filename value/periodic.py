@@ -11,4 +11,13 @@ PERIODIC_TASKS = [
         "crontab": {"minute": 30, "hour": 2},
         "description": "Compute the value model (revenue, churn, value per touchpoint) for every organization.",
     },
+    {
+        "name": "value.requeue",
+        "task": "value.requeue",
+        "every_seconds": 300,
+        # A sweep nobody picked up before the next one is due is dropped: the next one does the same work.
+        "expire_seconds": 290,
+        "description": "Queue again the value-model runs still waiting (nightly or on demand) whose task was lost: "
+        "broker down, a nightly fan-out stopped midway.",
+    },
 ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from core.tasks import enqueue_coalesced
+
 
 @shared_task(name="webhooks.send_delivery")
 def send_delivery(delivery_id: int) -> bool:
@@ -23,10 +25,13 @@ def send_due_deliveries() -> int:
 
 @shared_task(name="webhooks.sweep")
 def sweep_deliveries() -> dict[str, int]:
-    """Re-open sends whose worker died, purge the old delivery log, send what is due (retries)."""
+    """Re-open sends whose worker died, purge the old delivery log, send what is due (retries).
+
+    The drain is queued without ever failing the sweep: if the broker refuses it, the due rows wait for the next
+    sweep (every state is in the delivery rows)."""
     from webhooks.sender import deliveries_sweep
 
     result = deliveries_sweep()
     if result["due"] or result["reopened"]:
-        send_due_deliveries.delay()
+        enqueue_coalesced(send_due_deliveries, after_commit=False)
     return result

@@ -88,7 +88,8 @@ def start_gunicorn(*, port: int, log: Path, env: dict[str, str], threads: int = 
         "DATABASE_URL": database_url(),
         "DEBUG": "False",
         "SECRET_KEY": "ops-test-only-" + "x" * 50,
-        "FIELD_ENCRYPTION_KEY": "b3BzLXRlc3Qtb25seS1rZXktMzItYnl0ZXMtbG9uZyE=",  # production refuses to store secrets without one
+        # Production refuses to store secrets without a key.
+        "FIELD_ENCRYPTION_KEY": "b3BzLXRlc3Qtb25seS1rZXktMzItYnl0ZXMtbG9uZyE=",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SESSION_COOKIE_SECURE": "False",
         "CSRF_COOKIE_SECURE": "False",

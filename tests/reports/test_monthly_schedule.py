@@ -93,7 +93,7 @@ def test_the_beat_entry_is_registered_the_projects_way():
     from django.core.management import call_command
     from django_celery_beat.models import PeriodicTask
 
-    [entry] = PERIODIC_TASKS
+    entry = next(e for e in PERIODIC_TASKS if e["task"] == "reports.generate_monthly_reports")
     call_command("setup_periodic_tasks", verbosity=0)
     call_command("setup_periodic_tasks", verbosity=0)
     task = PeriodicTask.objects.get(name=entry["name"])
@@ -103,14 +103,14 @@ def test_the_beat_entry_is_registered_the_projects_way():
 
 
 @pytest.mark.django_db
-def test_a_version_whose_task_was_lost_is_generated_by_the_daily_run(cast_a):
-    from reports.services import report_create_pending
+def test_a_version_whose_task_was_lost_is_generated_by_the_requeue_sweep(cast_a):
+    from reports.services import report_create_pending, reports_requeue_pending
 
     build(cast_a.org)
     lost = report_create_pending(organization=cast_a.org, month=dt.date(2026, 10, 1), trigger="on_demand")
     fresh = report_create_pending(organization=cast_a.org, month=dt.date(2026, 10, 1), trigger="on_demand")
     MonthlyReport.objects.filter(pk=lost.pk).update(created_at=dt.datetime(2026, 11, 3, 8, 0, tzinfo=UTC))
-    reports_monthly_run(now=dt.datetime(2026, 11, 3, 9, 0, tzinfo=UTC))  # a Tuesday: nothing scheduled
+    assert reports_requeue_pending(now=dt.datetime(2026, 11, 3, 9, 0, tzinfo=UTC)) == [lost.pk]  # tasks run eagerly
     lost.refresh_from_db()
     fresh.refresh_from_db()
     assert lost.status == MonthlyReport.Status.READY and lost.figures["summary"]["headline"]["n"] > 0

@@ -117,14 +117,16 @@ def _remember(ctx: OrgContext | None, job: ImportJob, mapping: dict[str, Any]) -
 
 
 def response_import_start(*, job: ImportJob, mapping: dict[str, Any], ctx: OrgContext | None = None) -> None:
-    """Save the column mapping (and remember it for the next file with this header) and queue the import."""
+    """Save the column mapping (and remember it for the next file with this header) and queue the import (never
+    failing: with the broker down, the imports sweep queues it later)."""
+    from imports.services import import_job_queue
     from surveys.ingestion.tasks import import_responses
 
     held = ("proposed_mapping", "scale_check")
     job.options = {**{k: v for k, v in job.options.items() if k not in held}, "mapping": mapping}
     job.save(update_fields=["options"])
     _remember(ctx, job, mapping)
-    transaction.on_commit(lambda: import_responses.delay(job.pk))
+    import_job_queue(job=job, task=import_responses)
 
 
 def response_import_split(
