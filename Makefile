@@ -35,6 +35,8 @@ bench:           ## benchmarks that print figures (PostgreSQL; see README "Bench
 	DATABASE_URL=$(BENCH_DB) .venv/bin/python manage.py bench_response_import --rows 1000000
 	DATABASE_URL=$(BENCH_DB) .venv/bin/python manage.py bench_response_import --wide --rows 100000 --ratings 10
 	DATABASE_URL=$(BENCH_DB) .venv/bin/python manage.py bench_submissions --clients 20 --seconds 20
+	DATABASE_URL=$(BENCH_DB) .venv/bin/python manage.py bench_submissions --clients 20 --seconds 20 --endpoint api --no-worker
+	DATABASE_URL=$(BENCH_DB) .venv/bin/python manage.py bench_submissions --in-process 1000
 	DATABASE_URL=$(BENCH_DB) .venv/bin/python manage.py bench_kpis --responses 1000000
 	DATABASE_URL=$(BENCH_DB) .venv/bin/python manage.py bench_kpis --responses 1000000 --reuse --follow-up 100000 --only-follow-up
 	DATABASE_URL=$(BENCH_DB) .venv/bin/python manage.py bench_report --requests 100

@@ -3,6 +3,8 @@
 For the few hot reads (a submission's look-ups) where compiling the ORM query costs more than running it. The
 caller writes the SQL with `reader.columns(alias)` for each model it joins and builds instances with
 `reader.build(row, offset)`; values go through the same converters the ORM applies (JSON fields, for example).
+Used only where `bench_submissions --in-process 1000` shows plain ORM costs the submission targets (README
+"Benchmark figures"); everything else reads through the ORM.
 """
 
 from __future__ import annotations

@@ -36,12 +36,26 @@ def database_url(name: str) -> str:
     return f"postgres://{auth}@{p['host']}:{p['port']}/{name}"
 
 
-def recreate_database(name: str) -> None:
+def recreate_database(name: str, template: str = "") -> None:
+    """Create `name` afresh: empty, or a copy of the migrated database `template` (a test database, say)."""
+    from django.db import connections
+
     conn = psycopg2.connect(dbname="postgres", **server_params())
     conn.autocommit = True
     with conn.cursor() as cursor:
         cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        if template:
+            # A template may have no other session: ours are closed, idle ones left by others (threads) ended.
+            connections.close_all()
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                [template],
+            )
+            cursor.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template))
+            )
+        else:
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     conn.close()
 
 
@@ -64,6 +78,18 @@ def child_env(database: str, **extra: str) -> dict[str, str]:
 
 def manage(args: list[str], env: dict[str, str], **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(MANAGE), *args], env=env, check=True, **kwargs)  # noqa: S603
+
+
+def manage_into(args: list[str], env: dict[str, str], write) -> None:
+    """Run a manage.py command, handing each line it prints to `write` as it comes (a command's self.stdout.write,
+    so that its caller, a test with call_command say, sees the child's figures too)."""
+    with subprocess.Popen(  # noqa: S603
+        [sys.executable, str(MANAGE), *args], env=env, stdout=subprocess.PIPE, text=True, bufsize=1
+    ) as child:
+        for line in child.stdout:
+            write(line.rstrip("\n"))
+    if child.returncode:
+        raise subprocess.CalledProcessError(child.returncode, args)
 
 
 def load_average() -> str:

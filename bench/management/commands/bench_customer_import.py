@@ -87,12 +87,17 @@ class Command(BaseCommand):
                 runs = (("first import", first), ("same file again", first), ("all names changed", changed))
                 for label, path in runs:
                     cpu = time.process_time()
+                    before = Customer.objects.for_org(org).count()
                     job = self._run(ctx, path, timeout)
                     cpu = time.process_time() - cpu
                     jobs.append(job)
+                    stored = Customer.objects.for_org(org).count() - before
                     seconds = (job.finished_at - job.started_at).total_seconds()
+                    written = job.created_count + job.updated_count
                     self.stdout.write(
-                        f"{label:>18}: {job.status} in {seconds:.1f}s = {job.processed_rows / seconds:,.0f} rows/s "
+                        f"{label:>18}: {job.status} in {seconds:.1f}s = {job.processed_rows / seconds:,.0f} CSV rows "
+                        f"read/s, {written / seconds:,.0f} customers written (created or updated)/s; "
+                        f"new customer rows (COUNT after - before) {stored:,} "
                         f"(created {job.created_count:,}, updated {job.updated_count:,}, "
                         f"unchanged {job.unchanged_count:,}, errors {job.error_count:,}); "
                         f"CPU of this process {cpu:.1f}s"

@@ -555,8 +555,10 @@ class Command(BaseCommand):
             times = []
             queries = []
             # Counted with an execute wrapper: Django empties connection.queries at the start of every request.
+            started = time.perf_counter()
             with connection.execute_wrapper(_Counter(queries)):
                 response = client.get(url, params)
+            first = time.perf_counter() - started
             if response.status_code != 200:
                 raise CommandError(f"{label}: HTTP {response.status_code}")
             for _ in range(requests):
@@ -566,7 +568,9 @@ class Command(BaseCommand):
             times.sort()
             p95 = times[max(0, round(0.95 * len(times)) - 1)]
             self.stdout.write(
-                f"{label}: p50 {_ms(statistics.median(times))}, p95 {_ms(p95)}, {len(queries)} SQL queries"
+                f"{label}: p50 {_ms(statistics.median(times))}, p95 {_ms(p95)}, {len(queries)} SQL queries "
+                f"(warm: {requests} requests after a first one of {_ms(first)} that filled the application cache, "
+                "PostgreSQL's buffers and the per-process caches)"
             )
         self.stdout.write(
             f"  (load average {load:.1f} before and {os.getloadavg()[0]:.1f} after, on {os.cpu_count()} CPUs)"

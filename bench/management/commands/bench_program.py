@@ -372,11 +372,14 @@ class Command(BaseCommand):
         )
 
     def _page(self, client: Client, label: str, url: str, note: str, requests: int) -> None:
+        started = time.perf_counter()
         response, queries = self._count_queries(lambda: client.get(url))
+        first = time.perf_counter() - started
         if response.status_code != 200:
             raise CommandError(f"{label}: HTTP {response.status_code} for {url}")
         times = self._repeat(lambda: client.get(url), requests)
         self._record(Figure(label, times, queries, note))
+        self.stdout.write(f"  {label}: warm figures, after a first request of {_ms(first)} that filled the caches")
 
     def _summary(self, program: bench_kpis.Program, requests: int) -> None:
         responses = Response.objects.filter(organization=program.org).count()

@@ -8,8 +8,15 @@ Runs in a throw-away database (created, migrated, dropped) on the server of DATA
 
 Long mode (one response per row): prints rows/s of (1) `COPY` of the CSV into a bare table with the same columns
 (no keys, no indexes) and (2) our import job (staging COPY, checks in SQL, responses and answers with all their keys,
-indexes and foreign keys), their ratio, our phases, a re-import of the same file (must create nothing), and the
-sweep's rate on imported responses.
+indexes and foreign keys), in responses created per second, their ratio, our phases, a re-import of the same file
+(must create nothing: its rate is CSV rows checked per second), the "schema floor" (the finished rows `COPY`ed back
+into the emptied real tables, under the same trigger setting as the import) and the rate of the sweep (the periodic
+follow-up, in this process, batches as in production) over a sample of the imported responses.
+
+--triggers: "off" runs the import as a database superuser (or a user granted SET on session_replication_role) does
+it: foreign keys checked once per chunk and the per-row foreign-key triggers skipped (session_replication_role =
+replica); "on" as a user without that privilege (a managed database's ordinary user) does: per-row triggers
+(SURVEYS_IMPORT_SET_BASED_FK_CHECKS=false); "both" (the default) runs each in a fresh database.
 
 Wide mode (one row per respondent: a respondent id, a date and N ratings 1-5 with 0 = not applicable in about 5 %,
 each rating column mapped to the CSAT question at its own touchpoint; half of the respondents are not customers yet
@@ -112,6 +119,14 @@ class Command(BaseCommand):
         parser.add_argument("--customers", type=int, default=100_000)
         parser.add_argument("--database", default="cx_ingest_bench_import", help="Throw-away database name.")
         parser.add_argument("--sweep-sample", type=int, default=20_000, help="Imported responses to sweep (0: skip).")
+        parser.add_argument(
+            "--triggers",
+            choices=["on", "off", "both"],
+            default="both",
+            help="Per-row foreign-key triggers during the import and the floor COPY (long mode): on (no privilege "
+            "needed), off (session_replication_role = replica, needs superuser or GRANT SET), both.",
+        )
+        parser.add_argument("--template", default="", help="Copy this migrated database instead of a new one.")
         parser.add_argument("--keep", action="store_true", help="Keep the benchmark database.")
         parser.add_argument("--wide", action="store_true", help="One row per respondent with --ratings ratings.")
         parser.add_argument("--ratings", type=int, default=10, help="Rating columns per row (wide mode).")
@@ -125,10 +140,18 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["inner"]:
             return self.inner(options)
+        if options["triggers"] == "both":
+            modes = ["off"] if options["wide"] else ["off", "on"]
+        else:
+            modes = [options["triggers"]]
+        for mode in modes:
+            self._outer(options, mode)
+
+    def _outer(self, options, triggers: str) -> None:
         name = options["database"]
         self.stdout.write(f"Machine load before: {_bench.load_average()}")
         self.stdout.write(f"Creating and migrating database {name} ...")
-        _bench.recreate_database(name)
+        _bench.recreate_database(name, options["template"])
         with tempfile.TemporaryDirectory(prefix="cx-bench-import-") as media:
             env = _bench.child_env(
                 name,
@@ -138,16 +161,19 @@ class Command(BaseCommand):
                 # Shared by the worker's processes, as in production (the rollup debounce lives there).
                 CACHE_URL=BENCH_REDIS.replace("redis://", "rediscache://"),
                 DEBUG="true",
+                # "on": the importer keeps the per-row foreign-key triggers, as without the privilege.
+                SURVEYS_IMPORT_SET_BASED_FK_CHECKS="false" if triggers == "on" else "true",
             )
             try:
                 _bench.manage(["migrate", "-v0"], env)
                 argv = ["bench_response_import", "--inner", f"--rows={options['rows']}"]
                 argv += [f"--customers={options['customers']}", f"--sweep-sample={options['sweep_sample']}"]
+                argv += [f"--triggers={triggers}"]
                 if options["wide"]:
                     argv += ["--wide", f"--ratings={options['ratings']}"]
                     argv += [f"--worker-concurrency={options['worker_concurrency']}"]
                     argv += [f"--follow-up-timeout={options['follow_up_timeout']}", f"--chunk={options['chunk']}"]
-                _bench.manage(argv, env)
+                _bench.manage_into(argv, env, self.stdout.write)
             finally:
                 self._purge_queue()
                 if not options["keep"]:
@@ -163,8 +189,12 @@ class Command(BaseCommand):
             client.delete("celery", *client.scan_iter("_kombu.*"), *client.scan_iter("*kpis:aggregate-dirty*"))
 
     @staticmethod
-    def schema_floor(tmp: Path) -> float:
-        """Seconds to COPY the imported responses and answers back into the (emptied) real tables."""
+    def schema_floor(tmp: Path, *, triggers: str) -> float:
+        """Seconds to COPY the imported responses and answers back into the (emptied) real tables.
+
+        Under the import's trigger setting: with "off", per-row foreign-key triggers are skipped as the import
+        skips them (session_replication_role = replica for the COPY's transaction).
+        """
         from django.db import connection
 
         from surveys.models import Answer, Response
@@ -178,10 +208,14 @@ class Command(BaseCommand):
             cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")  # the benchmark database only
             started = time.monotonic()
             with transaction.atomic():
+                if triggers == "off":
+                    cursor.execute("SET LOCAL session_replication_role = replica")
                 for table, path in files.items():
                     with path.open("rb") as fh:
                         cursor.copy_expert(f"COPY {table} FROM STDIN WITH (FORMAT csv)", fh)
             seconds = time.monotonic() - started
+            # As autovacuum would after a bulk load: the sweep below plans its statements on these tables.
+            cursor.execute(f"ANALYZE {', '.join(tables)}")
         for path in files.values():
             path.unlink()
         return seconds
@@ -198,11 +232,29 @@ class Command(BaseCommand):
         from accounts.models import Membership
         from accounts.scoping import context_for_membership
         from surveys.ingestion.importers import response_import_create, response_import_run
-        from surveys.ingestion.services import responses_sweep_unprocessed
+        from surveys.ingestion.importers.sql import can_check_references_per_chunk
+        from surveys.ingestion.services import FOLLOW_UP_BATCH_SIZE, responses_sweep_unprocessed
         from surveys.models import Answer, Response, SurveyVersion
 
-        rows = options["rows"]
+        rows, triggers = options["rows"], options["triggers"]
         out = self.stdout.write
+        with connection.cursor() as cursor:
+            skips = can_check_references_per_chunk(cursor)
+        if (triggers == "off") != skips:
+            raise SystemExit(
+                f"--triggers={triggers}, but the importer would {'skip' if skips else 'keep'} the per-row triggers "
+                "(a database user without the privilege to set session_replication_role cannot run --triggers=off)"
+            )
+        out(
+            f"== Per-row foreign-key triggers {triggers.upper()}: "
+            + (
+                "the import checks references once per chunk and sets session_replication_role = replica (needs "
+                "superuser or GRANT SET ON PARAMETER session_replication_role)"
+                if triggers == "off"
+                else "the import keeps PostgreSQL's per-row foreign-key triggers (what a database user without "
+                "that privilege gets)"
+            )
+        )
         seeded = _bench.seed_program(customers=options["customers"])
         membership = Membership.objects.get(organization=seeded.organization)
         ctx = context_for_membership(membership, user=membership.user)
@@ -244,41 +296,60 @@ class Command(BaseCommand):
                 t = time.monotonic()
                 job = response_import_run(job_id=job.pk)
                 seconds = time.monotonic() - t
-                timings.append(seconds)
+                timings.append((seconds, job.created_count))
+                rate = (
+                    f"{job.created_count / seconds:,.0f} responses created/s"
+                    if job.created_count
+                    else "nothing created"
+                )
                 out(
-                    f"Our import ({attempt}): {seconds:.2f} s = {rows / seconds:,.0f} rows/s; "
-                    f"created {job.created_count:,}, unchanged {job.unchanged_count:,}, errors {job.error_count:,}; "
-                    f"phases {job.options.get('timings')}; storing the upload took {upload_seconds:.2f} s"
+                    f"Our import ({attempt}): {seconds:.2f} s for {rows:,} CSV rows = {rate} "
+                    f"({rows / seconds:,.0f} CSV rows checked/s); created {job.created_count:,}, unchanged "
+                    f"{job.unchanged_count:,}, errors {job.error_count:,}; phases {job.options.get('timings')}; "
+                    f"storing the upload took {upload_seconds:.2f} s"
                 )
                 if job.status != "done":
                     out(f"  job failed: {job.message}")
                     return
-        answers = Answer.objects.count()
-        out(f"Stored {Response.objects.count():,} responses and {answers:,} answers")
-        floor_seconds = self.schema_floor(Path(tempfile.gettempdir()))
+        responses, answers = Response.objects.count(), Answer.objects.count()
+        out(f"Stored {responses:,} responses and {answers:,} answers")
+        floor_seconds = self.schema_floor(Path(tempfile.gettempdir()), triggers=triggers)
         out(
-            f"Schema floor: raw COPY of the finished rows straight into surveys_response + surveys_answer (all their "
-            f"indexes and foreign keys): {floor_seconds:.2f} s = {rows / floor_seconds:,.0f} responses/s"
+            f"Schema floor (triggers {triggers}): raw COPY of the {responses:,} finished responses and {answers:,} "
+            f"answers straight into surveys_response + surveys_answer (all their indexes and foreign keys"
+            f"{'; per-row foreign-key triggers skipped, as the import skips them' if triggers == 'off' else ''}): "
+            f"{floor_seconds:.2f} s = {responses / floor_seconds:,.0f} responses/s"
         )
-        ratio = (rows / timings[0]) / raw_rate
+        seconds, created = timings[0]
+        ratio = (created / seconds) / raw_rate
         out(
-            f"RESULT rows={rows} raw_copy_rows_per_s={raw_rate:.0f} import_responses_per_s={rows / timings[0]:.0f} "
-            f"ratio={ratio:.3f} (target >= 0.333)"
+            f"RESULT triggers={triggers} rows={rows} created={created} raw_copy_rows_per_s={raw_rate:.0f} "
+            f"import_responses_created_per_s={created / seconds:.0f} "
+            f"schema_floor_responses_per_s={responses / floor_seconds:.0f} ratio={ratio:.3f} (target >= 0.333)"
         )
 
         sample = options["sweep_sample"]
         if sample:
+            # The periodic sweep as a worker runs it, in this process, over `sample` unprocessed responses among the
+            # imported ones; batches of the production size. (bench_kpis --follow-up times the drain of a backlog on
+            # a database with rollups, alert rules and cases.)
+            with connection.cursor() as cursor:  # only the oldest `sample` are left for the sweep
+                table = Response._meta.db_table
+                cursor.execute(
+                    f"UPDATE {table} SET processed_at = now() WHERE processed_at IS NULL AND id NOT IN "  # noqa: S608
+                    f"(SELECT id FROM {table} WHERE processed_at IS NULL ORDER BY created_at, id LIMIT %s)",
+                    [sample],
+                )
+                cursor.execute(f"VACUUM ANALYZE {Response._meta.db_table}")
             t = time.monotonic()
-            done = 0
-            while done < sample:
-                n = responses_sweep_unprocessed(min_age_seconds=0, batch_size=500, time_budget_seconds=5)
-                if not n:
-                    break
-                done += n
+            done = responses_sweep_unprocessed(
+                min_age_seconds=0, batch_size=FOLLOW_UP_BATCH_SIZE, time_budget_seconds=None
+            )
             seconds = time.monotonic() - t
             out(
-                f"Sweep (follow-up of imported responses, receivers of this project attached): {done:,} in "
-                f"{seconds:.1f} s = {done / seconds:,.0f} responses/s"
+                f"Sweep of imported responses (follow-up in this process, batches of up to "
+                f"{FOLLOW_UP_BATCH_SIZE:,}, receivers of this project attached, aggregation queued not run): "
+                f"{done:,} of {responses:,} in {seconds:.1f} s = {done / seconds:,.0f} responses followed up/s"
             )
 
     # -- wide mode -------------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
     manage.py bench_submissions --clients 20 --seconds 20                 # the public survey page (default)
     manage.py bench_submissions --clients 20 --seconds 20 --endpoint api  # POST /api/v1/responses/
+    manage.py bench_submissions --in-process 1000                         # CPU per submission, fast path vs ORM
 
 Creates, migrates and seeds a throw-away database, starts gunicorn on 127.0.0.1 (DEBUG off, Redis as broker and
 cache on databases of their own, no worker: the follow-up tasks just queue), drives it from N client threads with
@@ -18,10 +19,21 @@ it, so cases are opened as in a real program. --no-worker skips that run.
 Public-page clients load the form once for the CSRF cookie, then post answers with their own submission keys, as
 a browser does; API clients send their own Idempotency-Key, as a well-behaved integration would. The rate limits
 are raised (they are still counted) so that the server, not the limit, is measured.
+
+What is counted: throughput is the rows stored (a COUNT of surveys_response before and after the run) per second,
+not the 2xx replies; latency percentiles are those of the successful requests (a 302 to the thank-you page for the
+form, a 201 for the API), and failed requests (any other status, or no reply) are counted and timed separately.
+
+--in-process N times N submissions per endpoint through Django's test client in one process (no HTTP server, no
+CSRF check): CPU ms per submission of the Django process and of its PostgreSQL backend. It runs the hand-written
+fast path, then each of its spots swapped for plain ORM (bench.plain_orm), then all of them at once, so each spot's
+cost is measured on its own. --plain-orm SPOTS ("all" or e.g. "token,insert") runs the gunicorn benchmark (or the
+in-process one, against the fast path) with those spots swapped in the server.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import http.client
@@ -64,7 +76,7 @@ class Command(BaseCommand):
         parser.add_argument("--clients", type=int, default=20)
         parser.add_argument("--seconds", type=float, default=20)
         parser.add_argument("--warmup", type=float, default=3)
-        parser.add_argument("--endpoint", choices=["web", "api"], default="web")
+        parser.add_argument("--endpoint", choices=["web", "api"], default=None, help="web (default) or api")
         parser.add_argument("--rate", type=float, default=300, help="Offered submissions/s of the paced run (0: skip).")
         parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (production: one per core)")
         parser.add_argument("--threads", type=int, default=3, help="gthread threads per worker")
@@ -74,8 +86,16 @@ class Command(BaseCommand):
         parser.add_argument("--no-worker", action="store_true", help="Skip the paced run with a Celery worker.")
         parser.add_argument("--worker-concurrency", type=int, default=2, help="Celery worker processes")
         parser.add_argument("--database", default="cx_ingest_bench_web")
+        parser.add_argument("--template", default="", help="Copy this migrated database instead of a new one.")
         parser.add_argument("--keep", action="store_true")
         parser.add_argument("--seed-only", action="store_true", help="(internal) seed the database, print the ids")
+        parser.add_argument(
+            "--in-process", type=int, default=0, help="Time N submissions per endpoint in-process (CPU per submission)."
+        )
+        parser.add_argument(
+            "--plain-orm", default="", help='Swap these fast-path spots for plain ORM ("all", or e.g. "token,insert").'
+        )
+        parser.add_argument("--inner", action="store_true", help="(internal) the in-process run's measuring process")
 
     def handle(self, *args, **options):
         if options["seed_only"]:
@@ -107,15 +127,29 @@ class Command(BaseCommand):
                 )
             )
             return
+        options["endpoint_given"] = options["endpoint"] is not None
+        options["endpoint"] = options["endpoint"] or "web"
+        if options["inner"]:
+            return self._in_process_inner(options)
         name = options["database"]
         out = self.stdout.write
         out(f"Machine load before: {_bench.load_average()}")
-        _bench.recreate_database(name)
+        _bench.recreate_database(name, options["template"])
+        if options["in_process"]:
+            try:
+                self._in_process(options, name)
+            finally:
+                self._purge_queue()
+                if not options["keep"]:
+                    _bench.drop_database(name)
+            out(f"Machine load after: {_bench.load_average()}")
+            return
         port = _free_port()
         env = _bench.child_env(
             name,
             DEBUG="false",
             SECRET_KEY="bench-" + os.urandom(16).hex(),
+            FIELD_ENCRYPTION_KEY=base64.urlsafe_b64encode(os.urandom(32)).decode(),  # a Fernet key (DEBUG off)
             ALLOWED_HOSTS="127.0.0.1",
             CELERY_BROKER_URL=BENCH_REDIS,
             CACHE_URL=BENCH_CACHE,
@@ -125,6 +159,7 @@ class Command(BaseCommand):
             # One API key drives everything: lift its throttle so that the server, not the limit, is measured.
             SURVEYS_API_RESPONSES_RATE="1000000/min",
             SURVEYS_PUBLIC_RATE_LIMIT="1000000",
+            BENCH_PLAIN_ORM=options["plain_orm"],
         )
         server = None
         try:
@@ -149,6 +184,8 @@ class Command(BaseCommand):
                 "warning",
                 "--timeout",
                 "30",
+                "--config",
+                "python:bench.gunicorn_hooks",  # swaps in --plain-orm's spots in each worker
             ]
             server = subprocess.Popen(  # noqa: S603
                 command, cwd=_bench.MANAGE.parent, env=env, start_new_session=True
@@ -156,6 +193,8 @@ class Command(BaseCommand):
             self._wait_until_up(port, server)
             self.batch = options["batch"]
             self.endpoint = "api" if self.batch else options["endpoint"]
+            self.ok_status = {302} if self.endpoint == "web" else ({200} if self.batch else {201})
+            self.database = name
             target = (
                 "POST /s/t/<token>/ (the public survey page, form post with CSRF, answered by a redirect)"
                 if self.endpoint == "web"
@@ -163,7 +202,8 @@ class Command(BaseCommand):
             )
             out(
                 f"gunicorn: {options['workers']} workers x {options['threads']} threads (gthread), DEBUG off, "
-                f"CONN_MAX_AGE=60, Redis broker and cache, no Celery worker; {target}"
+                f"CONN_MAX_AGE=60, Redis broker and cache, no Celery worker; {target}; "
+                f"fast path: {'plain ORM for ' + options['plain_orm'] if options['plain_orm'] else 'as shipped'}"
             )
             self._drive(port, seed, options["clients"], options["warmup"], warmup=True)
             for label, rate in (("saturation", 0.0), ("paced", options["rate"])):
@@ -171,7 +211,9 @@ class Command(BaseCommand):
                     continue
                 before = self._cpu_seconds(server.pid, name)
                 client_before = time.process_time()
+                rows_before = self._stored_rows()
                 results = self._drive(port, seed, options["clients"], options["seconds"], rate=rate)
+                results["stored"] = self._stored_rows() - rows_before
                 results["client_cpu"] = time.process_time() - client_before
                 after = self._cpu_seconds(server.pid, name)
                 results["cpu"] = {k: after[k] - before.get(k, 0.0) for k in after}
@@ -253,7 +295,9 @@ class Command(BaseCommand):
         window_start = db.value("SELECT now()")
         pids = {"worker": worker.pid, "web": server.pid}
         before = {k: _tree_cpu(pid) for k, pid in pids.items()}
+        rows_before = self._stored_rows()
         results = self._drive(port, seed, options["clients"], options["seconds"], rate=options["rate"], tag="f")
+        results["stored"] = self._stored_rows() - rows_before
         load_stopped = time.monotonic()
         left = db.value(
             "SELECT count(*) FROM surveys_response WHERE created_at >= %s AND processed_at IS NULL", [window_start]
@@ -279,7 +323,7 @@ class Command(BaseCommand):
         dirty = db.value("SELECT count(*) FROM kpis_dirtyrollup")
         db.close()
         self._report(results, options, label="paced with a worker", rate=options["rate"])
-        stored = sum(count for code, count in results["statuses"].items() if 200 <= code < 400)
+        stored = results["stored"]
         out(
             f"follow-up of {n:,} responses: lag p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
             f"p99 {p99 * 1000:.0f} ms, max {worst * 1000:.0f} ms; {cases} cases opened; backlog when the load "
@@ -358,7 +402,7 @@ class Command(BaseCommand):
         tag: str = "",
     ) -> dict:
         """Each client thread posts on one keep-alive connection until the deadline: back to back, or paced."""
-        latencies: list[list[float]] = [[] for _ in range(clients)]
+        latencies: list[list[tuple[float, int]]] = [[] for _ in range(clients)]
         statuses: list[dict[int, int]] = [{} for _ in range(clients)]
         start_gate = threading.Barrier(clients + 1)
         deadline = [0.0]
@@ -405,7 +449,7 @@ class Command(BaseCommand):
                     status = 0
                     conn.close()
                     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                latencies[index].append(time.perf_counter() - started)
+                latencies[index].append((time.perf_counter() - started, status))
                 statuses[index][status] = statuses[index].get(status, 0) + 1
             conn.close()
 
@@ -425,7 +469,13 @@ class Command(BaseCommand):
         for s in statuses:
             for code, count in s.items():
                 merged[code] = merged.get(code, 0) + count
-        return {"latencies": sorted(x for per in latencies for x in per), "statuses": merged, "elapsed": elapsed}
+        timed = [x for per in latencies for x in per]
+        return {
+            "ok": sorted(t for t, status in timed if status in self.ok_status),
+            "failed": sorted(t for t, status in timed if status not in self.ok_status),
+            "statuses": merged,
+            "elapsed": elapsed,
+        }
 
     def _api_requests(self, seed: dict, rng: random.Random):
         headers = {"Content-Type": "application/json", "Authorization": f"Api-Key {seed['key']}"}
@@ -480,29 +530,38 @@ class Command(BaseCommand):
 
         return make
 
+    def _stored_rows(self) -> int:
+        db = _Db(self.database)
+        try:
+            return db.value("SELECT count(*) FROM surveys_response")
+        finally:
+            db.close()
+
     def _report(self, results: dict, options, *, label: str, rate: float) -> None:
-        lat = results["latencies"]
-        ok = sum(count for code, count in results["statuses"].items() if 200 <= code < 400)
+        lat, failed = results["ok"], results["failed"]
+        stored = results["stored"]
         out = self.stdout.write
-        if not lat:
-            out("No requests completed.")
-            return
-
-        def pct(p: float) -> float:
-            return 1000 * lat[min(len(lat) - 1, int(p * len(lat)))]
-
         how = f"paced at {rate:.0f}/s offered" if rate else "saturation (back to back)"
         out(f"-- {label}: {how}")
         out(
-            f"{len(lat):,} requests in {results['elapsed']:.1f} s from {options['clients']} clients; "
-            f"status counts {results['statuses']}"
+            f"{len(lat) + len(failed):,} requests in {results['elapsed']:.1f} s from {options['clients']} clients; "
+            f"status counts {results['statuses']}; rows stored (COUNT of surveys_response after - before): "
+            f"{stored:,}"
         )
+        if failed:
+            out(
+                f"FAILED requests: {len(failed):,} (status not in {sorted(self.ok_status)}), their latency ms: "
+                f"p50 {_pct(failed, 0.5):.1f}  max {1000 * failed[-1]:.1f}; not in the percentiles below"
+            )
+        if not lat:
+            out("No request succeeded.")
+            return
         out(
-            f"latency ms: p50 {pct(0.50):.1f}  p95 {pct(0.95):.1f}  p99 {pct(0.99):.1f}  max {1000 * lat[-1]:.1f}  "
+            f"latency ms of the {len(lat):,} successful requests: p50 {_pct(lat, 0.50):.1f}  "
+            f"p95 {_pct(lat, 0.95):.1f}  p99 {_pct(lat, 0.99):.1f}  max {1000 * lat[-1]:.1f}  "
             f"mean {1000 * statistics.fmean(lat):.1f}"
         )
         cpu = results.get("cpu", {})
-        stored = ok * max(1, self.batch)
         if stored and cpu:
             out(
                 f"CPU per stored response: web {1000 * cpu['web'] / stored:.2f} ms, "
@@ -511,11 +570,145 @@ class Command(BaseCommand):
                 f"(this machine has {os.cpu_count()} cores, shared by all three)"
             )
         if self.batch:
-            out(f"Batches of {self.batch}: {ok * self.batch / results['elapsed']:.0f} responses/s")
+            out(f"Batches of {self.batch}: {stored / results['elapsed']:.0f} responses stored/s")
         out(
-            f"RESULT {self.endpoint} {label} throughput={ok / results['elapsed']:.0f} submissions/s "
-            f"p50_ms={pct(0.5):.1f} p95_ms={pct(0.95):.1f} (targets: >= 300/s, p95 < 50 ms)"
+            f"RESULT {self.endpoint} {label} stored={stored / results['elapsed']:.0f} responses/s "
+            f"failed={len(failed)} p50_ms={_pct(lat, 0.5):.1f} p95_ms={_pct(lat, 0.95):.1f} "
+            f"(successful requests; targets: >= 300/s, p95 < 50 ms)"
         )
+
+    # -- in-process: CPU per submission, fast path vs plain ORM --------------------------------------------------
+
+    def _in_process(self, options, name: str) -> None:
+        from bench.plain_orm import SPOTS
+
+        out = self.stdout.write
+        env = _bench.child_env(
+            name,
+            DEBUG="false",
+            SECRET_KEY="bench-" + os.urandom(16).hex(),
+            FIELD_ENCRYPTION_KEY=base64.urlsafe_b64encode(os.urandom(32)).decode(),  # a Fernet key (DEBUG off)
+            ALLOWED_HOSTS="testserver",
+            CELERY_BROKER_URL=BENCH_REDIS,
+            CACHE_URL=BENCH_CACHE,
+            CELERY_TASK_ALWAYS_EAGER="false",
+            CONN_MAX_AGE="60",
+            LOG_LEVEL="WARNING",
+            SURVEYS_API_RESPONSES_RATE="1000000/min",
+            SURVEYS_PUBLIC_RATE_LIMIT="1000000",
+        )
+        _bench.manage(["migrate", "-v0"], env)
+        _bench.manage(["collectstatic", "--noinput", "-v0"], env)  # DEBUG off: pages use the manifest's names
+        seed = _bench.manage(["bench_submissions", "--seed-only"], env, capture_output=True, text=True).stdout
+        env["BENCH_SEED"] = seed
+        endpoints = [options["endpoint"]] if options["endpoint_given"] else ["web", "api"]
+        # The spots each endpoint runs through ("prefetch" only matters where the reply shows the answers).
+        relevant = {"web": ["token", "insert"], "api": ["apikey", "ids", "insert", "prefetch"]}
+        out(
+            f"In-process: {options['in_process']:,} submissions per run through Django's test client (DEBUG off, "
+            "no HTTP server, no CSRF check), after 100 unmeasured; one process per run"
+        )
+        for endpoint in endpoints:
+            if options["plain_orm"]:
+                modes = ["", options["plain_orm"]]
+            else:
+                modes = ["", *[s for s in SPOTS if s in relevant[endpoint]], "all"]
+            for mode in modes:
+                argv = ["bench_submissions", "--inner", f"--in-process={options['in_process']}"]
+                argv += [f"--endpoint={endpoint}", f"--plain-orm={mode}"]
+                _bench.manage_into(argv, env, out)
+
+    def _in_process_inner(self, options) -> None:
+        from django.db import connection
+        from django.test import Client
+
+        from bench.plain_orm import apply
+        from cxplatform.startup import warm_and_freeze
+        from surveys.models import Response
+
+        swapped = apply(options["plain_orm"]) if options["plain_orm"] else []
+        seed = json.loads(os.environ["BENCH_SEED"])
+        rng = random.Random(11)
+        endpoint = options["endpoint"]
+        client = Client()
+        if endpoint == "web":
+            url = f"/s/t/{seed['links'][0]}/"
+            client.get(url, headers={"accept-language": "sv"})
+
+            def post(i: int):
+                body = {"submission": f"{i:032x}", "q_nps": rng.randint(0, 10), "q_csat": rng.randint(1, 5)}
+                body["q_why"] = rng.choice(COMMENTS)
+                return client.post(url, body, headers={"accept-language": "sv"})
+
+            ok = 302
+        else:
+            headers = {"authorization": f"Api-Key {seed['key']}"}
+
+            def post(i: int):
+                item = {
+                    "survey": seed["survey"],
+                    "touchpoint": rng.choice(seed["touchpoints"]),
+                    "answers": {"nps": rng.randint(0, 10), "csat": rng.randint(1, 5), "why": rng.choice(COMMENTS)},
+                    "language": "sv",
+                    "channel": "web",
+                }
+                return client.post(
+                    "/api/v1/responses/",
+                    json.dumps(item),
+                    content_type="application/json",
+                    headers={**headers, "idempotency-key": f"bench-{i}"},
+                )
+
+            ok = 201
+        # Keys of their own in every run (a repeated key is an idempotent retry: a 302/200 that stores nothing).
+        base = time.time_ns() // 1000 * 10_000
+        for i in range(100):
+            post(base + i)
+        warm_and_freeze()  # as the web process does at start-up
+        backend = connection.connection.info.backend_pid
+        n = options["in_process"]
+        rows_before = Response.objects.count()
+        statuses: dict[int, int] = {}
+        times = []
+        cpu, db_cpu = time.process_time(), _pid_cpu(backend)
+        for i in range(n):
+            started = time.perf_counter()
+            status = post(base + 1000 + i).status_code
+            times.append((time.perf_counter() - started, status))
+            statuses[status] = statuses.get(status, 0) + 1
+        cpu, db_cpu = time.process_time() - cpu, _pid_cpu(backend) - db_cpu
+        stored = Response.objects.count() - rows_before
+        good = sorted(t for t, status in times if status == ok)
+        failed = n - len(good)
+        mode = "plain ORM for " + ",".join(swapped) if swapped else "fast path as shipped"
+        if not stored or not good:
+            self.stdout.write(f"in-process {endpoint}, {mode}: nothing stored (statuses {statuses})")
+            return
+        self.stdout.write(
+            f"in-process {endpoint}, {mode}: {n:,} submissions, rows stored {stored:,}, failed {failed} "
+            f"(statuses {statuses}); CPU per stored response: Django {1000 * cpu / stored:.2f} ms, "
+            f"PostgreSQL {1000 * db_cpu / stored:.2f} ms; wall p50 {_pct(good, 0.5):.2f} ms, "
+            f"p95 {_pct(good, 0.95):.2f} ms (successful requests)"
+        )
+        self.stdout.write(
+            f"RESULT in-process {endpoint} plain_orm={','.join(swapped) or '-'} "
+            f"django_cpu_ms={1000 * cpu / stored:.2f} db_cpu_ms={1000 * db_cpu / stored:.2f} stored={stored} "
+            f"failed={failed}"
+        )
+
+
+def _pct(sorted_seconds: list[float], p: float) -> float:
+    """The p-quantile of sorted durations in seconds, in ms (nearest rank)."""
+    return 1000 * sorted_seconds[min(len(sorted_seconds) - 1, int(p * len(sorted_seconds)))]
+
+
+def _pid_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of one process so far (a PostgreSQL backend on this machine)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _redis():

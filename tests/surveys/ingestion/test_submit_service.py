@@ -59,6 +59,20 @@ def test_a_valid_response_is_stored_with_denormalised_answers(prog_a):
     assert {a.customer_id for a in answers.values()} == {prog_a.customer.pk}
 
 
+def test_a_new_response_carries_its_stored_answers_without_a_query(prog_a, django_assert_num_queries):
+    response, created = submit(prog_a, {"nps": 3, "why": "slow"}, customer=prog_a.customer)
+
+    assert created
+
+    def seen(answers):
+        return {(a.pk, a.question.code, a.value, a.text, a.response_id, a.customer_id) for a in answers}
+
+    with django_assert_num_queries(0):  # the API's 201 reply shows them as they are
+        handed = seen(response.answers.all())
+    stored = seen(Answer.objects.filter(response=response).select_related("question"))
+    assert handed == stored and len(stored) == 2
+
+
 @pytest.mark.parametrize(
     ("answers", "code"),
     [
