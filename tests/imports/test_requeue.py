@@ -77,15 +77,15 @@ def test_an_import_started_while_the_broker_is_down_runs_once_after_the_sweep_qu
     with publishing_to(LIVE_BROKER):  # the broker is back
         assert import_jobs_requeue() == []  # queued moments ago: its task may still be on its way
         queued_long_ago(job)
-        assert requeue_imports.apply().get() == [job.pk]
+        assert requeue_imports.apply().get(disable_sync_subtasks=False) == [job.pk]
         assert import_jobs_requeue() == []  # queued again just now: not again before the timeout
     assert queued_messages(live_redis) == [("imports.run", [job.pk])]
 
     # The worker takes the message; a redelivery of it (or the lost original turning up) imports nothing more.
     from imports.tasks import run_import as run_task
 
-    run_task.apply(args=[job.pk]).get()
-    run_task.apply(args=[job.pk]).get()
+    run_task.apply(args=[job.pk]).get(disable_sync_subtasks=False)
+    run_task.apply(args=[job.pk]).get(disable_sync_subtasks=False)
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE
     assert (job.created_count, job.processed_rows, job.attempts) == (2, 2, 1)

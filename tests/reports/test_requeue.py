@@ -71,7 +71,7 @@ def test_a_report_requested_while_the_broker_is_down_is_generated_once_after_the
     with publishing_to(LIVE_BROKER):  # the broker is back
         assert reports_requeue_pending() == []  # requested moments ago: its task may still be on its way
         requested_long_ago(report)
-        assert requeue_pending_reports.apply().get() == [report.pk]
+        assert requeue_pending_reports.apply().get(disable_sync_subtasks=False) == [report.pk]
         reports_requeue_pending()  # the next sweep, while the message still waits: not queued again
     messages = [json.loads(raw) for raw in live_redis.lrange(broker_key("celery"), 0, -1)]
     assert [(m["headers"]["task"], json.loads(base64.b64decode(m["body"]))[0]) for m in messages] == [
@@ -80,11 +80,11 @@ def test_a_report_requested_while_the_broker_is_down_is_generated_once_after_the
 
     # The worker takes the message; a redelivery (or the lost original turning up) generates nothing more.
     with django_capture_on_commit_callbacks(execute=True):
-        assert generate_report.apply(args=[report.pk]).get() == MonthlyReport.Status.READY
+        assert generate_report.apply(args=[report.pk]).get(disable_sync_subtasks=False) == MonthlyReport.Status.READY
     report.refresh_from_db()
     generated_at = report.generated_at
     with django_capture_on_commit_callbacks(execute=True):
-        assert generate_report.apply(args=[report.pk]).get() == MonthlyReport.Status.READY
+        assert generate_report.apply(args=[report.pk]).get(disable_sync_subtasks=False) == MonthlyReport.Status.READY
     report.refresh_from_db()
     assert report.generated_at == generated_at and report.figures["summary"]["headline"]["n"] > 0
     assert announced == [report.pk]
@@ -109,7 +109,7 @@ def test_a_version_being_generated_is_neither_queued_again_nor_generated_twice(c
 
     def worker():
         try:
-            generate_report.apply(args=[report.pk]).get()
+            generate_report.apply(args=[report.pk]).get(disable_sync_subtasks=False)
         finally:
             connection.close()
 
@@ -118,7 +118,9 @@ def test_a_version_being_generated_is_neither_queued_again_nor_generated_twice(c
     try:
         assert computing.wait(30)
         assert reports_requeue_pending() == []  # locked by the generating task: not lost
-        assert generate_report.apply(args=[report.pk]).get() == MonthlyReport.Status.PENDING  # a second task skips it
+        assert (
+            generate_report.apply(args=[report.pk]).get(disable_sync_subtasks=False) == MonthlyReport.Status.PENDING
+        )  # a second task skips it
     finally:
         release.set()
         thread.join(30)

@@ -38,15 +38,19 @@ def test_a_nightly_fan_out_stopped_by_a_broker_outage_is_finished_by_the_sweep_o
     assert ValueSnapshot.objects.filter(status=PENDING).count() == orgs
     assert statuses(cast_a.org) == [PENDING]
 
-    assert requeue_runs.apply().get() == []  # requested moments ago: their tasks may still be on their way
+    assert (
+        requeue_runs.apply().get(disable_sync_subtasks=False) == []
+    )  # requested moments ago: their tasks may still be on their way
     requested_long_ago()
-    assert len(requeue_runs.apply().get()) == orgs  # the broker is back (eager here): every run happens once
+    assert (
+        len(requeue_runs.apply().get(disable_sync_subtasks=False)) == orgs
+    )  # the broker is back (eager here): every run happens once
     assert statuses(cast_a.org) == [DONE] and statuses(cast_b.org) == [DONE]
 
     # The nightly task delivered again (beat firing twice, a redelivery) and the sweep again: nothing more.
     run_model.apply()
     requested_long_ago()
-    assert requeue_runs.apply().get() == []
+    assert requeue_runs.apply().get(disable_sync_subtasks=False) == []
     assert statuses(cast_a.org) == [DONE] and statuses(cast_b.org) == [DONE]
 
 
@@ -63,7 +67,7 @@ def test_a_recompute_requested_while_the_broker_is_down_is_run_by_the_sweep(cast
     snapshot.refresh_from_db()
     assert snapshot.status == PENDING
     requested_long_ago()
-    assert requeue_runs.apply().get() == [snapshot.pk]
+    assert requeue_runs.apply().get(disable_sync_subtasks=False) == [snapshot.pk]
     snapshot.refresh_from_db()
     assert snapshot.status == DONE and statuses(cast_a.org) == [DONE]
 
@@ -72,7 +76,7 @@ def test_the_sweep_leaves_a_claimed_run_alone(cast_a):
     running = ValueSnapshot.objects.create(organization=cast_a.org, status=ValueSnapshot.Status.RUNNING)
     requested_long_ago()
     ValueSnapshot.objects.filter(pk=running.pk).update(requested_at=timezone.now() - dt.timedelta(hours=1))
-    assert requeue_runs.apply().get() == []
+    assert requeue_runs.apply().get(disable_sync_subtasks=False) == []
     running.refresh_from_db()
     assert running.status == ValueSnapshot.Status.RUNNING and running.computed_at is None
 

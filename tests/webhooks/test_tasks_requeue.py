@@ -18,13 +18,15 @@ def test_a_sweep_during_a_broker_outage_leaves_the_due_deliveries_to_the_next_on
     endpoint = make_endpoint(cast_a, receiver)
     deliveries = [queued_delivery(endpoint, key=str(n)) for n in (1, 2)]
     with unreachable_broker():
-        result = sweep_deliveries.apply().get()  # beat's sweep, on a worker: the drain cannot be queued
+        result = sweep_deliveries.apply().get(
+            disable_sync_subtasks=False
+        )  # beat's sweep, on a worker: the drain cannot be queued
     assert result["due"] == 1
     assert receiver.events() == []
     assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"pending"}
 
-    sweep_deliveries.apply().get()  # the broker is back (eager here)
-    sweep_deliveries.apply().get()
+    sweep_deliveries.apply().get(disable_sync_subtasks=False)  # the broker is back (eager here)
+    sweep_deliveries.apply().get(disable_sync_subtasks=False)
     assert sorted(r.json["data"]["case_id"] for r in receiver.events()) == [1, 2]
     for delivery in deliveries:
         delivery.refresh_from_db()
