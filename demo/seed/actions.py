@@ -290,7 +290,17 @@ def _ensure_every_state(cases: list[FeedbackCase], people: _People, now: dt.date
                 ctx=people.ctx[case.assignee_id], case=case, reason="The customer called again.", at=at
             )
     if FeedbackCase.Status.CONTACTED not in statuses:
-        claimed = [c for c in rows if c.status == FeedbackCase.Status.CLAIMED and c.customer and c.customer.may_contact]
+        # A claimed case whose customer may be called; else a new one, claimed first by someone of its team (which
+        # cases are where depends on the time of day the demo is seeded at).
+        reachable = [c for c in rows if c.is_open and c.customer and c.customer.may_contact]
+        claimed = [c for c in reachable if c.status == FeedbackCase.Status.CLAIMED]
+        new = [c for c in reachable if c.status == FeedbackCase.Status.NEW and people.by_team.get(c.team_id)]
+        if not claimed and new:
+            case = max(new, key=lambda c: c.opened_at)
+            worker = people.by_team[case.team_id][0]
+            case_services.case_claim(ctx=people.ctx[worker.pk], case=case, at=now - dt.timedelta(minutes=15))
+            case.refresh_from_db()
+            claimed = [case]
         if claimed:
             case = claimed[0]
             case_services.case_log_contact(
@@ -300,6 +310,8 @@ def _ensure_every_state(cases: list[FeedbackCase], people: _People, now: dt.date
                 outcome=ContactAttempt.Outcome.REACHED,
                 at=now - dt.timedelta(minutes=10),
             )
+    rows = list(FeedbackCase.objects.filter(pk__in=[c.pk for c in cases]).select_related("customer", "assignee"))
+    statuses = {c.status for c in rows}  # the steps above may have moved the last new case on
     if FeedbackCase.Status.NEW not in statuses:
         claimed = [c for c in rows if c.status == FeedbackCase.Status.CLAIMED]
         if claimed:
