@@ -269,9 +269,16 @@ def _cases(sc: SeedContext, causes) -> list[FeedbackCase]:
         if case is not None:
             cases.append(case)
     frontline = sc.users.get("frontline")
+    # The inbox shows a waiting case and one in work whatever the hour the demo is seeded at: the newest case of a
+    # team stays new, the next one is claimed; the others go where their age makes them likely to be.
+    newest = sorted((c for c in cases if people.by_team.get(c.team_id)), key=lambda c: c.opened_at, reverse=True)
+    targets = {c.pk: target for c, target in zip(newest, ("new", "claimed"), strict=False)}
+    reachable = [c for c in newest if c.pk not in targets and c.customer and c.customer.may_contact]
+    if reachable:
+        targets[reachable[0].pk] = "contacted"
     for case in cases:
         category = comment_category(case.touchpoint.name) if case.touchpoint else "general"
-        _work_case(case, sc, people, causes, category, now, frontline)
+        _work_case(case, sc, people, causes, category, now, frontline, target=targets.get(case.pk))
     _ensure_every_state(cases, people, now)
     _escalate_overdue(cases, now)
     return cases
@@ -290,19 +297,23 @@ def _ensure_every_state(cases: list[FeedbackCase], people: _People, now: dt.date
                 ctx=people.ctx[case.assignee_id], case=case, reason="The customer called again.", at=at
             )
     if FeedbackCase.Status.CONTACTED not in statuses:
-        # A claimed case whose customer may be called; else a new one, claimed first by someone of its team (which
-        # cases are where depends on the time of day the demo is seeded at).
-        reachable = [c for c in rows if c.is_open and c.customer and c.customer.may_contact]
-        claimed = [c for c in reachable if c.status == FeedbackCase.Status.CLAIMED]
-        new = [c for c in reachable if c.status == FeedbackCase.Status.NEW and people.by_team.get(c.team_id)]
-        if not claimed and new:
-            case = max(new, key=lambda c: c.opened_at)
+        # A claimed case whose customer may be called, else a new one claimed first by someone of its team; the
+        # last case of a state is taken only when there is no other.
+        reachable = {c.pk for c in rows if c.is_open and c.customer and c.customer.may_contact}
+        claimed = [c for c in rows if c.status == FeedbackCase.Status.CLAIMED]
+        new = [c for c in rows if c.status == FeedbackCase.Status.NEW]
+        claimed_ok = sorted((c for c in claimed if c.pk in reachable), key=lambda c: c.opened_at)
+        new_ok = sorted(
+            (c for c in new if c.pk in reachable and people.by_team.get(c.team_id)), key=lambda c: c.opened_at
+        )
+        pools = [claimed_ok] if len(claimed) > 1 else []
+        pools += ([new_ok] if len(new) > 1 else []) + [claimed_ok, new_ok]
+        case = next((pool[0] for pool in pools if pool), None)
+        if case is not None and case.status == FeedbackCase.Status.NEW:
             worker = people.by_team[case.team_id][0]
             case_services.case_claim(ctx=people.ctx[worker.pk], case=case, at=now - dt.timedelta(minutes=15))
             case.refresh_from_db()
-            claimed = [case]
-        if claimed:
-            case = claimed[0]
+        if case is not None:
             case_services.case_log_contact(
                 ctx=people.ctx[case.assignee_id],
                 case=case,
@@ -310,34 +321,51 @@ def _ensure_every_state(cases: list[FeedbackCase], people: _People, now: dt.date
                 outcome=ContactAttempt.Outcome.REACHED,
                 at=now - dt.timedelta(minutes=10),
             )
+    # The steps above may have moved the last new or claimed case on; of two or more waiting cases, one of each.
     rows = list(FeedbackCase.objects.filter(pk__in=[c.pk for c in cases]).select_related("customer", "assignee"))
-    statuses = {c.status for c in rows}  # the steps above may have moved the last new case on
-    if FeedbackCase.Status.NEW not in statuses:
-        claimed = [c for c in rows if c.status == FeedbackCase.Status.CLAIMED]
-        if claimed:
-            case = max(claimed, key=lambda c: c.opened_at)
-            ctx = people.ctx[people.cx.pk]
-            case_services.case_assign(ctx=ctx, case=case, assignee=None, at=now - dt.timedelta(minutes=5))
+    new = [c for c in rows if c.status == FeedbackCase.Status.NEW and people.by_team.get(c.team_id)]
+    claimed = [c for c in rows if c.status == FeedbackCase.Status.CLAIMED]
+    if not claimed and len(new) >= 2:
+        case = min(new, key=lambda c: c.opened_at)
+        worker = people.by_team[case.team_id][0]
+        at = max(case.opened_at + dt.timedelta(minutes=1), now - dt.timedelta(minutes=20))
+        case_services.case_claim(ctx=people.ctx[worker.pk], case=case, at=min(at, now))
+    elif not new and len(claimed) >= 2:
+        case = max(claimed, key=lambda c: c.opened_at)
+        ctx = people.ctx[people.cx.pk]
+        case_services.case_assign(ctx=ctx, case=case, assignee=None, at=now - dt.timedelta(minutes=5))
 
 
 def _cap(at: dt.datetime, now: dt.datetime) -> dt.datetime | None:
     return at if at < now - dt.timedelta(minutes=1) else None
 
 
-def _work_case(case: FeedbackCase, sc: SeedContext, people: _People, causes, category: str, now, frontline) -> None:
+def _likely_target(rng: random.Random, age_h: float) -> str:
+    """Where a case of this age stands now: recent ones are mostly waiting or in work, older ones mostly closed; a
+    few were left open past their SLA, reopened, or reopened and closed again."""
+    if age_h < 8:
+        return rng.choices(["new", "claimed"], weights=[6, 4])[0]
+    if age_h < 72:
+        return rng.choices(["new", "claimed", "contacted", "closed"], weights=[2, 2.5, 2.5, 3])[0]
+    if age_h < 21 * 24:
+        return rng.choices(["new", "claimed", "contacted", "closed", "reopened"], weights=[0.3, 0.4, 0.5, 8, 0.4])[0]
+    return rng.choices(["closed", "reopened_closed"], weights=[19, 1])[0]
+
+
+def _work_case(
+    case: FeedbackCase,
+    sc: SeedContext,
+    people: _People,
+    causes,
+    category: str,
+    now,
+    frontline,
+    target: str | None = None,
+) -> None:
     """Move one case along as a frontline agent would have, with times after its opening and before now."""
     rng = sc.rng
     age_h = (now - case.opened_at).total_seconds() / 3600
-    # Where the case stands now: recent ones are mostly waiting or in work, older ones mostly closed; a few were
-    # left open past their SLA, reopened, or reopened and closed again.
-    if age_h < 8:
-        target = rng.choices(["new", "claimed"], weights=[6, 4])[0]
-    elif age_h < 72:
-        target = rng.choices(["new", "claimed", "contacted", "closed"], weights=[2, 2.5, 2.5, 3])[0]
-    elif age_h < 21 * 24:
-        target = rng.choices(["new", "claimed", "contacted", "closed", "reopened"], weights=[0.3, 0.4, 0.5, 8, 0.4])[0]
-    else:
-        target = rng.choices(["closed", "reopened_closed"], weights=[19, 1])[0]
+    target = target or _likely_target(rng, age_h)
     if target == "new":
         return
 

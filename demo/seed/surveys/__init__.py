@@ -18,6 +18,7 @@ import contextlib
 import datetime as dt
 import json
 import math
+import random
 import secrets
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -506,24 +507,26 @@ def seed(sc: SeedContext) -> None:
     weights = [FREQUENCY.get(tp.name, 1.0) for tp in touchpoints]
     customers = sorted(sc.extra["customers"], key=lambda c: c.pk)
     for customer in customers:
+        # Each history draws from its own generator: where it stops (now, which depends on the hour the demo is
+        # seeded) changes no other customer's history, nor what the later steps draw from sc.rng.
+        rows.rng = rng = random.Random(sc.rng.getrandbits(64))
         if customer.may_survey:
             rows.customer_history(customer, touchpoints, weights)
         else:
             # Events still arrive for customers who said no; the rules log each refusal.
-            for _ in range(sc.rng.randint(1, 3)):
-                at = rows.local_time(
-                    sc.start_date + dt.timedelta(days=sc.rng.randint(0, (sc.today - sc.start_date).days))
-                )
+            for _ in range(rng.randint(1, 3)):
+                at = rows.local_time(sc.start_date + dt.timedelta(days=rng.randint(0, (sc.today - sc.start_date).days)))
                 if at < rows.now:
                     rows.not_invited(
                         customer=customer,
-                        tp=sc.rng.choices(touchpoints, weights=weights)[0],
+                        tp=rng.choices(touchpoints, weights=weights)[0],
                         at=at,
                         reason=ContactDecision.Reason.NO_CONSENT,
                         message="The customer may not be surveyed.",
                     )
     open_points = [tp for tp in touchpoints if tp.channel in (Channel.WEB, Channel.APP, Channel.STORE)]
     invited_answers = len(rows.responses)
+    rows.rng = random.Random(sc.rng.getrandbits(64))
     rows.anonymous(open_points or touchpoints, math.ceil(invited_answers * ANONYMOUS_SHARE))
     rows.write()
 
