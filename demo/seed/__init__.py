@@ -2,7 +2,8 @@
 
 `base` (organization, teams, users, personas, journeys, touchpoints, customers) runs first; then every module
 named in STEPS that exists is imported and its `seed(sc: SeedContext)` called, in order. A step reads what
-earlier steps made from `sc` (or the database) and must be deterministic for a given `sc.rng` seed.
+earlier steps made from `sc` (or the database) and must be deterministic for a given `sc.rng` seed (each step gets
+its own generator, seeded from the run's).
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ class SeedContext:
 
 
 def run(sc: SeedContext) -> SeedContext:
+    # Each step draws from its own generator, seeded from the run's: how much one step draws (which can depend on
+    # the hour the demo is seeded at) changes nothing in the steps after it.
+    seeds = {name: sc.rng.getrandbits(64) for name in STEPS}
     for name in STEPS:
         try:
             module = importlib.import_module(f"demo.seed.{name}")
@@ -49,5 +53,6 @@ def run(sc: SeedContext) -> SeedContext:
                 continue
             raise
         sc.log(f"seeding: {name}")
+        sc.rng = random.Random(seeds[name])
         module.seed(sc)
     return sc
