@@ -25,7 +25,7 @@ from django import forms
 from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
-from django.db import models
+from django.db import migrations, models
 
 PREFIX = "fernet:"
 # The settings' default with DEBUG on: derive a key from SECRET_KEY (demo and tests only).
@@ -115,6 +115,32 @@ def encrypt_rows(model, *, using: str = "default") -> int:
         manager.filter(pk=row.pk).update(**{name: getattr(row, name) for name in names})
         written += 1
     return written
+
+
+def _decrypt_rows(model, schema_editor) -> None:
+    """Going back: the columns hold plain text again (the values read here are decrypted by the field)."""
+    quote = schema_editor.quote_name
+    names = encrypted_fields(model)
+    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    assignments = ", ".join(f"{quote(n)} = %s" for n in names)
+    for row in list(model._base_manager.using(schema_editor.connection.alias).only("pk", *names)):
+        values = [getattr(row, n) for n in names]
+        schema_editor.execute(f"UPDATE {table} SET {assignments} WHERE {pk} = %s", [*values, row.pk])  # noqa: S608
+
+
+def encrypt_existing_operation(app: str, model_names: list[str]) -> migrations.RunPython:
+    """The data migration that follows turning fields into EncryptedTextField: secrets stored in the clear before
+    are encrypted; going back writes them in the clear again."""
+
+    def forward(apps, schema_editor):
+        for name in model_names:
+            encrypt_rows(apps.get_model(app, name), using=schema_editor.connection.alias)
+
+    def backward(apps, schema_editor):
+        for name in model_names:
+            _decrypt_rows(apps.get_model(app, name), schema_editor)
+
+    return migrations.RunPython(forward, backward)
 
 
 @checks.register(checks.Tags.security, deploy=False)

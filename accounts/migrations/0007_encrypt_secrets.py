@@ -3,29 +3,7 @@
 from django.db import migrations
 
 import accounts.encryption
-from accounts.encryption import encrypt_rows, encrypted_fields
-
-APP = "accounts"
-NAMES = ['SsoProvider', 'TwoFactorDevice']
-
-
-def encrypt_existing(apps, schema_editor):
-    """Encrypt the secrets stored in the clear before (accounts.encryption)."""
-    for name in NAMES:
-        encrypt_rows(apps.get_model(APP, name), using=schema_editor.connection.alias)
-
-
-def decrypt_existing(apps, schema_editor):
-    """Going back: the columns hold plain text again (the values read here are decrypted by the field)."""
-    quote = schema_editor.quote_name
-    for name in NAMES:
-        model = apps.get_model(APP, name)
-        names = encrypted_fields(model)
-        table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
-        assignments = ", ".join(f"{quote(n)} = %s" for n in names)
-        for row in list(model._base_manager.using(schema_editor.connection.alias).only("pk", *names)):
-            values = [getattr(row, n) for n in names]
-            schema_editor.execute(f"UPDATE {table} SET {assignments} WHERE {pk} = %s", [*values, row.pk])  # noqa: S608
+from accounts.encryption import encrypt_existing_operation
 
 
 class Migration(migrations.Migration):
@@ -45,5 +23,5 @@ class Migration(migrations.Migration):
             name='secret',
             field=accounts.encryption.EncryptedTextField(max_length=64),
         ),
-        migrations.RunPython(encrypt_existing, decrypt_existing),
+        encrypt_existing_operation('accounts', ['SsoProvider', 'TwoFactorDevice']),
     ]
