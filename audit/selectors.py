@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from accounts.scoping import OrgContext
 from audit.models import AuditEvent
@@ -29,13 +27,6 @@ class AuditFilters:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     text: str = ""
-
-
-def org_timezone(ctx: OrgContext) -> dt.tzinfo:
-    try:
-        return zoneinfo.ZoneInfo(ctx.organization.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return timezone.get_current_timezone()
 
 
 def audit_actor_choices(*, ctx: OrgContext) -> QuerySet:
@@ -61,7 +52,7 @@ def audit_event_list(*, ctx: OrgContext, filters: AuditFilters | None = None) ->
         qs = qs.filter(target_type=f.target_type)
     if f.target_id:
         qs = qs.filter(target_id=f.target_id)
-    tz = org_timezone(ctx)
+    tz = ctx.organization.zone
     if f.date_from is not None:
         qs = qs.filter(at__gte=dt.datetime.combine(f.date_from, dt.time.min, tzinfo=tz))
     if f.date_to is not None:

@@ -31,7 +31,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.api_params import BIGINT_MAX
+from core.api_params import BIGINT_MAX, check_query_params, int_param
 
 
 class StrictManyRelatedField(serializers.ManyRelatedField):
@@ -307,3 +307,24 @@ class AutoSchema(SpectacularAutoSchema):
             if code.startswith(("4", "5")) and not response.get("content"):
                 response["content"] = {"application/json": {"schema": ERROR_COMPONENT.ref}}
         return responses
+
+
+class StrictCursorPagination(pagination.CursorPagination):
+    """A cursor, not an offset: no COUNT(*) over millions of rows, every page costs the same. Subclasses set the
+    ordering."""
+
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+    def get_page_size(self, request):
+        # A page size that is not a number from 1 to max_page_size is a 400, not silently the default.
+        check_query_params(request, single={self.cursor_query_param, self.page_size_query_param})
+        return int_param(request, self.page_size_query_param, minimum=1, maximum=self.max_page_size) or self.page_size
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+        return parameters

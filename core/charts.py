@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.utils.translation import pgettext_lazy
+
 # Trace and layout keys whose strings plotly draws as text (or substitutes into a hover template), and the keys that
 # name categories of x/y (tickvals, categoryarray): escaped the same way, or they would no longer match the data.
 TEXT_KEYS = frozenset(
@@ -96,3 +98,63 @@ def short_label(text: str, limit: int = 28) -> str:
     if " " in cut and cut.rfind(" ") > limit // 2:
         cut = cut[: cut.rfind(" ")]
     return cut.rstrip(" ,.;:-") + "\u2026"
+
+
+# The strings plotly.js shows in the toolbar and hints of 2D charts, by its own English (static/js/charts.js registers
+# them as a plotly locale).
+CHART_UI_STRINGS = {
+    "Autoscale": pgettext_lazy("chart toolbar", "Autoscale"),
+    "Box Select": pgettext_lazy("chart toolbar", "Box Select"),
+    "Compare data on hover": pgettext_lazy("chart toolbar", "Compare data on hover"),
+    "Download plot as a PNG": pgettext_lazy("chart toolbar", "Download plot as a PNG"),
+    "Download plot": pgettext_lazy("chart toolbar", "Download plot"),
+    "Lasso Select": pgettext_lazy("chart toolbar", "Lasso Select"),
+    "Pan": pgettext_lazy("chart toolbar", "Pan"),
+    "Reset": pgettext_lazy("chart toolbar", "Reset"),
+    "Reset axes": pgettext_lazy("chart toolbar", "Reset axes"),
+    "Reset view": pgettext_lazy("chart toolbar", "Reset view"),
+    "Reset views": pgettext_lazy("chart toolbar", "Reset views"),
+    "Show closest data on hover": pgettext_lazy("chart toolbar", "Show closest data on hover"),
+    "Toggle Spike Lines": pgettext_lazy("chart toolbar", "Toggle Spike Lines"),
+    "Toggle show closest data on hover": pgettext_lazy("chart toolbar", "Toggle show closest data on hover"),
+    "Zoom": pgettext_lazy("chart toolbar", "Zoom"),
+    "Zoom in": pgettext_lazy("chart toolbar", "Zoom in"),
+    "Zoom out": pgettext_lazy("chart toolbar", "Zoom out"),
+    "Double-click to zoom back out": pgettext_lazy("chart toolbar", "Double-click to zoom back out"),
+    "Double-click on legend to isolate one trace": pgettext_lazy(
+        "chart toolbar", "Double-click on legend to isolate one trace"
+    ),
+    "Preparing image - this may take a few seconds": pgettext_lazy(
+        "chart toolbar", "Preparing image - this may take a few seconds"
+    ),
+    "Sorry, there was a problem downloading your image!": pgettext_lazy(
+        "chart toolbar", "Sorry, there was a problem downloading your image!"
+    ),
+}
+
+# plotly's d3 date format of a whole date, as the language writes it.
+_DATE_FORMATS = {"sv": "%Y-%m-%d", "nb": "%d.%m.%Y", "da": "%d.%m.%Y"}
+
+
+def plotly_locale(language: str | None = None) -> dict | None:
+    """The plotly.js locale of `language` (default: the active one), for `Plotly.register`: the toolbar's strings
+    translated, month and weekday names as Django writes them. None for English, plotly's own language."""
+    from django.utils import translation
+    from django.utils.dates import MONTHS, MONTHS_3, WEEKDAYS, WEEKDAYS_ABBR
+
+    language = (language or translation.get_language() or "en").split("-")[0]
+    if language == "en":
+        return None
+    sunday_first = (6, 0, 1, 2, 3, 4, 5)  # plotly's weeks start on Sunday, Django's on Monday
+    with translation.override(language):
+        return {
+            "name": language,
+            "dictionary": {english: str(text) for english, text in CHART_UI_STRINGS.items()},
+            "format": {
+                "days": [str(WEEKDAYS[d]) for d in sunday_first],
+                "shortDays": [str(WEEKDAYS_ABBR[d]) for d in sunday_first],
+                "months": [str(MONTHS[m]) for m in range(1, 13)],
+                "shortMonths": [str(MONTHS_3[m]) for m in range(1, 13)],
+                "date": _DATE_FORMATS.get(language, "%Y-%m-%d"),
+            },
+        }

@@ -184,6 +184,12 @@ def band_counts(distribution: list[int], scale: Scale) -> tuple[int, int, int]:
     return good, total - good - bad, bad
 
 
+def measure_of(metric: str, measure: str = "") -> str:
+    """The measure a figure of `metric` is shown in: `measure` if its scale offers it, else the scale's default."""
+    scale = scale_for_metric(metric or "nps")
+    return scale.measure(measure) if scale is not None else MEASURE_MEAN
+
+
 def measure_label(metric: str, measure: str) -> str:
     """The figure's name on charts and tables: "NPS", "CSAT (mean)", "CSAT top-2-box %", "recommend % yes"."""
     scale = scale_for_metric(metric)

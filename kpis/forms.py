@@ -13,11 +13,10 @@ from accounts.scoping import OrgContext
 from accounts.selectors import measure_choices, metric_choices
 from accounts.services import primary_measure_for
 from core.forms import BootstrapFormMixin
-from core.scales import measure_label
+from core.scales import measure_label, measure_of
 from journeys.models import Channel, Journey, Persona, Stage, Touchpoint
 from kpis import selectors
 from kpis.models import Benchmark, Kpi, Target
-from kpis.templatetags.kpi_format import measure_of
 
 DATE = forms.DateInput(attrs={"type": "date"})
 

@@ -366,9 +366,8 @@ def _value_reason_codes(ctx: OrgContext) -> dict[int, dict]:
 
 
 def _local_midnight(ctx: OrgContext, day: dt.date) -> dt.datetime:
-    from zoneinfo import ZoneInfo
 
-    return dt.datetime.combine(day, dt.time.min, tzinfo=ZoneInfo(ctx.organization.timezone))
+    return dt.datetime.combine(day, dt.time.min, tzinfo=ctx.organization.zone)
 
 
 def _user_name(user) -> str:

@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 
 from core.numbers import format_number
 from core.scales import measure_label
+from core.templatetags.cx_numbers import score as score_text
 from kpis.scores import STATUS_LABELS
-from kpis.templatetags.kpi_format import score as score_text
 from value.reasons import reason_text
 
 CHART_ID_PREFIX = "report-chart-"

@@ -21,7 +21,6 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.http import Http404
@@ -52,7 +51,7 @@ OVERDUE_LIST_LIMIT = 50
 
 
 def org_today(*, ctx: OrgContext) -> dt.date:
-    return timezone.now().astimezone(ZoneInfo(ctx.organization.timezone)).date()
+    return timezone.now().astimezone(ctx.organization.zone).date()
 
 
 def month_range(month: dt.date) -> tuple[dt.date, dt.date]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -149,7 +148,7 @@ def organizations_due(*, now: dt.datetime | None = None) -> list[tuple[Organizat
     now = now or timezone.now()
     due = []
     for org in Organization.objects.order_by("pk"):
-        local = now.astimezone(ZoneInfo(org.timezone)).date()
+        local = now.astimezone(org.zone).date()
         if local == first_working_day(local):
             due.append((org, add_months(month_start(local), -1)))
     return due

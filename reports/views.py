@@ -31,9 +31,8 @@ REPORT_ROLES = selectors.REPORT_ROLES
 
 
 def _this_month(request: HttpRequest) -> dt.date:
-    from zoneinfo import ZoneInfo
 
-    return month_start(timezone.now().astimezone(ZoneInfo(request.org.organization.timezone)).date())
+    return month_start(timezone.now().astimezone(request.org.organization.zone).date())
 
 
 def _journey_from(request: HttpRequest, value: str | None):

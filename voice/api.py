@@ -25,9 +25,8 @@ from rest_framework.views import APIView
 
 from accounts.models import Role
 from accounts.scoping import WRITE_PROGRAM_ROLES, OrgContext
-from core.api import Conflict
+from core.api import Conflict, StrictCursorPagination
 from core.api_params import check_query_params, choice_param
-from surveys.ingestion.api import ResponseCursorPagination
 from voice import selectors, taxonomy
 from voice import serializers as s
 from voice.models import CommentAnalysis, Theme, ThemeProposal, VoiceRun
@@ -185,8 +184,8 @@ class TaxonomyView(APIView):
 # -- comments ----------------------------------------------------------------------------------------------------
 
 
-class CommentCursorPagination(ResponseCursorPagination):
-    # A cursor, not an offset: no COUNT(*) over every comment. The selector's own order (newest first).
+class CommentCursorPagination(StrictCursorPagination):
+    # The selector's own order (newest first).
     ordering = ("-submitted_on", "-pk")
     page_size = 50
 

@@ -12,7 +12,6 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db.models import Avg, BooleanField, Count, DurationField, ExpressionWrapper, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -133,7 +132,7 @@ class LoopAnalytics:
 
 
 def _period_bounds(ctx: OrgContext, start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    tz = ZoneInfo(ctx.organization.timezone)
+    tz = ctx.organization.zone
     return (
         dt.datetime.combine(start, dt.time.min, tzinfo=tz),
         dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz),

@@ -10,8 +10,12 @@ from django.utils.translation import gettext as _
 
 from core.money import format_money, format_money_range
 from core.numbers import format_number, round_half_away
+from core.templatetags.cx_numbers import money as core_money
 
 register = template.Library()
+
+# The money filter is core's (core/templatetags/cx_numbers.py), offered here under the same name.
+register.filter("money", core_money)
 
 
 @register.filter
@@ -51,12 +55,6 @@ def pct(value: float | None, digits: int = 0) -> str:
                 return f"< {format_number(step, digits)} %"
             return f"> {format_number(Decimal(100) - step, digits)} %"
     return f"{format_number(value, digits)} %"
-
-
-@register.filter
-def money(value, currency: str = "") -> str:
-    """A whole amount (core.money.format_money): `1,234 SEK`, `1 234 kr` (sv)."""
-    return format_money(value, currency)
 
 
 MILLION = 1_000_000

@@ -12,7 +12,6 @@ import logging
 import re
 import time
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -87,7 +86,7 @@ def render_report_pdf(report: MonthlyReport, *, language: str) -> bytes:
 
     started = time.monotonic()
     organization = report.organization
-    with translation.override(language), timezone.override(ZoneInfo(organization.timezone)):
+    with translation.override(language), timezone.override(organization.zone):
         body = report_body(report, language=language)
         charts = localized_charts(report.figures or {}, language=language)
         names = chart_names(body)

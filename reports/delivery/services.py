@@ -21,7 +21,6 @@ import datetime as dt
 import logging
 import re
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
@@ -190,7 +189,7 @@ def delivery_message(delivery: ReportDelivery) -> EmailMultiAlternatives:
     """The e-mail of one delivery, in the subscriber's language: HTML summary, plain text, the PDF, a link."""
     report = delivery.report
     organization = report.organization
-    with translation.override(delivery.language), timezone.override(ZoneInfo(organization.timezone)):
+    with translation.override(delivery.language), timezone.override(organization.zone):
         month = date_format(report.month, "F Y")
         context = {
             "report": report,

@@ -4,6 +4,29 @@
 (function () {
   "use strict";
   var CONFIG = { responsive: true, displaylogo: false };
+  var locale = null; // the page's plotly locale (<script id="plotly-locale">, {% plotly_locale %}), registered once
+
+  function localeName() {
+    if (locale === null) {
+      locale = "";
+      var node = document.getElementById("plotly-locale");
+      if (node) {
+        try {
+          var spec = JSON.parse(node.textContent);
+          window.Plotly.register({
+            moduleType: "locale",
+            name: spec.name,
+            dictionary: spec.dictionary,
+            format: spec.format,
+          });
+          locale = spec.name;
+        } catch (err) {
+          locale = "";
+        }
+      }
+    }
+    return locale;
+  }
 
   function draw(root) {
     if (!window.Plotly || !root || !root.querySelectorAll) {
@@ -25,6 +48,9 @@
         return;
       }
       var config = Object.assign({}, CONFIG, figure.config || {});
+      if (localeName() && !config.locale) {
+        config.locale = localeName();
+      }
       window.Plotly.react(el, figure.data || [], figure.layout || {}, config);
       el.setAttribute("data-plotly-drawn", source.textContent.length + "");
     });

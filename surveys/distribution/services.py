@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -295,7 +294,7 @@ def invitation_email(invitation: Invitation, *, reminder: bool = False) -> Email
     survey = invitation.survey
     organization = survey.organization
     language = invitation.language or survey.default_language
-    expires = timezone.localtime(invitation.expires_at, ZoneInfo(organization.timezone or settings.TIME_ZONE))
+    expires = timezone.localtime(invitation.expires_at, organization.zone)
     context = {
         "organization": organization,
         "customer": customer,

@@ -151,7 +151,7 @@ def _export_name(extension: str) -> str:
 def response_export_csv(request: HttpRequest) -> StreamingHttpResponse:
     _form, filters, qs = _filtered(request)
     columns = selectors.export_question_columns(ctx=request.org, survey_id=filters.survey_id)
-    body = export.rows(qs, columns, ingestion_selectors.org_timezone(request.org))
+    body = export.rows(qs, columns, request.org.organization.zone)
     response = StreamingHttpResponse(stream_csv(export.header(columns), body), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_export_name("csv")}"'
     return response
@@ -169,7 +169,7 @@ def response_export_xlsx(request: HttpRequest) -> HttpResponse:
         )
         return redirect(f"{reverse('surveys:response_list')}?{request.GET.urlencode()}")
     columns = selectors.export_question_columns(ctx=request.org, survey_id=filters.survey_id)
-    body = export.rows(qs, columns, ingestion_selectors.org_timezone(request.org))
+    body = export.rows(qs, columns, request.org.organization.zone)
     return FileResponse(
         export.build_xlsx(export.header(columns), body),
         as_attachment=True,

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, pagination, serializers, status, throttling, viewsets
+from rest_framework import exceptions, serializers, status, throttling, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
@@ -28,9 +28,10 @@ from core.api import (
     Conflict,
     IdempotencyKeyReused,
     PayloadTooLarge,
+    StrictCursorPagination,
     idempotency_header,
 )
-from core.api_params import check_query_params, int_param
+from core.api_params import check_query_params
 from journeys.models import Channel
 from surveys.idempotency import fingerprints_conflict, payload_fingerprint
 from surveys.ingestion import selectors
@@ -316,24 +317,8 @@ def _result_out(result: ItemResult) -> dict:
 # -- views -------------------------------------------------------------------------------------------------------
 
 
-class ResponseCursorPagination(pagination.CursorPagination):
-    # No COUNT(*) over millions of rows: every page costs the same.
+class ResponseCursorPagination(StrictCursorPagination):
     ordering = ("-submitted_at", "-id")
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 500
-
-    def get_page_size(self, request):
-        # A page size that is not a number from 1 to max_page_size is a 400, not silently the default.
-        check_query_params(request, single={self.cursor_query_param, self.page_size_query_param})
-        return int_param(request, self.page_size_query_param, minimum=1, maximum=self.max_page_size) or self.page_size
-
-    def get_schema_operation_parameters(self, view):
-        parameters = super().get_schema_operation_parameters(view)
-        for parameter in parameters:
-            if parameter["name"] == self.page_size_query_param:
-                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
-        return parameters
 
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(

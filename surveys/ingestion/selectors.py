@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
 
 from accounts.scoping import OrgContext, get_in_org
 from core.rawrows import RowReader
@@ -45,13 +43,6 @@ class ResponseFilters:
     with_comment: bool = False
 
 
-def org_timezone(ctx: OrgContext) -> dt.tzinfo:
-    try:
-        return zoneinfo.ZoneInfo(ctx.organization.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return timezone.get_current_timezone()
-
-
 def _day_start(day: dt.date, tz: dt.tzinfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=tz)
 
@@ -80,7 +71,7 @@ def response_list(*, ctx: OrgContext, filters: ResponseFilters | None = None) ->
         qs = qs.filter(touchpoint_id=f.touchpoint_id)
     if f.survey_id:
         qs = qs.filter(survey_id=f.survey_id)
-    tz = org_timezone(ctx)
+    tz = ctx.organization.zone
     if f.date_from:
         qs = qs.filter(submitted_at__gte=_day_start(f.date_from, tz))
     if f.date_to:

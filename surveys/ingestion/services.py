@@ -11,7 +11,6 @@ import datetime as dt
 import json
 import logging
 import time
-import zoneinfo
 from collections.abc import Mapping
 from functools import partial
 from typing import Any
@@ -40,14 +39,6 @@ from surveys.signals import response_processed, responses_processed
 logger = logging.getLogger(__name__)
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 100
-
-
-def _organization_tz(organization: Organization) -> dt.tzinfo:
-    # Answer.submitted_on is the organization's calendar day (imports use the same rule).
-    try:
-        return zoneinfo.ZoneInfo(organization.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return timezone.get_current_timezone()
 
 
 def _existing_response(*, organization: Organization, idempotency_key: str) -> Response | None:
@@ -133,8 +124,9 @@ def response_submit(
     now = timezone.now()
     submitted_at = submitted_at or now
     if timezone.is_naive(submitted_at):
-        submitted_at = timezone.make_aware(submitted_at, _organization_tz(organization))
-    submitted_on = submitted_at.astimezone(_organization_tz(organization)).date()
+        submitted_at = timezone.make_aware(submitted_at, organization.zone)
+    # Answer.submitted_on is the organization's calendar day (imports use the same rule).
+    submitted_on = submitted_at.astimezone(organization.zone).date()
     response = Response(
         organization=organization,
         survey=survey,

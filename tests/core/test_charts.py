@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import pytest
 from django.utils import timezone
 
-from core.charts import figure_dict
+from core.charts import CHART_UI_STRINGS, figure_dict, plotly_locale
 from kpis import rollups
 from kpis.charts import short_label
 from tests.conftest import signed_in_page
@@ -74,3 +74,49 @@ def test_a_touchpoint_named_like_html_is_drawn_as_text(live_server, chromium, ca
     ticks = chart.locator(".ytick text").evaluate_all("els => els.map(e => e.textContent)")
     assert short_label(EVIL) in ticks and short_label(EVIL).startswith('<a href="')
     assert dialogs == []
+
+
+@pytest.mark.parametrize("language", ["sv", "nb", "da"])
+def test_the_plotly_locale_is_the_languages_own(language):
+    locale = plotly_locale(language)
+    assert locale["name"] == language
+    assert set(locale["dictionary"]) == set(CHART_UI_STRINGS)
+    # Every toolbar string is translated ("Zoom" is Norwegian and Danish too).
+    assert [e for e, t in locale["dictionary"].items() if t == e] in ([], ["Zoom"])
+    assert len(locale["format"]["months"]) == len(locale["format"]["shortMonths"]) == 12
+    assert locale["format"]["shortMonths"][9] == "okt"
+    assert locale["format"]["days"][0].lower() in {"söndag", "søndag"}  # plotly's weeks start on Sunday
+    assert plotly_locale("en") is None and plotly_locale("en-gb") is None
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_chart_toolbar_speaks_the_users_language(live_server, chromium, cast_a):
+    from accounts.models import UserPreference
+
+    world = make_world(cast_a.org, touchpoints_per_stage=(1, 1))
+    today = timezone.localdate()
+    made = [
+        world.respond(tp, today - dt.timedelta(days=i), nps=i % 11, process=False)
+        for i in range(30)
+        for tp in world.touchpoints
+    ]
+    rollups.mark_dirty_for_responses(r.pk for r in made)
+    rollups.aggregate_dirty()
+    user = cast_a.cx_manager.user
+
+    titles = {}
+    for language in ("sv", "en"):
+        UserPreference.objects.update_or_create(user=user, defaults={"language": language})
+        session = signed_in_page(chromium, live_server, user)
+        page = session.page
+        page.goto(f"{live_server.url}/kpis/gap/")
+        page.wait_for_selector("[data-testid=gap-chart] .modebar-btn", state="attached", timeout=15000)
+        titles[language] = set(
+            page.locator("[data-testid=gap-chart] .modebar-btn").evaluate_all("els => els.map(e => e.dataset.title)")
+        )
+        assert session.errors == []
+        page.context.close()
+    assert {"Ladda ned diagrammet som PNG", "Zooma in", "Återställ axlarna"} <= titles["sv"]
+    assert not titles["sv"] & {"Download plot as a PNG", "Zoom in", "Reset axes"}
+    assert {"Download plot as a PNG", "Zoom in", "Reset axes"} <= titles["en"]

@@ -33,7 +33,7 @@ def test_the_num_filter_is_available_in_every_template_and_follows_the_locale():
 
 
 def test_kpi_and_value_filters_round_the_same_way():
-    from kpis.templatetags.kpi_format import score, signed
+    from core.templatetags.cx_numbers import score, signed
     from value.templatetags.value_tags import number, percent
 
     assert score(3.7599, "csat") == "3.76"

@@ -17,12 +17,12 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from accounts.scoping import context_for_membership
+from core.templatetags.cx_numbers import score
 from journeys.models import Touchpoint
 from kpis import charts, rollups
 from kpis.dashboards import filters_from
 from kpis.forms import DashboardFilterForm, KpiForm
 from kpis.models import Kpi, Target
-from kpis.templatetags.kpi_format import score
 from tests.factories import JourneyFactory, StageFactory, TeamFactory, TouchpointFactory
 from tests.kpis.conftest import make_world
 

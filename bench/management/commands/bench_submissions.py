@@ -63,6 +63,25 @@ CHURN_WORDS = "uppsägning|säga upp|oppsigelse|opsig*|cancel*|ringde aldrig"
 COMMENTS = ["Bra service"] * 12 + ["Snabbt och smidigt"] * 4 + ["Det tog lång tid"] * 3 + ["Funderar på uppsägning"]
 
 
+def _production_env(name: str, **extra: str) -> dict[str, str]:
+    """The environment of a child process that runs as production does (DEBUG off) against the bench database."""
+    return _bench.child_env(
+        name,
+        DEBUG="false",
+        SECRET_KEY="bench-" + os.urandom(16).hex(),
+        FIELD_ENCRYPTION_KEY=base64.urlsafe_b64encode(os.urandom(32)).decode(),  # a Fernet key (DEBUG off)
+        CELERY_BROKER_URL=BENCH_REDIS,
+        CACHE_URL=BENCH_CACHE,
+        CELERY_TASK_ALWAYS_EAGER="false",
+        CONN_MAX_AGE="60",
+        LOG_LEVEL="WARNING",
+        # One API key drives everything: lift its throttle so that the server, not the limit, is measured.
+        SURVEYS_API_RESPONSES_RATE="1000000/min",
+        SURVEYS_PUBLIC_RATE_LIMIT="1000000",
+        **extra,
+    )
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -145,22 +164,7 @@ class Command(BaseCommand):
             out(f"Machine load after: {_bench.load_average()}")
             return
         port = _free_port()
-        env = _bench.child_env(
-            name,
-            DEBUG="false",
-            SECRET_KEY="bench-" + os.urandom(16).hex(),
-            FIELD_ENCRYPTION_KEY=base64.urlsafe_b64encode(os.urandom(32)).decode(),  # a Fernet key (DEBUG off)
-            ALLOWED_HOSTS="127.0.0.1",
-            CELERY_BROKER_URL=BENCH_REDIS,
-            CACHE_URL=BENCH_CACHE,
-            CELERY_TASK_ALWAYS_EAGER="false",
-            CONN_MAX_AGE="60",
-            LOG_LEVEL="WARNING",
-            # One API key drives everything: lift its throttle so that the server, not the limit, is measured.
-            SURVEYS_API_RESPONSES_RATE="1000000/min",
-            SURVEYS_PUBLIC_RATE_LIMIT="1000000",
-            BENCH_PLAIN_ORM=options["plain_orm"],
-        )
+        env = _production_env(name, ALLOWED_HOSTS="127.0.0.1", BENCH_PLAIN_ORM=options["plain_orm"])
         server = None
         try:
             _bench.manage(["migrate", "-v0"], env)
@@ -583,20 +587,7 @@ class Command(BaseCommand):
         from bench.plain_orm import SPOTS
 
         out = self.stdout.write
-        env = _bench.child_env(
-            name,
-            DEBUG="false",
-            SECRET_KEY="bench-" + os.urandom(16).hex(),
-            FIELD_ENCRYPTION_KEY=base64.urlsafe_b64encode(os.urandom(32)).decode(),  # a Fernet key (DEBUG off)
-            ALLOWED_HOSTS="testserver",
-            CELERY_BROKER_URL=BENCH_REDIS,
-            CACHE_URL=BENCH_CACHE,
-            CELERY_TASK_ALWAYS_EAGER="false",
-            CONN_MAX_AGE="60",
-            LOG_LEVEL="WARNING",
-            SURVEYS_API_RESPONSES_RATE="1000000/min",
-            SURVEYS_PUBLIC_RATE_LIMIT="1000000",
-        )
+        env = _production_env(name, ALLOWED_HOSTS="testserver")
         _bench.manage(["migrate", "-v0"], env)
         _bench.manage(["collectstatic", "--noinput", "-v0"], env)  # DEBUG off: pages use the manifest's names
         seed = _bench.manage(["bench_submissions", "--seed-only"], env, capture_output=True, text=True).stdout

@@ -154,7 +154,7 @@ class ImportMappingForm(BootstrapFormMixin, forms.Form):
             self.fields[f"col_{i}_yes"] = forms.CharField(required=False, max_length=500, label=_("Values meaning yes"))
             self.fields[f"col_{i}_no"] = forms.CharField(required=False, max_length=500, label=_("Values meaning no"))
         self.fields["default_touchpoint"].queryset = selectors.touchpoint_choices(ctx=ctx)
-        self.today = timezone.localdate(timezone=selectors.org_timezone(ctx))
+        self.today = timezone.localdate(timezone=ctx.organization.zone)
         self.saved_on = None
         self._prefill(job, saved)
         if self.is_bound:

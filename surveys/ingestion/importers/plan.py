@@ -289,10 +289,7 @@ class Plan:
             default_tp = (
                 Touchpoint.objects.for_org(job.organization).filter(pk=mapping["default_touchpoint_id"]).first()
             )
-        try:
-            tz = str(zoneinfo.ZoneInfo(job.organization.timezone))
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            tz = settings.TIME_ZONE
+        tz = str(job.organization.zone)
         columns = {k: column((mapping.get("columns") or {}).get(k)) for k in FIELDS}
         file_date = _date(mapping.get("file_date"))
         if columns["submitted_at"] is None and file_date is None:

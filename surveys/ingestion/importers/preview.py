@@ -3,10 +3,7 @@ whole-file scale check that stops an import whose scale changed over time."""
 
 from __future__ import annotations
 
-import zoneinfo
 from typing import Any
-
-from django.conf import settings
 
 from accounts.scoping import OrgContext
 from imports.models import ImportJob
@@ -30,13 +27,6 @@ def sample(job: ImportJob) -> Scan:
         return scan_file(fh, job.original_name, columns=list(range(width)), limit=SAMPLE_ROWS)
 
 
-def _zone(job: ImportJob) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(job.organization.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
-
-
 def whole_file(
     *, ctx: OrgContext, job: ImportJob, version: SurveyVersion, mapping: dict[str, Any]
 ) -> tuple[Scan, dict[str, Any] | None]:
@@ -56,7 +46,7 @@ def whole_file(
             columns=sorted({a["column"] for a in answers if questions[a["question"]].kind != Question.Kind.TEXT}),
             date_column=date_column,
             month_first=mapping.get("date_format") == "mdy",
-            tz=_zone(job),
+            tz=job.organization.zone,
             scores=scores if date_column is not None else {},
         )
     switches = [s for c in scores if (s := detect_switch(c, scan.by_day.get(c) or {})) is not None]
