@@ -68,6 +68,8 @@ def case_data(case: FeedbackCase, *, personal: bool) -> dict[str, Any]:
         "response_id": case.response_id,
         "status": case.status,
         "touchpoint_id": case.touchpoint_id,
+        # Where the problem started, as staff found it (another touchpoint than the one surveyed, or None).
+        "origin_touchpoint_id": case.origin_touchpoint_id,
         "team_id": case.team_id,
         "rule_id": case.rule_id,
         "nps": case.nps,

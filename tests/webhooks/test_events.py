@@ -125,13 +125,21 @@ def test_a_detractor_opens_a_case_and_closing_it_sends_case_closed(
     assert opened.signature_ok
     assert opened.json["data"]["case_id"] == case.pk
     assert (opened.json["data"]["nps"], opened.json["data"]["status"]) == (2, "new")
+    assert opened.json["data"]["origin_touchpoint_id"] is None
     assert opened.json["data"]["customer"] is None
 
     ctx = context_for_membership(cast_a.cx_manager, user=cast_a.cx_manager.user)
     with django_capture_on_commit_callbacks(execute=True):
-        case_close(ctx=ctx, case=case, resolution="Called, rebooked", root_cause=loop.root_causes["no_show"])
+        case_close(
+            ctx=ctx,
+            case=case,
+            resolution="Called, rebooked",
+            root_cause=loop.root_causes["no_show"],
+            origin_touchpoint=loop.other_touchpoint,  # the problem started at the invoice
+        )
     [closed] = receiver.events("case.closed")
     data = closed.json["data"]
+    assert data["origin_touchpoint_id"] == loop.other_touchpoint.pk
     assert closed.signature_ok and data["case_id"] == case.pk and data["status"] == "closed"
     assert data["root_cause"] == {"id": loop.root_causes["no_show"].pk, "name": "No-show"}
     assert data["resolution"] is None  # staff's free text is personal data: withheld by default
