@@ -132,14 +132,14 @@ CHART_UI_STRINGS = {
     ),
 }
 
-# plotly's d3 date format of a whole date, as the language writes it.
-_DATE_FORMATS = {"sv": "%Y-%m-%d", "nb": "%d.%m.%Y", "da": "%d.%m.%Y"}
+# Django's date format characters as d3's (plotly's), for the short date formats of cxplatform/formats.
+_D3_DATE = {"d": "%d", "j": "%-d", "m": "%m", "n": "%-m", "Y": "%Y", "y": "%y"}
 
 
 def plotly_locale(language: str | None = None) -> dict | None:
     """The plotly.js locale of `language` (default: the active one), for `Plotly.register`: the toolbar's strings
     translated, month and weekday names as Django writes them. None for English, plotly's own language."""
-    from django.utils import translation
+    from django.utils import formats, translation
     from django.utils.dates import MONTHS, MONTHS_3, WEEKDAYS, WEEKDAYS_ABBR
 
     language = (language or translation.get_language() or "en").split("-")[0]
@@ -155,6 +155,6 @@ def plotly_locale(language: str | None = None) -> dict | None:
                 "shortDays": [str(WEEKDAYS_ABBR[d]) for d in sunday_first],
                 "months": [str(MONTHS[m]) for m in range(1, 13)],
                 "shortMonths": [str(MONTHS_3[m]) for m in range(1, 13)],
-                "date": _DATE_FORMATS.get(language, "%Y-%m-%d"),
+                "date": "".join(_D3_DATE.get(c, c) for c in formats.get_format("SHORT_DATE_FORMAT", use_l10n=True)),
             },
         }

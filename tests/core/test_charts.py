@@ -84,6 +84,7 @@ def test_the_plotly_locale_is_the_languages_own(language):
     # Every toolbar string is translated ("Zoom" is Norwegian and Danish too).
     assert [e for e, t in locale["dictionary"].items() if t == e] in ([], ["Zoom"])
     assert len(locale["format"]["months"]) == len(locale["format"]["shortMonths"]) == 12
+    assert locale["format"]["date"] == {"sv": "%Y-%m-%d", "nb": "%d.%m.%Y", "da": "%d.%m.%Y"}[language]
     assert locale["format"]["shortMonths"][9] == "okt"
     assert locale["format"]["days"][0].lower() in {"söndag", "søndag"}  # plotly's weeks start on Sunday
     assert plotly_locale("en") is None and plotly_locale("en-gb") is None
